@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { AuditModule } from '@m2m-trust/audit-feature';
+import { ChallengeModule } from '@m2m-trust/challenge-feature';
+import { RegistryModule } from '@m2m-trust/registry-feature';
+import { PlatformModule, type PlatformOptions } from '@m2m-trust/shared-platform';
+
+import { EmbeddedPersistenceModule } from './embedded-persistence.module';
+
+/** The embedded default: every module in one process on one SQLite database. */
+@Module({})
+export class AppModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot(options),
+        EmbeddedPersistenceModule.forRoot(options.config.dataDir),
+        RegistryModule,
+        ChallengeModule,
+        AuditModule,
+      ],
+    };
+  }
+}

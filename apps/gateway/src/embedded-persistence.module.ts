@@ -1,0 +1,84 @@
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+
+import { AUDIT_LOG_REPOSITORY, AuditLog1763700000300, SqliteAuditLogProjection } from '@m2m-trust/audit-data-access';
+import {
+  DEVICE_CREDENTIALS_REPOSITORY,
+  DeviceCredentials1763700000200,
+  SqliteDeviceCredentialsProjection,
+} from '@m2m-trust/challenge-data-access';
+import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
+import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
+import {
+  InProcessEventBus,
+  openSqliteDatabase,
+  SQLITE_DATABASE,
+  type SqliteDatabase,
+  SqliteEventStore,
+} from '@m2m-trust/shared-data-access';
+import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
+
+class DatabaseCloser implements OnApplicationShutdown {
+  constructor(@Inject(SQLITE_DATABASE) private readonly database: SqliteDatabase) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.database.close();
+  }
+}
+
+/**
+ * The embedded default's persistence: one SQLite file, one event store, and
+ * every read model (devices, device credentials, audit log) kept inline with it.
+ */
+@Global()
+@Module({})
+export class EmbeddedPersistenceModule {
+  static forRoot(dataDir: string): DynamicModule {
+    const logger = new Logger('event-bus');
+    return {
+      module: EmbeddedPersistenceModule,
+      providers: [
+        {
+          provide: SQLITE_DATABASE,
+          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300]),
+        },
+        { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
+        {
+          provide: SqliteDeviceCredentialsProjection,
+          useFactory: (d: SqliteDatabase) => new SqliteDeviceCredentialsProjection(d.db),
+          inject: [SQLITE_DATABASE],
+        },
+        { provide: SqliteAuditLogProjection, useFactory: (d: SqliteDatabase) => new SqliteAuditLogProjection(d.db), inject: [SQLITE_DATABASE] },
+        { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
+        { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
+        { provide: AUDIT_LOG_REPOSITORY, useExisting: SqliteAuditLogProjection },
+        {
+          provide: EVENT_BUS,
+          useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
+        },
+        {
+          provide: EVENT_STORE,
+          useFactory: (
+            database: SqliteDatabase,
+            devices: SqliteDeviceProjection,
+            credentials: SqliteDeviceCredentialsProjection,
+            audit: SqliteAuditLogProjection,
+            clock: Clock,
+            bus: EventBus,
+          ) => {
+            const store = new SqliteEventStore(database.db, [devices, credentials, audit], clock, bus);
+            store.catchUpProjections();
+            return store;
+          },
+          inject: [SQLITE_DATABASE, SqliteDeviceProjection, SqliteDeviceCredentialsProjection, SqliteAuditLogProjection, CLOCK, EVENT_BUS],
+        },
+        {
+          provide: HEALTH_CHECKS,
+          useFactory: (d: SqliteDatabase): HealthCheck[] => [() => void d.db.prepare('SELECT 1').get()],
+          inject: [SQLITE_DATABASE],
+        },
+        DatabaseCloser,
+      ],
+      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, AUDIT_LOG_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+    };
+  }
+}

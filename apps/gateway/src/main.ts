@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import {
+  ConfigError,
+  createLogger,
+  loadConfig,
+  Metrics,
+  PinoNestLogger,
+  registerHttpObservability,
+  requestIdFor,
+  resolveAdminApiKey,
+} from '@m2m-trust/shared-platform';
+
+import { AppModule } from './app.module';
+import { setupOpenApi } from './openapi';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const adminApiKey = resolveAdminApiKey(config);
+  const metrics = new Metrics();
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    genReqId: requestIdFor,
+    bodyLimit: config.http.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, adminApiKey, metrics }), adapter, {
+    logger: new PinoNestLogger(logger),
+  });
+  registerHttpObservability(app.getHttpAdapter().getInstance(), metrics, logger);
+  setupOpenApi(app);
+  app.enableShutdownHooks();
+  await app.listen(config.http.port, config.http.host);
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  logger.info({ url, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
+  if (adminApiKey.generated) {
+    // Printed this once, on the start that generated it; afterwards only the file is named.
+    process.stdout.write(
+      `\n  m2m-trust is listening on ${url}\n  Admin API key (generated, kept in ${adminApiKey.file}):\n\n    ${adminApiKey.key.reveal()}\n\n`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

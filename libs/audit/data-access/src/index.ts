@@ -1,0 +1,3 @@
+export * from './lib/audit-log.migration';
+export * from './lib/audit-log.repository';
+export * from './lib/sqlite-audit-log.projection';

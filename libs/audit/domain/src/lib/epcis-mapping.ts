@@ -1,0 +1,111 @@
+import { assertUnreachable } from '@m2m-trust/shared-domain';
+import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import { computeEventHashId } from './event-hash';
+import { deviceEpc, EPCIS_PREFIXES, type EpcisAction } from './epcis-vocabulary';
+
+/** One EPCIS 2.0 ObjectEvent as this service records it (no @context: documents carry it). */
+export interface EpcisObjectEvent {
+  readonly type: 'ObjectEvent';
+  readonly eventID: string;
+  readonly eventTime: string;
+  readonly eventTimeZoneOffset: string;
+  readonly recordTime: string;
+  readonly epcList: readonly string[];
+  readonly action: EpcisAction;
+  readonly bizStep: string;
+  readonly disposition: string;
+  readonly [extension: `m2m:${string}`]: string | undefined;
+}
+
+interface Classification {
+  readonly action: EpcisAction;
+  readonly bizStep: string;
+  readonly disposition: string;
+  readonly eventTime: string;
+  readonly deviceId: string;
+  readonly extensions: Readonly<Record<string, string | null | undefined>>;
+}
+
+/** Which domain events the audit log records, and as what (docs/epcis.md). */
+function classify(event: DomainEvent): Classification | null {
+  switch (event.type) {
+    case 'DeviceRegistered':
+      return {
+        action: 'ADD',
+        bizStep: 'commissioning',
+        disposition: 'active',
+        eventTime: event.data.registeredAt,
+        deviceId: event.data.deviceId,
+        extensions: { keyThumbprint: event.data.keyThumbprint },
+      };
+    case 'DeviceRevoked':
+      return {
+        action: 'DELETE',
+        bizStep: 'decommissioning',
+        disposition: 'inactive',
+        eventTime: event.data.revokedAt,
+        deviceId: event.data.deviceId,
+        extensions: { reason: event.data.reason },
+      };
+    case 'DeviceAuthenticated':
+      return {
+        action: 'OBSERVE',
+        bizStep: 'inspecting',
+        disposition: 'conformant',
+        eventTime: event.data.verifiedAt,
+        deviceId: event.data.deviceId,
+        extensions: { method: event.data.method, challengeId: event.data.challengeId, keyThumbprint: event.data.keyThumbprint },
+      };
+    case 'DeviceAuthenticationFailed':
+      return {
+        action: 'OBSERVE',
+        bizStep: 'inspecting',
+        disposition: 'non_conformant',
+        eventTime: event.data.failedAt,
+        deviceId: event.data.deviceId,
+        extensions: {
+          method: event.data.method,
+          reason: event.data.reason,
+          challengeId: event.data.challengeId,
+          keyThumbprint: event.data.keyThumbprint,
+        },
+      };
+    case 'ChallengeIssued':
+      // Issuing a challenge proves nothing about a device; its outcome is what is audited.
+      return null;
+    default:
+      return assertUnreachable(event);
+  }
+}
+
+export const isAudited = (event: DomainEvent): boolean => classify(event) !== null;
+
+/**
+ * Maps a recorded domain event to its EPCIS ObjectEvent, or null when the
+ * event is not audited. Deterministic: the same recorded event always gives
+ * the same document and so the same event hash ID.
+ */
+export function toEpcisEvent(event: RecordedEvent): EpcisObjectEvent | null {
+  const c = classify(event);
+  if (!c) return null;
+  const body: Record<string, unknown> = {
+    type: 'ObjectEvent',
+    eventTime: c.eventTime,
+    eventTimeZoneOffset: '+00:00',
+    recordTime: event.recordedAt,
+    epcList: [deviceEpc(c.deviceId)],
+    action: c.action,
+    bizStep: c.bizStep,
+    disposition: c.disposition,
+  };
+  for (const [name, value] of Object.entries(c.extensions)) {
+    if (value !== null && value !== undefined) body[`m2m:${name}`] = value;
+  }
+  if (event.metadata.actor) body['m2m:actor'] = event.metadata.actor;
+  if (event.metadata.requestId) body['m2m:requestId'] = event.metadata.requestId;
+  body['m2m:sourceEventId'] = event.eventId;
+  // The hash excludes recordTime by definition, so the ID names the event, not its storage.
+  const eventID = computeEventHashId(body, EPCIS_PREFIXES);
+  return { eventID, ...body } as unknown as EpcisObjectEvent;
+}

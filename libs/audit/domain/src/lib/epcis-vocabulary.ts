@@ -1,0 +1,20 @@
+/** JSON-LD context of EPCIS 2.0 and the project's own extension namespace. */
+export const EPCIS_CONTEXT_URL = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';
+export const M2M_PREFIX = 'm2m';
+export const M2M_NAMESPACE = 'https://ns.m2m-trust.org/epcis/';
+export const EPCIS_CONTEXT = [EPCIS_CONTEXT_URL, { [M2M_PREFIX]: M2M_NAMESPACE }] as const;
+export const EPCIS_PREFIXES = { [M2M_PREFIX]: M2M_NAMESPACE } as const;
+
+export const EPCIS_VERSION = '2.0.0';
+export const CBV_VERSION = '2.0.0';
+
+/** Devices are identified in `epcList` by this URN (docs/epcis.md). */
+export const DEVICE_URN_PREFIX = 'urn:m2m-trust:device:';
+export const deviceEpc = (deviceId: string): string => `${DEVICE_URN_PREFIX}${deviceId}`;
+
+export type EpcisAction = 'ADD' | 'OBSERVE' | 'DELETE';
+export const EPCIS_EVENT_TYPES = ['ObjectEvent', 'AggregationEvent', 'TransactionEvent', 'TransformationEvent', 'AssociationEvent'] as const;
+
+/** CBV 2.0 web vocabulary bases: a bizStep or disposition may be given bare or as its URI. */
+export const CBV_BIZSTEP_URI = 'https://ref.gs1.org/cbv/BizStep-';
+export const CBV_DISPOSITION_URI = 'https://ref.gs1.org/cbv/Disp-';

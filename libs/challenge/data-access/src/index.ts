@@ -1,0 +1,3 @@
+export * from './lib/device-credentials.migration';
+export * from './lib/device-credentials.repository';
+export * from './lib/sqlite-device-credentials.projection';

@@ -1,0 +1,3 @@
+export * from './lib/challenge.commands';
+export * from './lib/challenge.decider';
+export * from './lib/challenge-nonce';

@@ -1,0 +1,113 @@
+import { assertUnreachable, type Decider, DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import {
+  type ChallengeEvent,
+  type ChallengeIssued,
+  type DeviceAuthenticationFailed,
+  VerifyFailureReason,
+} from '@m2m-trust/shared-events';
+
+import type { ChallengeCommand, DeviceStanding, IssueChallenge, VerifyChallenge } from './challenge.commands';
+import { formatChallengeNonce } from './challenge-nonce';
+
+interface IssuedChallenge {
+  readonly challengeId: string;
+  readonly deviceId: string;
+  readonly nonce: string;
+  readonly expiresAt: string;
+}
+
+export type ChallengeState =
+  | { readonly status: 'none' }
+  | (IssuedChallenge & { readonly status: 'issued' })
+  | (IssuedChallenge & { readonly status: 'consumed' });
+
+const initialState: ChallengeState = { status: 'none' };
+
+function evolve(state: ChallengeState, event: ChallengeEvent): ChallengeState {
+  switch (event.type) {
+    case 'ChallengeIssued':
+      return {
+        status: 'issued',
+        challengeId: event.data.challengeId,
+        deviceId: event.data.deviceId,
+        nonce: event.data.nonce,
+        expiresAt: event.data.expiresAt,
+      };
+    case 'DeviceAuthenticated':
+    case 'DeviceAuthenticationFailed':
+      // The first verify attempt consumes the challenge, whatever its outcome.
+      return state.status === 'none' ? state : { ...state, status: 'consumed' };
+    default:
+      return assertUnreachable(event);
+  }
+}
+
+function issue(command: IssueChallenge, state: ChallengeState): ChallengeIssued[] {
+  const { challengeId, deviceId, device } = command.data;
+  if (state.status !== 'none') throw new DomainError(ErrorCode.ConcurrencyConflict, `Challenge ${challengeId} exists already`);
+  if (device.status === 'unknown') throw new DomainError(ErrorCode.DeviceNotFound, `Device ${deviceId} is not registered`);
+  if (device.status === 'revoked') throw new DomainError(ErrorCode.DeviceRevoked, `Device ${deviceId} is revoked`);
+  const expiresAt = new Date(Date.parse(command.data.now) + command.data.ttlSeconds * 1000).toISOString();
+  const nonce = formatChallengeNonce({ audience: command.data.audience, challengeId, deviceId, random: command.data.random, expiresAt });
+  return [{ type: 'ChallengeIssued', data: { challengeId, deviceId, nonce, issuedAt: command.data.now, expiresAt } }];
+}
+
+function thumbprintOf(device: DeviceStanding): string | null {
+  return device.status === 'unknown' ? null : device.keyThumbprint;
+}
+
+function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent[] {
+  if (state.status === 'none') throw new DomainError(ErrorCode.ConcurrencyConflict, 'Cannot verify a challenge that was never issued');
+  const { now, device } = command.data;
+  const fail = (reason: DeviceAuthenticationFailed['data']['reason']): DeviceAuthenticationFailed[] => [
+    {
+      type: 'DeviceAuthenticationFailed',
+      data: {
+        challengeId: state.challengeId,
+        deviceId: state.deviceId,
+        keyThumbprint: thumbprintOf(device),
+        method: 'challenge-response',
+        reason,
+        failedAt: now,
+      },
+    },
+  ];
+  if (state.status === 'consumed') return fail(VerifyFailureReason.ChallengeAlreadyUsed);
+  if (Date.parse(now) >= Date.parse(state.expiresAt)) return fail(VerifyFailureReason.ChallengeExpired);
+  if (device.status !== 'active') return fail(VerifyFailureReason.DeviceRevoked);
+  const signature = command.data.checkSignature(state.nonce);
+  switch (signature) {
+    case 'non_canonical':
+      return fail(VerifyFailureReason.SignatureNonCanonical);
+    case 'invalid':
+      return fail(VerifyFailureReason.SignatureInvalid);
+    case 'valid':
+      return [
+        {
+          type: 'DeviceAuthenticated',
+          data: {
+            challengeId: state.challengeId,
+            deviceId: state.deviceId,
+            keyThumbprint: device.keyThumbprint,
+            method: 'challenge-response',
+            verifiedAt: now,
+          },
+        },
+      ];
+    default:
+      return assertUnreachable(signature);
+  }
+}
+
+function decide(command: ChallengeCommand, state: ChallengeState): ChallengeEvent[] {
+  switch (command.type) {
+    case 'IssueChallenge':
+      return issue(command, state);
+    case 'VerifyChallenge':
+      return verify(command, state);
+    default:
+      return assertUnreachable(command);
+  }
+}
+
+export const challengeDecider: Decider<ChallengeCommand, ChallengeEvent, ChallengeState> = { initialState, evolve, decide };

@@ -1,0 +1,4 @@
+export * from './lib/challenge.controller';
+export * from './lib/challenge.dto';
+export * from './lib/challenge.module';
+export * from './lib/challenge.service';

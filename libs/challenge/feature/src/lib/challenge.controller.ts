@@ -1,0 +1,33 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
+import type { EventMetadata } from '@m2m-trust/shared-events';
+
+import { ChallengeResponse, InitiateChallengeBody, VerifyBody, VerifyResponse } from './challenge.dto';
+import { ChallengeService } from './challenge.service';
+
+/** Called by devices themselves: no API key (rate limits come in front of these). */
+@ApiTags('Authentication')
+@Public()
+@Controller('v1/challenges')
+export class ChallengeController {
+  constructor(private readonly challenges: ChallengeService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Issue a single-use challenge for a device to sign' })
+  @ApiBody({ schema: InitiateChallengeBody })
+  @ApiCreatedResponse({ schema: ChallengeResponse })
+  initiate(@Body(new SchemaPipe(InitiateChallengeBody)) body: InitiateChallengeBody, @EventMeta() meta: EventMetadata): Promise<ChallengeResponse> {
+    return this.challenges.initiate(body.deviceId, meta);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Verify the signed challenge; the first attempt consumes it, whatever its outcome' })
+  @ApiBody({ schema: VerifyBody })
+  @ApiOkResponse({ schema: VerifyResponse })
+  verify(@Body(new SchemaPipe(VerifyBody)) body: VerifyBody, @EventMeta() meta: EventMetadata): Promise<VerifyResponse> {
+    return this.challenges.verify(body.challengeId, body.signature, meta);
+  }
+}

@@ -1,0 +1,40 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
+import { VerifyFailureReason } from '@m2m-trust/shared-events';
+
+export const InitiateChallengeBody = Type.Object(
+  { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }) },
+  { additionalProperties: false },
+);
+export type InitiateChallengeBody = Static<typeof InitiateChallengeBody>;
+
+export const ChallengeResponse = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  deviceId: Type.String(),
+  nonce: Type.String({ description: 'Sign exactly these characters as UTF-8 bytes with the device key (docs/protocol.md)' }),
+  algorithm: Type.Literal('Ed25519'),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type ChallengeResponse = Static<typeof ChallengeResponse>;
+
+export const VerifyBody = Type.Object(
+  {
+    challengeId: Type.String({ format: 'uuid' }),
+    signature: Type.String({
+      pattern: '^(?:[0-9a-fA-F]{128}|[A-Za-z0-9_-]{86})$',
+      description: 'Ed25519 signature of the nonce: 64 bytes as 128 hex or 86 unpadded base64url characters',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type VerifyBody = Static<typeof VerifyBody>;
+
+export const VerifyResponse = Type.Union([
+  Type.Object({ verified: Type.Literal(true), deviceId: Type.String(), verifiedAt: Type.String({ format: 'date-time' }) }),
+  Type.Object({
+    verified: Type.Literal(false),
+    reason: Type.Union(Object.values(VerifyFailureReason).map((reason) => Type.Literal(reason))),
+  }),
+]);
+export type VerifyResponse = Static<typeof VerifyResponse>;

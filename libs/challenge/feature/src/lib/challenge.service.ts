@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
+
+import { challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
+import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
+import { checkEd25519Signature, decodeSignature, type SignatureCheck } from '@m2m-trust/shared-crypto';
+import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
+import {
+  type ChallengeEvent,
+  challengeStreamId,
+  deviceStreamId,
+  type EventMetadata,
+  VerifyFailureReason,
+} from '@m2m-trust/shared-events';
+import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
+
+import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
+import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
+import { PendingChallenges } from './pending-challenges';
+import { RandomPool } from './random-pool';
+
+const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
+  credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };
+
+/**
+ * Challenge-response authentication. The verify path does no key parsing and
+ * one database write (grouped with others): the challenge's outcome and its
+ * audit record, committed together before the answer.
+ */
+@Injectable()
+export class ChallengeService {
+  private readonly random = new RandomPool();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly credentials: DeviceCredentialsCache,
+    private readonly pending: PendingChallenges,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
+    const credentials = await this.credentials.get(deviceId);
+    const challengeId = randomUUID();
+    const events = challengeDecider.decide(
+      {
+        type: 'IssueChallenge',
+        data: {
+          challengeId,
+          deviceId,
+          audience: this.config.challenge.audience,
+          random: this.random.next32Base64Url(),
+          now: this.clock.now().toISOString(),
+          ttlSeconds: this.config.challenge.ttlSeconds,
+          device: standingOf(credentials),
+        },
+      },
+      challengeDecider.initialState,
+    );
+    await this.store.appendToStream(
+      challengeStreamId(challengeId),
+      0,
+      events.map((event) => ({ ...event, metadata })),
+    );
+    const state = events.reduce(challengeDecider.evolve, challengeDecider.initialState);
+    if (state.status !== 'issued') throw new Error('issuing a challenge did not issue it');
+    this.pending.add(state, 1);
+    return { id: challengeId, deviceId, nonce: state.nonce, algorithm: 'Ed25519', expiresAt: state.expiresAt };
+  }
+
+  async verify(challengeId: string, signatureText: string, metadata: EventMetadata): Promise<VerifyResponse> {
+    const signature = decodeSignature(signatureText);
+    if (!signature) throw new DomainError(ErrorCode.ValidationFailed, 'signature must be 64 bytes as 128 hex or 86 base64url characters');
+    const streamId = challengeStreamId(challengeId);
+    // The in-memory copy is taken, not read: a second verify of the same challenge
+    // goes to the store and meets the first one's append there.
+    let cached = this.pending.take(challengeId);
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = cached ?? (await this.load(streamId));
+      cached = undefined;
+      if (state.status === 'none') {
+        this.metrics.authentications.inc({ outcome: 'failure', reason: VerifyFailureReason.ChallengeNotFound });
+        return { verified: false, reason: VerifyFailureReason.ChallengeNotFound };
+      }
+      const credentials = await this.credentials.get(state.deviceId);
+      const events = challengeDecider.decide(
+        {
+          type: 'VerifyChallenge',
+          data: {
+            now: this.clock.now().toISOString(),
+            device: standingOf(credentials),
+            checkSignature: (nonce) => this.check(credentials, nonce, signature),
+          },
+        },
+        state,
+      );
+      try {
+        await this.store.appendToStream(
+          streamId,
+          version,
+          events.map((event) => ({ ...event, metadata: { ...metadata, actor: `device:${state.deviceId}` } })),
+          // Commit only if the device is still as we saw it: a revocation that
+          // commits first turns this into a retry that sees it.
+          credentials ? { conditions: [{ streamId: deviceStreamId(state.deviceId), version: credentials.version }] } : undefined,
+        );
+      } catch (error) {
+        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
+          this.credentials.invalidate(state.deviceId);
+          continue;
+        }
+        throw error;
+      }
+      return this.answer(events);
+    }
+  }
+
+  private check(credentials: CachedCredentials | null, nonce: string, signature: Uint8Array): SignatureCheck {
+    return credentials ? checkEd25519Signature(credentials.key, nonce, signature) : 'invalid';
+  }
+
+  private async load(streamId: string): Promise<{ state: ChallengeState; version: number }> {
+    const { version, events } = await this.store.readStream<ChallengeEvent>(streamId);
+    return { state: events.reduce(challengeDecider.evolve, challengeDecider.initialState), version };
+  }
+
+  private answer(events: readonly ChallengeEvent[]): VerifyResponse {
+    const outcome = events[0];
+    if (outcome?.type === 'DeviceAuthenticated') {
+      this.metrics.authentications.inc({ outcome: 'success', reason: '' });
+      return { verified: true, deviceId: outcome.data.deviceId, verifiedAt: outcome.data.verifiedAt };
+    }
+    if (outcome?.type === 'DeviceAuthenticationFailed') {
+      this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });
+      return { verified: false, reason: outcome.data.reason };
+    }
+    throw new Error(`verify decided ${outcome?.type ?? 'nothing'}`);
+  }
+}

@@ -1,0 +1,57 @@
+import type { KeyObject } from 'node:crypto';
+
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+
+import { DEVICE_CREDENTIALS_REPOSITORY, type DeviceCredentials, type DeviceCredentialsRepository } from '@m2m-trust/challenge-data-access';
+import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
+import { ed25519KeyObject } from '@m2m-trust/shared-crypto';
+import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+export interface CachedCredentials extends DeviceCredentials {
+  /** Parsed once, so the verify path never parses a key. */
+  readonly key: KeyObject;
+}
+
+const MAX_ENTRIES = 100_000;
+
+/**
+ * Device keys and standing for the verify path, parsed once. Entries are
+ * dropped when the bus reports a change to the device, which happens after the
+ * change commits and before its caller is answered.
+ */
+@Injectable()
+export class DeviceCredentialsCache implements OnModuleInit, OnModuleDestroy {
+  private readonly entries = new Map<string, CachedCredentials>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    @Inject(DEVICE_CREDENTIALS_REPOSITORY) private readonly repository: DeviceCredentialsRepository,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe(['DeviceRegistered', 'DeviceRevoked'], (event: RecordedEvent) => {
+      this.invalidate((event.data as { deviceId: string }).deviceId);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  async get(deviceId: string): Promise<CachedCredentials | null> {
+    const hit = this.entries.get(deviceId);
+    if (hit) return hit;
+    const credentials = await this.repository.get(deviceId);
+    if (!credentials) return null;
+    const key = ed25519KeyObject(Buffer.from(credentials.publicKey, 'hex'));
+    const entry = { ...credentials, key };
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(deviceId, entry);
+    return entry;
+  }
+
+  invalidate(deviceId: string): void {
+    this.entries.delete(deviceId);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './lib/device.repository';
+export * from './lib/devices.migration';
+export * from './lib/sqlite-device.projection';

@@ -1,0 +1,3 @@
+export * from './lib/device.commands';
+export * from './lib/device.decider';
+export * from './lib/device.projection';

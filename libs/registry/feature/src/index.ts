@@ -1,0 +1,4 @@
+export * from './lib/device.controller';
+export * from './lib/device.dto';
+export * from './lib/device.service';
+export * from './lib/registry.module';

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import type { DeviceView } from '@m2m-trust/registry-domain';
+import { EventMeta, SchemaPipe } from '@m2m-trust/shared-platform';
+import type { EventMetadata } from '@m2m-trust/shared-events';
+
+import {
+  DeviceIdParams,
+  DeviceListResponse,
+  DeviceResponse,
+  ListDevicesQuery,
+  RegisterDeviceBody,
+  RevokeDeviceBody,
+} from './device.dto';
+import { DeviceService } from './device.service';
+
+export function toDeviceResponse(view: DeviceView): DeviceResponse {
+  return {
+    deviceId: view.deviceId,
+    publicKey: view.publicKey,
+    keyThumbprint: view.keyThumbprint,
+    label: view.label,
+    metadata: { ...view.metadata },
+    status: view.status,
+    createdAt: view.createdAt,
+    ...(view.revokedAt ? { revokedAt: view.revokedAt } : {}),
+    ...(view.revocationReason ? { revocationReason: view.revocationReason } : {}),
+  };
+}
+
+@ApiTags('Devices')
+@ApiSecurity('apiKey')
+@ApiSecurity('bearer')
+@Controller('v1/devices')
+export class DeviceController {
+  constructor(private readonly devices: DeviceService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a device with its Ed25519 public key' })
+  @ApiBody({ schema: RegisterDeviceBody })
+  @ApiCreatedResponse({ schema: DeviceResponse })
+  async register(
+    @Body(new SchemaPipe(RegisterDeviceBody)) body: RegisterDeviceBody,
+    @EventMeta() meta: EventMetadata,
+  ): Promise<DeviceResponse> {
+    return toDeviceResponse(await this.devices.register(body, meta));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List devices in registration order, a page at a time' })
+  @ApiOkResponse({ schema: DeviceListResponse })
+  async list(@Query(new SchemaPipe(ListDevicesQuery)) query: ListDevicesQuery): Promise<DeviceListResponse> {
+    const page = await this.devices.list({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      limit: query.limit ? Number(query.limit) : 50,
+    });
+    return { items: page.items.map(toDeviceResponse), nextCursor: page.nextCursor };
+  }
+
+  @Get(':deviceId')
+  @ApiOperation({ summary: 'Get one device' })
+  @ApiOkResponse({ schema: DeviceResponse })
+  async get(@Param(new SchemaPipe(DeviceIdParams)) params: DeviceIdParams): Promise<DeviceResponse> {
+    return toDeviceResponse(await this.devices.get(params.deviceId));
+  }
+
+  @Post(':deviceId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a device: no authentication succeeds for it afterwards. Idempotent.' })
+  @ApiBody({ schema: RevokeDeviceBody, required: false })
+  @ApiOkResponse({ schema: DeviceResponse })
+  async revoke(
+    @Param(new SchemaPipe(DeviceIdParams)) params: DeviceIdParams,
+    @Body(new SchemaPipe(RevokeDeviceBody)) body: RevokeDeviceBody,
+    @EventMeta() meta: EventMetadata,
+  ): Promise<DeviceResponse> {
+    return toDeviceResponse(await this.devices.revoke(params.deviceId, body.reason ?? null, meta));
+  }
+}

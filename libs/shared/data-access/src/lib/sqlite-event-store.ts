@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+
+import type Database from 'better-sqlite3';
+
+import type { AppendOptions, AppendResult, Clock, EventBus, EventStore, StreamSlice } from '@m2m-trust/shared-contracts';
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { type DomainEvent, EventCatalog, type NewEvent, type RecordedEvent } from '@m2m-trust/shared-events';
+
+import type { SqliteInlineProjection } from './sqlite-inline-projection';
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly expectedVersion: number;
+  readonly events: readonly NewEvent[];
+  readonly options: AppendOptions | undefined;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: AppendResult } | { error: unknown };
+
+export class VersionConflictError extends DomainError {
+  constructor(streamId: string, expected: number, actual: number) {
+    super(ErrorCode.ConcurrencyConflict, `Stream ${streamId} is at version ${actual}, not ${expected}`);
+  }
+}
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    position: row.position,
+    recordedAt: row.recorded_at,
+    schemaVersion: row.schema_version,
+  } as RecordedEvent;
+}
+
+/**
+ * Event store on SQLite with group commit: appends that arrive in the same
+ * turn of the event loop share one transaction (and one fsync), each inside
+ * its own savepoint so a conflict rejects only its own append. Inline
+ * projections run inside that transaction; the bus hears of events only after
+ * the commit.
+ */
+export class SqliteEventStore implements EventStore {
+  private queue: PendingAppend[] = [];
+  private scheduled = false;
+  private readonly byType = new Map<string, SqliteInlineProjection[]>();
+  private readonly statements;
+  private readonly flushBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly projections: readonly SqliteInlineProjection[],
+    private readonly clock: Clock,
+    private readonly bus?: EventBus,
+  ) {
+    for (const projection of projections) {
+      for (const type of projection.handles) this.byType.set(type, [...(this.byType.get(type) ?? []), projection]);
+    }
+    this.statements = {
+      readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version'),
+      streamVersion: db.prepare<[string], { v: number }>('SELECT COALESCE(MAX(stream_version), 0) AS v FROM events WHERE stream_id = ?'),
+      insert: db.prepare(
+        'INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      checkpoint: db.prepare<[string], { position: number }>('SELECT position FROM projection_checkpoints WHERE name = ?'),
+      saveCheckpoint: db.prepare(
+        'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
+      ),
+    };
+    const appendOne = db.transaction((item: PendingAppend, recordedAt: string) => this.appendOne(item, recordedAt));
+    this.flushBatch = db.transaction((batch: readonly PendingAppend[]) => {
+      const recordedAt = this.clock.now().toISOString();
+      const outcomes: Outcome[] = batch.map((item) => {
+        try {
+          // Nested transaction: a savepoint, so one failing append leaves the others.
+          return { ok: appendOne(item, recordedAt) };
+        } catch (error) {
+          return { error };
+        }
+      });
+      this.saveCheckpoints(outcomes);
+      return outcomes;
+    });
+  }
+
+  async readStream<E extends DomainEvent = DomainEvent>(streamId: string): Promise<StreamSlice<E>> {
+    const events = this.statements.readStream.all(streamId).map(toRecordedEvent) as RecordedEvent<E>[];
+    return { version: events.length, events };
+  }
+
+  appendToStream(streamId: string, expectedVersion: number, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, expectedVersion, events, options, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Events after `position`, in store order: for catch-up and for the outbox relay. */
+  readAll(afterPosition: number, limit: number): RecordedEvent[] {
+    return this.statements.readAll.all(afterPosition, limit).map(toRecordedEvent);
+  }
+
+  /**
+   * Brings every inline projection up to the head of the store: after an
+   * upgrade adds a projection, or if one was rebuilt. Normally a no-op, since
+   * inline projections commit with the events.
+   */
+  catchUpProjections(batchSize = 1000): number {
+    let applied = 0;
+    for (const projection of this.projections) {
+      let position = this.statements.checkpoint.get(projection.name)?.position ?? 0;
+      for (;;) {
+        const rows = this.readAll(position, batchSize);
+        if (rows.length === 0) break;
+        this.db.transaction(() => {
+          for (const event of rows) {
+            if (projection.handles.includes(event.type)) {
+              projection.apply(event);
+              applied++;
+            }
+          }
+          position = (rows[rows.length - 1] as RecordedEvent).position;
+          this.statements.saveCheckpoint.run(projection.name, position);
+        })();
+      }
+    }
+    return applied;
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.flushBatch.immediate(batch);
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing of the batch was written.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    const committed: RecordedEvent[] = [];
+    for (const outcome of outcomes) if ('ok' in outcome) committed.push(...outcome.ok.events);
+    // Subscribers (caches, live feeds) hear of a commit before any caller is answered.
+    if (this.bus && committed.length > 0) void this.bus.publish(committed);
+    outcomes.forEach((outcome, i) => {
+      const item = batch[i] as PendingAppend;
+      if ('ok' in outcome) item.resolve(outcome.ok);
+      else item.reject(outcome.error);
+    });
+  }
+
+  private appendOne(item: PendingAppend, recordedAt: string): AppendResult {
+    const { streamId, expectedVersion } = item;
+    for (const condition of item.options?.conditions ?? []) {
+      const actual = this.statements.streamVersion.get(condition.streamId)?.v ?? 0;
+      if (actual !== condition.version) throw new VersionConflictError(condition.streamId, condition.version, actual);
+    }
+    const current = this.statements.streamVersion.get(streamId)?.v ?? 0;
+    if (current !== expectedVersion) throw new VersionConflictError(streamId, expectedVersion, current);
+    const recorded: RecordedEvent[] = [];
+    let version = current;
+    for (const event of item.events) {
+      version++;
+      const eventId = randomUUID();
+      const schemaVersion = EventCatalog[event.type].schemaVersion;
+      const info = this.statements.insert.run(
+        eventId,
+        streamId,
+        version,
+        event.type,
+        schemaVersion,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+      );
+      const stored = {
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+        eventId,
+        streamId,
+        streamVersion: version,
+        position: Number(info.lastInsertRowid),
+        recordedAt,
+        schemaVersion,
+      } as RecordedEvent;
+      for (const projection of this.byType.get(event.type) ?? []) projection.apply(stored);
+      recorded.push(stored);
+    }
+    return { nextExpectedVersion: version, events: recorded };
+  }
+
+  private saveCheckpoints(outcomes: readonly Outcome[]): void {
+    let last = 0;
+    for (const outcome of outcomes) {
+      if ('ok' in outcome) for (const event of outcome.ok.events) last = Math.max(last, event.position);
+    }
+    if (last === 0) return;
+    for (const projection of this.projections) this.statements.saveCheckpoint.run(projection.name, last);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './lib/decider';
+export * from './lib/device-id';
+export * from './lib/domain.error';
+export * from './lib/error-code';

@@ -1,0 +1,27 @@
+/**
+ * The closed set of machine-readable error codes the service answers with.
+ * Every transport maps each of them in one exhaustive switch, so adding a code
+ * here fails the build until every transport knows what to do with it.
+ */
+export const ErrorCode = {
+  ValidationFailed: 'VALIDATION_FAILED',
+  InvalidPublicKey: 'INVALID_PUBLIC_KEY',
+  Unauthorized: 'UNAUTHORIZED',
+  DeviceNotFound: 'DEVICE_NOT_FOUND',
+  DeviceExists: 'DEVICE_EXISTS',
+  DuplicatePublicKey: 'DUPLICATE_PUBLIC_KEY',
+  DeviceRevoked: 'DEVICE_REVOKED',
+  ConcurrencyConflict: 'CONCURRENCY_CONFLICT',
+  QueryParameterInvalid: 'QUERY_PARAMETER_INVALID',
+  QueryTooLarge: 'QUERY_TOO_LARGE',
+  RouteNotFound: 'ROUTE_NOT_FOUND',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,75 @@
+import { type Static, Type } from '@sinclair/typebox';
+import Ajv from 'ajv';
+
+/** Marks a value that must never reach a log line. */
+export class Secret {
+  constructor(private readonly value: string) {}
+  reveal(): string {
+    return this.value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+}
+
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  M2M_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  M2M_ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$' })),
+  M2M_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+  M2M_AUDIENCE: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[^;\\s]+$' })),
+  M2M_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  M2M_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
+});
+type Env = Static<typeof EnvSchema>;
+
+export interface AppConfig {
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly dataDir: string;
+  readonly adminApiKey: Secret | null;
+  readonly challenge: { readonly ttlSeconds: number; readonly audience: string };
+  readonly logLevel: string;
+}
+
+export const APP_CONFIG = Symbol.for('m2m-trust.AppConfig');
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads the environment once, validates it and returns typed, nested config.
+ * Nothing else in the code base reads process.env.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true });
+  const validate = ajv.compile<Env>(EnvSchema);
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || e.params['missingProperty']}: ${e.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const port = raw['PORT'] as number;
+  const host = raw['HOST'] as string;
+  return {
+    http: { host, port, bodyLimitBytes: raw['M2M_BODY_LIMIT_BYTES'] as number },
+    dataDir: raw['M2M_DATA_DIR'] as string,
+    adminApiKey: raw['M2M_ADMIN_API_KEY'] ? new Secret(raw['M2M_ADMIN_API_KEY'] as string) : null,
+    challenge: {
+      ttlSeconds: raw['M2M_CHALLENGE_TTL_SECONDS'] as number,
+      audience: (raw['M2M_AUDIENCE'] as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    },
+    logLevel: raw['M2M_LOG_LEVEL'] as string,
+  };
+}

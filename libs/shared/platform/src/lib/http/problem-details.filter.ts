@@ -1,0 +1,69 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { DomainError, type ErrorDetail, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
+
+import { problemTypeOf } from './problem';
+
+/** Errors the HTTP stack raises before a handler runs (routing, body parsing), by status. */
+function codeForStatus(status: number): ErrorCode | null {
+  switch (status) {
+    case 400:
+      return ErrorCode.ValidationFailed;
+    case 401:
+      return ErrorCode.Unauthorized;
+    case 404:
+      return ErrorCode.RouteNotFound;
+    case 413:
+      return ErrorCode.PayloadTooLarge;
+    case 415:
+      return ErrorCode.UnsupportedMediaType;
+    default:
+      return null;
+  }
+}
+
+function toDomainError(exception: unknown): DomainError | null {
+  if (isDomainError(exception)) return exception;
+  const status =
+    exception instanceof HttpException
+      ? exception.getStatus()
+      : typeof (exception as { statusCode?: unknown })?.statusCode === 'number'
+        ? (exception as { statusCode: number }).statusCode
+        : null;
+  const code = status === null ? null : codeForStatus(status);
+  if (!code) return null;
+  const message = exception instanceof Error ? exception.message : 'Bad request';
+  return new DomainError(code, message);
+}
+
+/**
+ * The one exception filter: known errors become application/problem+json
+ * (RFC 9457) with a stable `code` and the request id; anything else is logged
+ * and answered 500, never 400.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const known = toDomainError(exception);
+    if (!known) this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
+    const error = known ?? new DomainError(ErrorCode.Internal, 'An unexpected error occurred; the request id identifies it in the logs');
+    const problem = problemTypeOf(error.code);
+    const body: Record<string, unknown> = {
+      type: problem.type,
+      title: problem.title,
+      status: problem.status,
+      detail: error.message,
+      instance: request.url.split('?')[0],
+      code: error.code,
+      requestId: request.id,
+    };
+    if (error.details.length > 0) body['errors'] = error.details satisfies readonly ErrorDetail[];
+    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+  }
+}

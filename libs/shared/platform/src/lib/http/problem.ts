@@ -1,0 +1,48 @@
+import { assertUnreachable, ErrorCode } from '@m2m-trust/shared-domain';
+
+export interface ProblemType {
+  readonly status: number;
+  readonly title: string;
+  /** RFC 9457 `type`: the EPCIS exception name where the EPCIS binding defines one. */
+  readonly type: string;
+}
+
+const ours = (code: ErrorCode): string => `urn:m2m-trust:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+
+/** The HTTP face of every error code: one exhaustive switch. */
+export function problemTypeOf(code: ErrorCode): ProblemType {
+  switch (code) {
+    case ErrorCode.ValidationFailed:
+      return { status: 400, title: 'The request is not valid', type: ours(code) };
+    case ErrorCode.InvalidPublicKey:
+      return { status: 400, title: 'The public key cannot be registered', type: ours(code) };
+    case ErrorCode.Unauthorized:
+      return { status: 401, title: 'A valid API key is required', type: ours(code) };
+    case ErrorCode.DeviceNotFound:
+      return { status: 404, title: 'No such device', type: ours(code) };
+    case ErrorCode.RouteNotFound:
+      return { status: 404, title: 'No such resource', type: ours(code) };
+    case ErrorCode.DeviceExists:
+      return { status: 409, title: 'The device is already registered', type: ours(code) };
+    case ErrorCode.DuplicatePublicKey:
+      return { status: 409, title: 'The public key belongs to another device', type: ours(code) };
+    case ErrorCode.DeviceRevoked:
+      return { status: 409, title: 'The device is revoked', type: ours(code) };
+    case ErrorCode.ConcurrencyConflict:
+      return { status: 409, title: 'The resource changed concurrently; retry', type: ours(code) };
+    case ErrorCode.QueryParameterInvalid:
+      return { status: 400, title: 'Invalid query parameter', type: 'epcisException:QueryParameterException' };
+    case ErrorCode.QueryTooLarge:
+      return { status: 413, title: 'The query would return too many events', type: 'epcisException:QueryTooLargeException' };
+    case ErrorCode.PayloadTooLarge:
+      return { status: 413, title: 'The request body is too large', type: ours(code) };
+    case ErrorCode.UnsupportedMediaType:
+      return { status: 415, title: 'The request body must be application/json', type: ours(code) };
+    case ErrorCode.ServiceUnavailable:
+      return { status: 503, title: 'The service is not ready', type: ours(code) };
+    case ErrorCode.Internal:
+      return { status: 500, title: 'Internal error', type: ours(code) };
+    default:
+      return assertUnreachable(code);
+  }
+}

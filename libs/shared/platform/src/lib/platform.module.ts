@@ -1,0 +1,38 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+
+import { CLOCK, systemClock } from '@m2m-trust/shared-contracts';
+
+import { ADMIN_API_KEY, type AdminApiKey } from './config/admin-api-key';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { ApiKeyGuard } from './http/api-key.guard';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { HealthController, MetricsController } from './observability/health.controller';
+import { Metrics } from './observability/metrics';
+
+export interface PlatformOptions {
+  readonly config: AppConfig;
+  readonly adminApiKey: AdminApiKey;
+  readonly metrics: Metrics;
+}
+
+/** Cross-cutting HTTP concerns every app shares: config, API keys, errors, health, metrics, time. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: options.config },
+        { provide: ADMIN_API_KEY, useValue: options.adminApiKey },
+        { provide: Metrics, useValue: options.metrics },
+        { provide: CLOCK, useValue: systemClock },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+      exports: [APP_CONFIG, ADMIN_API_KEY, Metrics, CLOCK],
+    };
+  }
+}

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 
 import {
   ConfigError,
@@ -24,15 +25,21 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // One access line per request comes from registerHttpObservability instead.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: config.http.bodyLimitBytes,
     return503OnClosing: true,
+    // Device ids are up to 128 characters; Fastify's default would answer 414 before that.
+    routerOptions: { maxParamLength: 256 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, adminApiKey, metrics }), adapter, {
     logger: new PinoNestLogger(logger),
   });
-  registerHttpObservability(app.getHttpAdapter().getInstance(), metrics, logger);
+  const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON only: anything else is 415, not a string body that fails validation.
+  fastify.removeContentTypeParser(['text/plain']);
+  registerHttpObservability(fastify, metrics, logger);
   setupOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.http.port, config.http.host);

@@ -1,5 +1,5 @@
 import { assertUnreachable } from '@m2m-trust/shared-domain';
-import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
+import type { DomainEvent, DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
 
 import { computeEventHashId } from './event-hash';
 import { deviceEpc, EPCIS_PREFIXES, type EpcisAction } from './epcis-vocabulary';
@@ -79,7 +79,8 @@ function classify(event: DomainEvent): Classification | null {
   }
 }
 
-export const isAudited = (event: DomainEvent): boolean => classify(event) !== null;
+/** The domain events that become audit records; every other type maps to nothing. */
+export const AUDITED_EVENT_TYPES: readonly DomainEventType[] = ['DeviceRegistered', 'DeviceRevoked', 'DeviceAuthenticated', 'DeviceAuthenticationFailed'];
 
 /**
  * Maps a recorded domain event to its EPCIS ObjectEvent, or null when the

@@ -19,13 +19,6 @@ export const STANDARD_PREFIXES: Readonly<Record<string, string>> = {
   dcterms: 'http://purl.org/dc/terms/',
 };
 
-/** The URL of the standard context; it contributes no document-level prefixes. */
-export const EPCIS_CONTEXT_URLS: readonly string[] = [
-  'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
-  'https://ref.gs1.org/standards/epcis/epcis-context.jsonld',
-  'https://gs1.github.io/EPCIS/epcis-context.jsonld',
-];
-
 export const CBV_NS = 'https://ref.gs1.org/cbv/';
 export const GS1_VOC_NS = 'https://gs1.org/voc/';
 
@@ -180,9 +173,6 @@ export const PROPERTY_ORDER: PropertyOrder = [
 
 /** Top-level fields that never take part in the hash. */
 export const EXCLUDED_EVENT_FIELDS: readonly string[] = ['recordTime', 'eventID', 'type', 'errorDeclaration'];
-
-/** Fields dropped at every level (comments). */
-export const COMMENT_FIELDS: readonly string[] = ['#text', 'rdfs:comment', 'comment'];
 
 /** Old CBV 1.x URN prefixes and their CBV 2.0 web-vocabulary replacements. */
 export const CBV_URN_REWRITES: readonly (readonly [string, string])[] = [

@@ -4,7 +4,16 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } fro
 import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 
-import { ChallengeResponse, InitiateChallengeBody, VerifyBody, VerifyResponse } from './challenge.dto';
+import {
+  type ChallengeResponse,
+  ChallengeResponseSchema,
+  type InitiateChallengeBody,
+  InitiateChallengeBodySchema,
+  type VerifyBody,
+  VerifyBodySchema,
+  type VerifyResponse,
+  VerifyResponseSchema,
+} from './challenge.dto';
 import { ChallengeService } from './challenge.service';
 
 /** Called by devices themselves: no API key (rate limits come in front of these). */
@@ -16,18 +25,18 @@ export class ChallengeController {
 
   @Post()
   @ApiOperation({ summary: 'Issue a single-use challenge for a device to sign' })
-  @ApiBody({ schema: InitiateChallengeBody })
-  @ApiCreatedResponse({ schema: ChallengeResponse })
-  initiate(@Body(new SchemaPipe(InitiateChallengeBody)) body: InitiateChallengeBody, @EventMeta() meta: EventMetadata): Promise<ChallengeResponse> {
+  @ApiBody({ schema: InitiateChallengeBodySchema })
+  @ApiCreatedResponse({ schema: ChallengeResponseSchema })
+  initiate(@Body(new SchemaPipe(InitiateChallengeBodySchema)) body: InitiateChallengeBody, @EventMeta() meta: EventMetadata): Promise<ChallengeResponse> {
     return this.challenges.initiate(body.deviceId, meta);
   }
 
   @Post('verify')
   @HttpCode(200)
   @ApiOperation({ summary: 'Verify the signed challenge; the first attempt consumes it, whatever its outcome' })
-  @ApiBody({ schema: VerifyBody })
-  @ApiOkResponse({ schema: VerifyResponse })
-  verify(@Body(new SchemaPipe(VerifyBody)) body: VerifyBody, @EventMeta() meta: EventMetadata): Promise<VerifyResponse> {
+  @ApiBody({ schema: VerifyBodySchema })
+  @ApiOkResponse({ schema: VerifyResponseSchema })
+  verify(@Body(new SchemaPipe(VerifyBodySchema)) body: VerifyBody, @EventMeta() meta: EventMetadata): Promise<VerifyResponse> {
     return this.challenges.verify(body.challengeId, body.signature, meta);
   }
 }

@@ -3,22 +3,22 @@ import { type Static, Type } from '@sinclair/typebox';
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
 import { VerifyFailureReason } from '@m2m-trust/shared-events';
 
-export const InitiateChallengeBody = Type.Object(
+export const InitiateChallengeBodySchema = Type.Object(
   { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }) },
   { additionalProperties: false },
 );
-export type InitiateChallengeBody = Static<typeof InitiateChallengeBody>;
+export type InitiateChallengeBody = Static<typeof InitiateChallengeBodySchema>;
 
-export const ChallengeResponse = Type.Object({
+export const ChallengeResponseSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   deviceId: Type.String(),
   nonce: Type.String({ description: 'Sign exactly these characters as UTF-8 bytes with the device key (docs/protocol.md)' }),
   algorithm: Type.Literal('Ed25519'),
   expiresAt: Type.String({ format: 'date-time' }),
 });
-export type ChallengeResponse = Static<typeof ChallengeResponse>;
+export type ChallengeResponse = Static<typeof ChallengeResponseSchema>;
 
-export const VerifyBody = Type.Object(
+export const VerifyBodySchema = Type.Object(
   {
     challengeId: Type.String({ format: 'uuid' }),
     signature: Type.String({
@@ -28,13 +28,13 @@ export const VerifyBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export type VerifyBody = Static<typeof VerifyBody>;
+export type VerifyBody = Static<typeof VerifyBodySchema>;
 
-export const VerifyResponse = Type.Union([
+export const VerifyResponseSchema = Type.Union([
   Type.Object({ verified: Type.Literal(true), deviceId: Type.String(), verifiedAt: Type.String({ format: 'date-time' }) }),
   Type.Object({
     verified: Type.Literal(false),
     reason: Type.Union(Object.values(VerifyFailureReason).map((reason) => Type.Literal(reason))),
   }),
 ]);
-export type VerifyResponse = Static<typeof VerifyResponse>;
+export type VerifyResponse = Static<typeof VerifyResponseSchema>;

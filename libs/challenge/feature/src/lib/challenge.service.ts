@@ -99,7 +99,8 @@ export class ChallengeService {
       try {
         await this.store.appendToStream(
           streamId,
-          version,
+          // A consumed challenge stays consumed: replays are recorded in any order.
+          state.status === 'consumed' ? 'any' : version,
           events.map((event) => ({ ...event, metadata: { ...metadata, actor: `device:${state.deviceId}` } })),
           // Commit only if the device is still as we saw it: a revocation that
           // commits first turns this into a retry that sees it.

@@ -6,12 +6,18 @@ import { EventMeta, SchemaPipe } from '@m2m-trust/shared-platform';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 
 import {
-  DeviceIdParams,
-  DeviceListResponse,
-  DeviceResponse,
-  ListDevicesQuery,
-  RegisterDeviceBody,
-  RevokeDeviceBody,
+  type DeviceIdParams,
+  DeviceIdParamsSchema,
+  type DeviceListResponse,
+  DeviceListResponseSchema,
+  type DeviceResponse,
+  DeviceResponseSchema,
+  type ListDevicesQuery,
+  ListDevicesQuerySchema,
+  type RegisterDeviceBody,
+  RegisterDeviceBodySchema,
+  type RevokeDeviceBody,
+  RevokeDeviceBodySchema,
 } from './device.dto';
 import { DeviceService } from './device.service';
 
@@ -38,10 +44,10 @@ export class DeviceController {
 
   @Post()
   @ApiOperation({ summary: 'Register a device with its Ed25519 public key' })
-  @ApiBody({ schema: RegisterDeviceBody })
-  @ApiCreatedResponse({ schema: DeviceResponse })
+  @ApiBody({ schema: RegisterDeviceBodySchema })
+  @ApiCreatedResponse({ schema: DeviceResponseSchema })
   async register(
-    @Body(new SchemaPipe(RegisterDeviceBody)) body: RegisterDeviceBody,
+    @Body(new SchemaPipe(RegisterDeviceBodySchema)) body: RegisterDeviceBody,
     @EventMeta() meta: EventMetadata,
   ): Promise<DeviceResponse> {
     return toDeviceResponse(await this.devices.register(body, meta));
@@ -49,8 +55,8 @@ export class DeviceController {
 
   @Get()
   @ApiOperation({ summary: 'List devices in registration order, a page at a time' })
-  @ApiOkResponse({ schema: DeviceListResponse })
-  async list(@Query(new SchemaPipe(ListDevicesQuery)) query: ListDevicesQuery): Promise<DeviceListResponse> {
+  @ApiOkResponse({ schema: DeviceListResponseSchema })
+  async list(@Query(new SchemaPipe(ListDevicesQuerySchema)) query: ListDevicesQuery): Promise<DeviceListResponse> {
     const page = await this.devices.list({
       ...(query.status ? { status: query.status } : {}),
       ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -61,19 +67,19 @@ export class DeviceController {
 
   @Get(':deviceId')
   @ApiOperation({ summary: 'Get one device' })
-  @ApiOkResponse({ schema: DeviceResponse })
-  async get(@Param(new SchemaPipe(DeviceIdParams)) params: DeviceIdParams): Promise<DeviceResponse> {
+  @ApiOkResponse({ schema: DeviceResponseSchema })
+  async get(@Param(new SchemaPipe(DeviceIdParamsSchema)) params: DeviceIdParams): Promise<DeviceResponse> {
     return toDeviceResponse(await this.devices.get(params.deviceId));
   }
 
   @Post(':deviceId/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a device: no authentication succeeds for it afterwards. Idempotent.' })
-  @ApiBody({ schema: RevokeDeviceBody, required: false })
-  @ApiOkResponse({ schema: DeviceResponse })
+  @ApiBody({ schema: RevokeDeviceBodySchema, required: false })
+  @ApiOkResponse({ schema: DeviceResponseSchema })
   async revoke(
-    @Param(new SchemaPipe(DeviceIdParams)) params: DeviceIdParams,
-    @Body(new SchemaPipe(RevokeDeviceBody)) body: RevokeDeviceBody,
+    @Param(new SchemaPipe(DeviceIdParamsSchema)) params: DeviceIdParams,
+    @Body(new SchemaPipe(RevokeDeviceBodySchema)) body: RevokeDeviceBody,
     @EventMeta() meta: EventMetadata,
   ): Promise<DeviceResponse> {
     return toDeviceResponse(await this.devices.revoke(params.deviceId, body.reason ?? null, meta));

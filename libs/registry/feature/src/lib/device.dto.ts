@@ -2,13 +2,13 @@ import { type Static, Type } from '@sinclair/typebox';
 
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
 
-export const DeviceIdParams = Type.Object(
+export const DeviceIdParamsSchema = Type.Object(
   { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN, description: 'Device identifier' }) },
   { additionalProperties: false },
 );
-export type DeviceIdParams = Static<typeof DeviceIdParams>;
+export type DeviceIdParams = Static<typeof DeviceIdParamsSchema>;
 
-export const RegisterDeviceBody = Type.Object(
+export const RegisterDeviceBodySchema = Type.Object(
   {
     deviceId: Type.String({ pattern: DEVICE_ID_PATTERN, description: 'Unique id: a letter or digit, then up to 127 of [A-Za-z0-9._:-]' }),
     publicKey: Type.String({
@@ -24,15 +24,15 @@ export const RegisterDeviceBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export type RegisterDeviceBody = Static<typeof RegisterDeviceBody>;
+export type RegisterDeviceBody = Static<typeof RegisterDeviceBodySchema>;
 
-export const RevokeDeviceBody = Type.Object(
+export const RevokeDeviceBodySchema = Type.Object(
   { reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why the device is revoked; recorded in the audit log' })) },
   { additionalProperties: false },
 );
-export type RevokeDeviceBody = Static<typeof RevokeDeviceBody>;
+export type RevokeDeviceBody = Static<typeof RevokeDeviceBodySchema>;
 
-export const ListDevicesQuery = Type.Object(
+export const ListDevicesQuerySchema = Type.Object(
   {
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('revoked')])),
     limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]\\d{0,2}|1000)$', description: 'Page size, 1 to 1000 (default 50)' })),
@@ -40,9 +40,9 @@ export const ListDevicesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ListDevicesQuery = Static<typeof ListDevicesQuery>;
+export type ListDevicesQuery = Static<typeof ListDevicesQuerySchema>;
 
-export const DeviceResponse = Type.Object({
+export const DeviceResponseSchema = Type.Object({
   deviceId: Type.String(),
   publicKey: Type.String({ description: 'Lowercase hex' }),
   keyThumbprint: Type.String({ description: 'RFC 7638 JWK thumbprint (base64url SHA-256)' }),
@@ -53,10 +53,10 @@ export const DeviceResponse = Type.Object({
   revokedAt: Type.Optional(Type.String({ format: 'date-time' })),
   revocationReason: Type.Optional(Type.String()),
 });
-export type DeviceResponse = Static<typeof DeviceResponse>;
+export type DeviceResponse = Static<typeof DeviceResponseSchema>;
 
-export const DeviceListResponse = Type.Object({
-  items: Type.Array(DeviceResponse),
+export const DeviceListResponseSchema = Type.Object({
+  items: Type.Array(DeviceResponseSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
 });
-export type DeviceListResponse = Static<typeof DeviceListResponse>;
+export type DeviceListResponse = Static<typeof DeviceListResponseSchema>;

@@ -1,5 +1,7 @@
 import type { DomainEvent, NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
+export type ExpectedVersion = number | 'any';
+
 /** A stream that must stand at exactly `version` (0: must not exist) for an append to commit. */
 export interface StreamCondition {
   readonly streamId: string;
@@ -33,8 +35,12 @@ export interface AppendResult {
  */
 export interface EventStore {
   readStream<E extends DomainEvent = DomainEvent>(streamId: string): Promise<StreamSlice<E>>;
-  /** `expectedVersion` is the stream's version the decision was based on (0: new stream). */
-  appendToStream(streamId: string, expectedVersion: number, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * `expectedVersion` is the stream's version the decision was based on (0: new
+   * stream), or 'any' where the events are valid whatever came before (facts
+   * recorded against a stream in a terminal state).
+   */
+  appendToStream(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
 }
 
 export const EVENT_STORE = Symbol.for('m2m-trust.EventStore');

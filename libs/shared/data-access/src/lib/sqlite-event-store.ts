@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type Database from 'better-sqlite3';
 
-import type { AppendOptions, AppendResult, Clock, EventBus, EventStore, StreamSlice } from '@m2m-trust/shared-contracts';
+import type { AppendOptions, AppendResult, Clock, EventBus, EventStore, ExpectedVersion, StreamSlice } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { type DomainEvent, EventCatalog, type NewEvent, type RecordedEvent } from '@m2m-trust/shared-events';
 
@@ -22,7 +22,7 @@ interface EventRow {
 
 interface PendingAppend {
   readonly streamId: string;
-  readonly expectedVersion: number;
+  readonly expectedVersion: ExpectedVersion;
   readonly events: readonly NewEvent[];
   readonly options: AppendOptions | undefined;
   readonly resolve: (result: AppendResult) => void;
@@ -107,7 +107,7 @@ export class SqliteEventStore implements EventStore {
     return { version: events.length, events };
   }
 
-  appendToStream(streamId: string, expectedVersion: number, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+  appendToStream(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ streamId, expectedVersion, events, options, resolve, reject });
       if (!this.scheduled) {
@@ -179,7 +179,7 @@ export class SqliteEventStore implements EventStore {
       if (actual !== condition.version) throw new VersionConflictError(condition.streamId, condition.version, actual);
     }
     const current = this.statements.streamVersion.get(streamId)?.v ?? 0;
-    if (current !== expectedVersion) throw new VersionConflictError(streamId, expectedVersion, current);
+    if (expectedVersion !== 'any' && current !== expectedVersion) throw new VersionConflictError(streamId, expectedVersion, current);
     const recorded: RecordedEvent[] = [];
     let version = current;
     for (const event of item.events) {

@@ -51,7 +51,8 @@ export class PinoNestLogger implements LoggerService {
   }
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, context?: string): void {
-    if (message !== null && typeof message === 'object') this.logger[level]({ context, ...message });
+    if (message instanceof Error) this.logger[level]({ context, err: message }, message.message);
+    else if (message !== null && typeof message === 'object') this.logger[level]({ context, ...message });
     else this.logger[level]({ context }, String(message));
   }
 }

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+
+import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import { AUDITED_EVENT_TYPES, toEpcisEvent } from './epcis-mapping';
+import { EPCIS_CONTEXT } from './epcis-vocabulary';
+import { computeEventHashId } from './event-hash';
+
+const schema = JSON.parse(readFileSync(resolve(__dirname, '../../../../../../shared/epcis/schema/EPCIS-JSON-Schema.json'), 'utf8'));
+const validate = addFormats(new Ajv({ strict: false, allErrors: true })).compile(schema);
+
+let position = 0;
+const recorded = (event: DomainEvent, metadata = { requestId: 'req-1', actor: 'api-key:admin' }): RecordedEvent =>
+  ({
+    ...event,
+    metadata,
+    eventId: `00000000-0000-4000-8000-${String(++position).padStart(12, '0')}`,
+    streamId: 's',
+    streamVersion: 1,
+    position,
+    recordedAt: '2026-11-21T08:00:00.500Z',
+    schemaVersion: 1,
+  }) as RecordedEvent;
+
+const events: [DomainEvent, string, string, string][] = [
+  [
+    {
+      type: 'DeviceRegistered',
+      data: { deviceId: 'meter-1', publicKey: 'ab'.repeat(32), keyThumbprint: 'thumb', label: 'M', metadata: {}, registeredAt: '2026-11-21T08:00:00.000Z' },
+    },
+    'ADD',
+    'commissioning',
+    'active',
+  ],
+  [
+    {
+      type: 'DeviceAuthenticated',
+      data: { challengeId: 'c1', deviceId: 'meter-1', keyThumbprint: 'thumb', method: 'challenge-response', verifiedAt: '2026-11-21T08:00:01.000Z' },
+    },
+    'OBSERVE',
+    'inspecting',
+    'conformant',
+  ],
+  [
+    {
+      type: 'DeviceAuthenticationFailed',
+      data: {
+        challengeId: 'c2',
+        deviceId: 'meter-1',
+        keyThumbprint: 'thumb',
+        method: 'challenge-response',
+        reason: 'SIGNATURE_INVALID',
+        failedAt: '2026-11-21T08:00:02.000Z',
+      },
+    },
+    'OBSERVE',
+    'inspecting',
+    'non_conformant',
+  ],
+  [{ type: 'DeviceRevoked', data: { deviceId: 'meter-1', reason: 'lost', revokedAt: '2026-11-21T08:00:03.000Z' } }, 'DELETE', 'decommissioning', 'inactive'],
+];
+
+describe('EPCIS mapping', () => {
+  it.each(events.map(([e, ...rest]) => [e.type, e, ...rest] as const))('maps %s to a valid ObjectEvent %s', (_, event, action, bizStep, disposition) => {
+    const epcis = toEpcisEvent(recorded(event))!;
+    expect(epcis).toMatchObject({ type: 'ObjectEvent', action, bizStep, disposition, epcList: ['urn:m2m-trust:device:meter-1'] });
+    expect(epcis.eventTimeZoneOffset).toBe('+00:00');
+    expect(epcis.recordTime).toBe('2026-11-21T08:00:00.500Z');
+    expect(epcis['m2m:requestId']).toBe('req-1');
+    const standalone = { '@context': EPCIS_CONTEXT, ...epcis };
+    expect(validate(standalone) ? null : validate.errors).toBeNull();
+    const document = {
+      '@context': EPCIS_CONTEXT,
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2026-11-21T08:00:00.000Z',
+      epcisBody: { eventList: [epcis] },
+    };
+    expect(validate(document) ? null : validate.errors).toBeNull();
+  });
+
+  it('names each event by its CBV 2.0 hash, which does not depend on the record time', () => {
+    const event = recorded(events[0]![0]);
+    const epcis = toEpcisEvent(event)!;
+    const { eventID, ...body } = epcis;
+    expect(eventID).toBe(computeEventHashId(body, { m2m: 'https://ns.m2m-trust.org/epcis/' }));
+    expect(toEpcisEvent({ ...event, recordedAt: '2030-01-01T00:00:00.000Z' })!.eventID).toBe(eventID);
+  });
+
+  it('gives two otherwise identical events different IDs (the source event id is part of the record)', () => {
+    const a = toEpcisEvent(recorded(events[2]![0]))!;
+    const b = toEpcisEvent(recorded(events[2]![0]))!;
+    expect(a.eventID).not.toBe(b.eventID);
+  });
+
+  it('audits exactly the listed event types and nothing for an issued challenge', () => {
+    const issued: DomainEvent = {
+      type: 'ChallengeIssued',
+      data: { challengeId: 'c', deviceId: 'd', nonce: 'n', issuedAt: '2026-11-21T08:00:00.000Z', expiresAt: '2026-11-21T08:01:00.000Z' },
+    };
+    expect(toEpcisEvent(recorded(issued))).toBeNull();
+    expect([...AUDITED_EVENT_TYPES].sort()).toEqual(events.map(([e]) => e.type).sort());
+  });
+
+  it('keeps optional fields out when they are absent', () => {
+    const epcis = toEpcisEvent(recorded({ type: 'DeviceRevoked', data: { deviceId: 'd', reason: null, revokedAt: '2026-11-21T08:00:03.000Z' } }, { requestId: 'r' } as never))!;
+    expect(epcis).not.toHaveProperty('m2m:reason');
+    expect(epcis).not.toHaveProperty('m2m:actor');
+  });
+});

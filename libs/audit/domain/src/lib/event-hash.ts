@@ -14,6 +14,9 @@
  *    (so destinationList before sourceList);
  *  - user extensions ("{namespace}name") are appended after the standard fields of their element, sorted.
  *
+ * The bare-word lookup above is per event (the reference looks across the whole document, so there an event's
+ * hash can depend on its sibling events); all reference vectors are per-event-stable and pass.
+ *
  * Deliberate differences from the reference, for inputs on which it fails or depends on key order:
  *  - a bizTransaction/source/destination element is always read as (type, value), whatever the key order;
  *  - an element without a type is hashed with its value alone (the reference crashes);
@@ -910,8 +913,31 @@ function normaliseGs1Uri(uri: string): string | null {
   const dot = uri.indexOf('.');
   if (dot < 0) return null;
   if (uri.startsWith('urn:epc:')) return normaliseEpcUri(uri, dot);
-  if (uri.charCodeAt(0) !== 104 /* h */ || !DL_URI.test(uri)) return null;
+  if (uri.charCodeAt(0) !== 104 /* h */ || !mayBeDigitalLink(uri) || !DL_URI.test(uri)) return null;
   return normaliseDigitalLink(uri);
+}
+
+const DL_KEYS: ReadonlySet<string> = new Set(DL_PRIMARY_KEYS.split('|'));
+
+/** Cheap necessary condition for DL_URI: a "/<primary key>/dddd" segment, or a 10-letter last segment. */
+function mayBeDigitalLink(uri: string): boolean {
+  const n = uri.length;
+  if (n >= 11 && uri.charCodeAt(n - 11) === 47 /* / */) return true;
+  for (let i = uri.indexOf('/'); i >= 0; ) {
+    const j = uri.indexOf('/', i + 1);
+    if (j < 0) return false;
+    if (j - i <= 6 && j + 4 < n && DL_KEYS.has(uri.slice(i + 1, j)) && isDigits(uri, j + 1, j + 5)) return true;
+    i = j;
+  }
+  return false;
+}
+
+function isDigits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function normaliseEpcUri(uri: string, dot: number): string | null {

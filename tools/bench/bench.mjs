@@ -1,0 +1,191 @@
+// npm run bench: a harness, not a test. Drives full authentications
+// (challenge + sign + verify) against the real embedded server at 1, 16 and 64
+// concurrent devices, beside a bare Node HTTP server and a raw verify loop
+// measured in the same run, so the figures read as ratios on a noisy machine.
+//
+//   npm run bench                       # defaults
+//   BENCH_SECONDS=10 npm run bench      # longer runs per level
+import { spawn } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { verifyAsync as nobleVerifyAsync } from '@noble/ed25519';
+import { Pool } from 'undici';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+async function startGateway(extraEnv = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'm2m-bench-'));
+  const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: dataDir, M2M_ADMIN_API_KEY: ADMIN_KEY, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(out);
+      if (match) resolve(match[1]);
+      if (out.length > 1e6) out = out.slice(-1e5);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  // Keep draining stdout (the access log) so the server never blocks on a full pipe.
+  child.stdout.removeAllListeners('data');
+  child.stdout.resume();
+  return { url, child, dataDir, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+function newDevice(i) {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return { deviceId: `bench-${process.pid}-${i}`, publicKey: Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url').toString('hex'), privateKey };
+}
+
+async function json(pool, method, path, body, headers = {}) {
+  const res = await pool.request({
+    method,
+    path,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Runs `concurrency` loops of `once()` for SECONDS; returns ops/s and latency percentiles in ms. */
+async function drive(concurrency, once) {
+  const latencies = [];
+  let errors = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          if (await once(worker)) latencies.push(performance.now() - t0);
+          else errors++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { concurrency, ops: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+async function benchAuthentications(url, label) {
+  const results = [];
+  for (const concurrency of LEVELS) {
+    const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
+    const devices = Array.from({ length: concurrency }, (_, i) => newDevice(`${label}-${concurrency}-${i}`));
+    for (const d of devices) {
+      const r = await json(pool, 'POST', '/v1/devices', { deviceId: d.deviceId, publicKey: d.publicKey }, { 'x-api-key': ADMIN_KEY });
+      if (r.status !== 201) throw new Error(`registration failed: ${JSON.stringify(r)}`);
+    }
+    const once = async (worker) => {
+      const d = devices[worker];
+      const c = await json(pool, 'POST', '/v1/challenges', { deviceId: d.deviceId });
+      if (c.status !== 201) return false;
+      const signature = sign(null, Buffer.from(c.body.nonce, 'utf8'), d.privateKey).toString('hex');
+      const v = await json(pool, 'POST', '/v1/challenges/verify', { challengeId: c.body.id, signature });
+      return v.status === 200 && v.body.verified === true;
+    };
+    await drive(concurrency, once).catch(() => undefined); // warm-up is the first second of a short run
+    results.push(await drive(concurrency, once));
+    await pool.close();
+  }
+  return results;
+}
+
+async function benchBareHttp() {
+  // The floor: the same two requests per "authentication" against a server that does nothing.
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const concurrency = Math.max(...LEVELS);
+  const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
+  const once = async () => {
+    await json(pool, 'POST', '/a', { deviceId: 'x' });
+    await json(pool, 'POST', '/b', { challengeId: 'y', signature: 'z' });
+    return true;
+  };
+  const result = await drive(concurrency, once);
+  await pool.close();
+  server.close();
+  return result;
+}
+
+async function benchRawVerify() {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.from('m2m-trust-challenge/v1;aud=http://127.0.0.1:8080;cid=0f8c1c5e-3f5a-4c1e-9a4e-6d2b8f7a1c01;did=bench;rnd=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8;exp=2026-11-21T08:01:00.000Z');
+  const signature = sign(null, message, privateKey);
+  const key = createPublicKey(publicKey.export({ format: 'jwk' }) && { key: publicKey.export({ format: 'jwk' }), format: 'jwk' });
+  const rate = (fn, ms) => {
+    let n = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) for (let i = 0; i < 100; i++, n++) fn();
+    return n / (ms / 1000);
+  };
+  const native = rate(() => verify(null, message, key, signature), 2000);
+  const signRate = rate(() => sign(null, message, privateKey), 1000);
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  let n = 0;
+  const end = performance.now() + 2000;
+  while (performance.now() < end) {
+    await nobleVerifyAsync(signature, message, raw);
+    n++;
+  }
+  return { nativeVerifyPerSecond: native, pureJsVerifyPerSecond: n / 2, nativeSignPerSecond: signRate };
+}
+
+async function main() {
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  console.log(`m2m-trust bench: ${machine}; ${SECONDS}s per level\n`);
+
+  const raw = await benchRawVerify();
+  console.log(`raw Ed25519 verify, one core: node:crypto ${fmt(raw.nativeVerifyPerSecond, 0)}/s, @noble/ed25519 ${fmt(raw.pureJsVerifyPerSecond, 0)}/s (x${fmt(raw.nativeVerifyPerSecond / raw.pureJsVerifyPerSecond)}); sign ${fmt(raw.nativeSignPerSecond, 0)}/s`);
+
+  const bare = await benchBareHttp();
+  console.log(`bare node:http, ${bare.concurrency} concurrent, 2 requests per op: ${fmt(bare.perSecond, 0)} ops/s (${fmt(bare.perSecond * 2, 0)} req/s), p50 ${fmt(bare.p50, 2)} ms, p99 ${fmt(bare.p99, 2)} ms`);
+
+  const gateway = await startGateway();
+  let embedded;
+  try {
+    embedded = await benchAuthentications(gateway.url, 'embedded');
+  } finally {
+    await gateway.stop();
+  }
+  console.log('\nembedded default (SQLite, one process): full authentications = challenge + sign + verify, audit committed');
+  console.log('concurrency | auth/s  | p50 ms | p99 ms | errors | vs bare http');
+  for (const r of embedded) {
+    console.log(`${String(r.concurrency).padStart(11)} | ${fmt(r.perSecond, 0).padStart(7)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${String(r.errors).padStart(6)} | ${fmt((100 * r.perSecond) / bare.perSecond)}%`);
+  }
+  const out = join(root, 'tmp', 'bench-results.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ machine, seconds: SECONDS, raw, bare, embedded }, null, 2));
+  console.log(`\nresults: ${out}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -122,6 +122,20 @@ describe('challenge-response authentication', () => {
     expect(after.body).toMatchObject({ code: 'DEVICE_REVOKED' });
   });
 
+  it('binds the URL it listens on as the audience when M2M_AUDIENCE is unset', async () => {
+    const other = await startServer();
+    try {
+      const otherApi = new Api(other.url, other.adminKey);
+      const d = newDevice('aud');
+      await register(otherApi, d);
+      const c = await otherApi.post<Challenge>('/v1/challenges', { deviceId: d.deviceId });
+      expect(c.body.nonce).toContain(`;aud=${other.url};`);
+      expect(other.url).not.toMatch(/:0$/);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('answers 404 DEVICE_NOT_FOUND for a challenge of an unknown device', async () => {
     const answer = await challenge('never-registered');
     expect(answer.status).toBe(404);

@@ -1,5 +1,5 @@
-// The one test command (npm test): build, type-check, lint, then every test
-// tier in one Jest run. Ends with the single line CI reads: "N passed, N failed".
+// The one test command (npm test): build, type-check, lint, every Jest tier
+// in one run, then the Python SDK's pytest suite. Ends with the single line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,6 +40,24 @@ try {
   if (report.numTotalTests === 0) failed++;
 } catch {
   process.stdout.write('FAILED: jest wrote no results\n');
+  failed++;
+}
+
+// The Python SDK's suite, in its own virtual environment, against the built server.
+const junit = join(root, 'tmp', 'pytest-results.xml');
+rmSync(junit, { force: true });
+run('pytest: Python SDK (clients/python)', 'bash', [join(root, 'clients/python/run-tests.sh'), junit]);
+try {
+  const suites = [...readFileSync(junit, 'utf8').matchAll(/<testsuite\b[^>]*>/g)].map((m) => m[0]);
+  if (suites.length === 0) throw new Error('no test suite in the report');
+  const count = (tag, name) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(tag)?.[1] ?? 0);
+  for (const tag of suites) {
+    const bad = count(tag, 'failures') + count(tag, 'errors');
+    passed += count(tag, 'tests') - bad - count(tag, 'skipped');
+    failed += bad + count(tag, 'skipped');
+  }
+} catch (error) {
+  process.stdout.write(`FAILED: pytest wrote no results (${error.message})\n`);
   failed++;
 }
 

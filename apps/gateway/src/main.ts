@@ -13,6 +13,7 @@ import {
   registerHttpObservability,
   requestIdFor,
   resolveAdminApiKey,
+  ServiceAudience,
 } from '@m2m-trust/shared-platform';
 
 import { AppModule } from './app.module';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  app.get(ServiceAudience).useListeningUrl(url);
   logger.info({ url, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
   if (adminApiKey.generated) {
     // Printed this once, on the start that generated it; afterwards only the file is named.

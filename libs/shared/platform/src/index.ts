@@ -1,5 +1,6 @@
 export * from './lib/config/admin-api-key';
 export * from './lib/config/app-config';
+export * from './lib/config/service-audience';
 export * from './lib/http/api-key.guard';
 export * from './lib/http/event-metadata.decorator';
 export * from './lib/http/problem';

@@ -52,6 +52,16 @@ function issue(command: IssueChallenge, state: ChallengeState): ChallengeIssued[
   return [{ type: 'ChallengeIssued', data: { challengeId, deviceId, nonce, issuedAt: command.data.now, expiresAt } }];
 }
 
+type FailureReason = DeviceAuthenticationFailed['data']['reason'];
+
+/** The rules a verify must pass before its signature matters, in order; null when only the signature is left. */
+function verifyPrecheck(state: ChallengeState, now: string, device: DeviceStanding): FailureReason | null {
+  if (state.status === 'consumed') return VerifyFailureReason.ChallengeAlreadyUsed;
+  if (state.status === 'issued' && Date.parse(now) >= Date.parse(state.expiresAt)) return VerifyFailureReason.ChallengeExpired;
+  if (device.status !== 'active') return VerifyFailureReason.DeviceRevoked;
+  return null;
+}
+
 function thumbprintOf(device: DeviceStanding): string | null {
   return device.status === 'unknown' ? null : device.keyThumbprint;
 }
@@ -59,7 +69,7 @@ function thumbprintOf(device: DeviceStanding): string | null {
 function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent[] {
   if (state.status === 'none') throw new DomainError(ErrorCode.ConcurrencyConflict, 'Cannot verify a challenge that was never issued');
   const { now, device } = command.data;
-  const fail = (reason: DeviceAuthenticationFailed['data']['reason']): DeviceAuthenticationFailed[] => [
+  const fail = (reason: FailureReason): DeviceAuthenticationFailed[] => [
     {
       type: 'DeviceAuthenticationFailed',
       data: {
@@ -72,8 +82,9 @@ function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent
       },
     },
   ];
-  if (state.status === 'consumed') return fail(VerifyFailureReason.ChallengeAlreadyUsed);
-  if (Date.parse(now) >= Date.parse(state.expiresAt)) return fail(VerifyFailureReason.ChallengeExpired);
+  const refused = verifyPrecheck(state, now, device);
+  if (refused) return fail(refused);
+  // Only narrows the type: verifyPrecheck has refused every other standing.
   if (device.status !== 'active') return fail(VerifyFailureReason.DeviceRevoked);
   const signature = command.data.checkSignature(state.nonce);
   switch (signature) {

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-
 import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
 
 import { challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
@@ -13,7 +12,7 @@ import {
   type EventMetadata,
   VerifyFailureReason,
 } from '@m2m-trust/shared-events';
-import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
+import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
 
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
@@ -39,18 +38,21 @@ export class ChallengeService {
     private readonly credentials: DeviceCredentialsCache,
     private readonly pending: PendingChallenges,
     private readonly metrics: Metrics,
+    private readonly audience: ServiceAudience,
   ) {}
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
     const credentials = await this.credentials.get(deviceId);
-    const challengeId = randomUUID();
+    // Time-ordered, so challenge streams append to the end of the stream index.
+    // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
+    const challengeId = uuidv7();
     const events = challengeDecider.decide(
       {
         type: 'IssueChallenge',
         data: {
           challengeId,
           deviceId,
-          audience: this.config.challenge.audience,
+          audience: this.audience.get(),
           random: this.random.next32Base64Url(),
           now: this.clock.now().toISOString(),
           ttlSeconds: this.config.challenge.ttlSeconds,

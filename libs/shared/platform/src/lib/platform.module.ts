@@ -5,6 +5,7 @@ import { CLOCK, systemClock } from '@m2m-trust/shared-contracts';
 
 import { ADMIN_API_KEY, type AdminApiKey } from './config/admin-api-key';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { ServiceAudience } from './config/service-audience';
 import { ApiKeyGuard } from './http/api-key.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { HealthController, MetricsController } from './observability/health.controller';
@@ -29,10 +30,11 @@ export class PlatformModule {
         { provide: ADMIN_API_KEY, useValue: options.adminApiKey },
         { provide: Metrics, useValue: options.metrics },
         { provide: CLOCK, useValue: systemClock },
+        ServiceAudience,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
-      exports: [APP_CONFIG, ADMIN_API_KEY, Metrics, CLOCK],
+      exports: [APP_CONFIG, ADMIN_API_KEY, Metrics, CLOCK, ServiceAudience],
     };
   }
 }

@@ -34,7 +34,11 @@ export interface AppConfig {
   readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
   readonly dataDir: string;
   readonly adminApiKey: Secret | null;
-  readonly challenge: { readonly ttlSeconds: number; readonly audience: string };
+  readonly challenge: {
+    readonly ttlSeconds: number;
+    /** M2M_AUDIENCE; null: the URL the server ends up listening on. */
+    readonly audience: string | null;
+  };
   readonly logLevel: string;
 }
 
@@ -68,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKey: raw['M2M_ADMIN_API_KEY'] ? new Secret(raw['M2M_ADMIN_API_KEY'] as string) : null,
     challenge: {
       ttlSeconds: raw['M2M_CHALLENGE_TTL_SECONDS'] as number,
-      audience: (raw['M2M_AUDIENCE'] as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      audience: (raw['M2M_AUDIENCE'] as string | undefined) ?? null,
     },
     logLevel: raw['M2M_LOG_LEVEL'] as string,
   };

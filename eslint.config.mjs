@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const INFRASTRUCTURE = ['@nestjs/*', 'typeorm', 'kafkajs', '@confluentinc/*', 'better-sqlite3', 'pg', 'fastify', '@fastify/*', '@grpc/*', 'pino', 'prom-client'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', '.nx/**', 'clients/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', '**/dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', '.nx/**', 'clients/**', '**/*.mjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,6 +33,9 @@ export default tseslint.config(
               sourceTag: 'scope:gateway',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:audit'],
             },
+            // The SDK is published on its own, so it depends on nothing inside the workspace; the CLI drives the service through it only.
+            { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:sdk'] },
             // Types: apps compose; features wire; data-access persists; domain is pure.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:contracts', 'type:domain', 'type:util'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:contracts', 'type:domain', 'type:util'] },
@@ -40,6 +43,8 @@ export default tseslint.config(
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util'], bannedExternalImports: INFRASTRUCTURE },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: INFRASTRUCTURE },
+            { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: [], bannedExternalImports: INFRASTRUCTURE },
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:sdk'], bannedExternalImports: INFRASTRUCTURE },
           ],
         },
       ],

@@ -7,8 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+// The SDK package's own output lives in libs/: remove it before swc walks libs/, which would compile it again.
+rmSync(join(root, 'libs', 'sdk', 'dist'), { recursive: true, force: true });
 execFileSync(
   join(root, 'node_modules', '.bin', 'swc'),
   ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts', '--quiet'],
   { cwd: root, stdio: 'inherit' },
 );
+// @m2m-trust/sdk as a publishable package: ESM + CJS with declarations in libs/sdk/dist.
+execFileSync(process.execPath, [join(root, 'libs', 'sdk', 'scripts', 'build-package.mjs')], { cwd: root, stdio: 'inherit' });

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { M2MApiError, M2MNetworkError, M2MTimeoutError, ChallengeRefusedError } from '@m2m-trust/sdk';
+
+import { ConfigError, exitCodeFor, UsageError } from './cli.error';
+import { COMMANDS, runCli } from './cli.runner';
+import { ExitCode } from './exit-code';
+
+// The runner in-process, for what needs no service: parsing, help, exit codes.
+// Everything that talks to the service is in cli.int-spec.ts, against the real one.
+
+describe('m2m command line', () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'm2m-cli-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  async function run(argv: string[], env: Record<string, string> = {}) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env,
+      homeDir: home,
+      cwd: home,
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('prints help on request, to stdout, exit 0', async () => {
+    const root = await run(['--help']);
+    expect(root.code).toBe(ExitCode.Ok);
+    for (const command of COMMANDS) expect(root.stdout).toContain(command.path.join(' '));
+    expect(root.stdout).toContain('Exit codes:');
+    const one = await run(['devices', 'register', '--help']);
+    expect(one).toMatchObject({ code: ExitCode.Ok, stdout: expect.stringContaining('Usage: m2m devices register --device ID') });
+    expect((await run(['help', 'auth'])).stdout).toContain('Usage: m2m auth');
+  });
+
+  it.each([
+    ['no command', []],
+    ['a group without its command', ['devices']],
+    ['an unknown command', ['enroll']],
+    ['an unknown option', ['devices', 'list', '--colour']],
+    ['an option without its value', ['keygen', '--out']],
+    ['a missing required option', ['keygen']],
+    ['an extra argument', ['devices', 'get', 'a', 'b']],
+    ['a malformed number', ['devices', 'list', '--limit', 'ten']],
+    ['a malformed time', ['audit', 'query', '--since', 'yesterday']],
+    ['a malformed --param', ['audit', 'query', '--param', 'novalue']],
+    ['both ways of giving a public key', ['devices', 'register', '--device', 'd', '--public-key', 'ab', '--key', 'f']],
+    ['a malformed timeout', ['devices', 'list', '--timeout', '1s']],
+  ])('exits 2 on %s', async (_, argv) => {
+    const result = await run(argv, { M2M_URL: 'http://127.0.0.1:9', M2M_API_KEY: 'k' });
+    expect(result.code).toBe(ExitCode.Usage);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toBe('');
+  });
+
+  it.each(['export', 'verify'])('says audit %s is not available yet, exit 2', async (name) => {
+    const result = await run(['audit', name]);
+    expect(result.code).toBe(ExitCode.Usage);
+    expect(result.stderr).toContain(`m2m audit ${name} is not available yet`);
+  });
+
+  it('exits 3 without a URL or API key, naming where to set them', async () => {
+    const noUrl = await run(['devices', 'list']);
+    expect(noUrl).toMatchObject({ code: ExitCode.Unavailable, stderr: expect.stringContaining('M2M_URL') });
+    const noKey = await run(['devices', 'list'], { M2M_URL: 'http://127.0.0.1:9' });
+    expect(noKey).toMatchObject({ code: ExitCode.Unavailable, stderr: expect.stringContaining('M2M_API_KEY') });
+  });
+
+  it('reports errors as JSON on stderr with --json', async () => {
+    const result = await run(['devices', 'list', '--json']);
+    expect(JSON.parse(result.stderr)).toEqual({ error: { code: 'ConfigError', message: expect.stringContaining('M2M_URL') } });
+  });
+});
+
+describe('exitCodeFor', () => {
+  const api = (status: number) => new M2MApiError({ status, problem: { code: 'X' }, requestId: undefined, retryAfterMs: undefined });
+
+  it.each([
+    ['a usage error', new UsageError('x'), ExitCode.Usage],
+    ['a config error', new ConfigError('x'), ExitCode.Unavailable],
+    ['a 401', api(401), ExitCode.Refused],
+    ['a 404', api(404), ExitCode.Refused],
+    ['a 409', api(409), ExitCode.Refused],
+    ['a 429', api(429), ExitCode.Unavailable],
+    ['a 503', api(503), ExitCode.Unavailable],
+    ['a network error', new M2MNetworkError('http://x', new Error('refused')), ExitCode.Unavailable],
+    ['a timeout', new M2MTimeoutError(10, 'http://x'), ExitCode.Unavailable],
+    ['a refused challenge', new ChallengeRefusedError('WRONG_AUDIENCE', 'x'), ExitCode.Refused],
+    ['a bug', new TypeError('x'), ExitCode.Internal],
+  ] as const)('maps %s', (_, error, code) => {
+    expect(exitCodeFor(error)).toBe(code);
+  });
+});

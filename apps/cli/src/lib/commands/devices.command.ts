@@ -1,0 +1,144 @@
+import { resolve } from 'node:path';
+
+import { derivePublicKeyHex, type Device, type DeviceStatus } from '@m2m-trust/sdk';
+
+import { type Command, deviceArgument, type Invocation, integerOption, requiredString, stringOption } from '../cli.command';
+import { UsageError } from '../cli.error';
+import { ExitCode } from '../exit-code';
+import { readPrivateKeyFile } from '../private-key.file';
+import { type Column, renderFields, renderTable } from '../output/table.formatter';
+
+const DEVICE_COLUMNS: readonly Column<Device>[] = [
+  { header: 'DEVICE ID', value: (d) => d.deviceId },
+  { header: 'STATUS', value: (d) => d.status },
+  { header: 'CREATED', value: (d) => d.createdAt },
+  { header: 'KEY THUMBPRINT', value: (d) => d.keyThumbprint },
+  { header: 'LABEL', value: (d) => d.label },
+];
+
+const deviceFields = (device: Device): string =>
+  renderFields([
+    ['device id', device.deviceId],
+    ['status', device.status],
+    ['label', device.label],
+    ['public key', device.publicKey],
+    ['key thumbprint', device.keyThumbprint],
+    ['created', device.createdAt],
+    ['revoked', device.revokedAt],
+    ['revocation reason', device.revocationReason],
+    ['metadata', Object.keys(device.metadata).length > 0 ? JSON.stringify(device.metadata) : undefined],
+  ]);
+
+const DEVICE_OPTION = { type: 'string', value: 'ID', description: 'the device id (or give it as the argument)' } as const;
+
+export const devicesRegisterCommand: Command = {
+  path: ['devices', 'register'],
+  summary: 'Register a device with its Ed25519 public key',
+  usage: '--device ID (--public-key HEX | --key FILE) [--label TEXT] [--metadata JSON]',
+  options: {
+    device: { type: 'string', value: 'ID', description: 'the new device id' },
+    'public-key': { type: 'string', value: 'HEX', description: 'the public key: 64 hex or 43 base64url characters' },
+    key: { type: 'string', value: 'FILE', description: 'take the public key from this private key file instead' },
+    label: { type: 'string', value: 'TEXT', description: 'a human-readable name' },
+    metadata: { type: 'string', value: 'JSON', description: 'free-form attributes, a JSON object' },
+  },
+  async run(invocation) {
+    const { values, output } = invocation;
+    const deviceId = requiredString(values, 'device');
+    const publicKey = await publicKeyOf(invocation);
+    const label = stringOption(values, 'label');
+    const metadata = metadataOf(stringOption(values, 'metadata'));
+    const device = await invocation.operatorClient().m2m.registerDevice({
+      deviceId,
+      publicKey,
+      ...(label === undefined ? {} : { label }),
+      ...(metadata === undefined ? {} : { metadata }),
+    });
+    output.result(device, () => deviceFields(device));
+    return ExitCode.Ok;
+  },
+};
+
+async function publicKeyOf({ values, output, cwd }: Invocation): Promise<string> {
+  const hex = stringOption(values, 'public-key');
+  const keyFile = stringOption(values, 'key');
+  if ((hex === undefined) === (keyFile === undefined)) throw new UsageError('Give the public key as --public-key HEX or --key FILE (one of them)');
+  return hex ?? derivePublicKeyHex(readPrivateKeyFile(resolve(cwd, keyFile as string), (m) => output.note(m)));
+}
+
+function metadataOf(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError('--metadata must be JSON, e.g. \'{"site":"plant-2"}\'');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--metadata must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+export const devicesListCommand: Command = {
+  path: ['devices', 'list'],
+  summary: 'List devices in registration order (all of them, unless --limit)',
+  usage: '[--status active|revoked] [--limit N [--cursor CURSOR]]',
+  options: {
+    status: { type: 'string', value: 'STATUS', description: 'active or revoked' },
+    limit: { type: 'string', value: 'N', description: 'one page of at most N devices (1-1000); the next cursor is reported' },
+    cursor: { type: 'string', value: 'CURSOR', description: 'continue after a previous page (with --limit)' },
+  },
+  async run(invocation) {
+    const { values, output } = invocation;
+    const status = stringOption(values, 'status');
+    if (status !== undefined && status !== 'active' && status !== 'revoked') throw new UsageError('--status must be active or revoked');
+    const limit = integerOption(values, 'limit', 1, 1000);
+    const cursor = stringOption(values, 'cursor');
+    if (cursor !== undefined && limit === undefined) throw new UsageError('--cursor pages with --limit N');
+    const client = invocation.operatorClient();
+    const filter = status === undefined ? {} : { status: status as DeviceStatus };
+    let page: { items: readonly Device[]; nextCursor: string | null };
+    if (limit === undefined) {
+      const items: Device[] = [];
+      for await (const device of client.m2m.iterateDevices({ ...filter, pageSize: 1000 })) items.push(device);
+      page = { items, nextCursor: null };
+    } else {
+      page = await client.m2m.listDevices({ ...filter, limit, ...(cursor === undefined ? {} : { cursor }) });
+    }
+    output.result(page, () => (page.items.length === 0 ? '' : renderTable(DEVICE_COLUMNS, page.items)));
+    if (!output.json) {
+      output.note(`${page.items.length} device${page.items.length === 1 ? '' : 's'}`);
+      if (page.nextCursor) output.note(`more: m2m devices list --limit ${limit} --cursor ${page.nextCursor}`);
+    }
+    return ExitCode.Ok;
+  },
+};
+
+export const devicesGetCommand: Command = {
+  path: ['devices', 'get'],
+  summary: 'Show one device',
+  usage: 'DEVICE_ID',
+  positionals: { name: 'DEVICE_ID', max: 1 },
+  options: { device: DEVICE_OPTION },
+  async run(invocation) {
+    const device = await invocation.operatorClient().m2m.getDevice(deviceArgument(invocation));
+    invocation.output.result(device, () => deviceFields(device));
+    return ExitCode.Ok;
+  },
+};
+
+export const devicesRevokeCommand: Command = {
+  path: ['devices', 'revoke'],
+  summary: 'Revoke a device: no authentication succeeds for it afterwards (idempotent)',
+  usage: 'DEVICE_ID [--reason TEXT]',
+  positionals: { name: 'DEVICE_ID', max: 1 },
+  options: {
+    device: DEVICE_OPTION,
+    reason: { type: 'string', value: 'TEXT', description: 'why; recorded in the audit log' },
+  },
+  async run(invocation) {
+    const reason = stringOption(invocation.values, 'reason');
+    const device = await invocation.operatorClient().m2m.revokeDevice(deviceArgument(invocation), reason === undefined ? {} : { reason });
+    invocation.output.result(device, () => deviceFields(device));
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,139 @@
+// The wire shapes of the m2m-trust HTTP API (README "API"), written out here
+// rather than imported: the SDK depends on nothing inside the workspace.
+
+export type DeviceStatus = 'active' | 'revoked';
+
+export interface Device {
+  readonly deviceId: string;
+  /** Raw 32-byte Ed25519 public key, lowercase hex. */
+  readonly publicKey: string;
+  /** RFC 7638 JWK thumbprint of the key (base64url SHA-256). */
+  readonly keyThumbprint: string;
+  readonly label: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly status: DeviceStatus;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+  readonly revocationReason?: string;
+}
+
+export interface RegisterDeviceInput {
+  /** `^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$` */
+  readonly deviceId: string;
+  /** 32 bytes as 64 hex or 43 unpadded base64url characters. */
+  readonly publicKey: string;
+  readonly label?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface ListDevicesQuery {
+  readonly status?: DeviceStatus;
+  /** Page size, 1 to 1000; the service defaults to 50. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface IterateDevicesQuery {
+  readonly status?: DeviceStatus;
+  /** Devices fetched per request, 1 to 1000 (default 100). */
+  readonly pageSize?: number;
+}
+
+export interface DevicePage {
+  readonly items: readonly Device[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface RevokeDeviceInput {
+  /** Recorded in the audit log. */
+  readonly reason?: string;
+}
+
+export interface Challenge {
+  /** A UUID; the `cid` field of the nonce. */
+  readonly id: string;
+  readonly deviceId: string;
+  /** Exactly the characters the device signs (docs/protocol.md). */
+  readonly nonce: string;
+  readonly algorithm: 'Ed25519';
+  /** RFC 3339 UTC with milliseconds; the `exp` field of the nonce. */
+  readonly expiresAt: string;
+}
+
+export interface InitiateChallengeInput {
+  readonly deviceId: string;
+}
+
+export interface VerifyInput {
+  readonly challengeId: string;
+  /** 64 bytes as 128 hex or 86 unpadded base64url characters. */
+  readonly signature: string;
+}
+
+export const VERIFY_FAILURE_REASONS = [
+  'SIGNATURE_INVALID',
+  'SIGNATURE_NON_CANONICAL',
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_ALREADY_USED',
+  'CHALLENGE_NOT_FOUND',
+  'DEVICE_REVOKED',
+] as const;
+export type VerifyFailureReason = (typeof VERIFY_FAILURE_REASONS)[number];
+
+export type VerifyResult =
+  | { readonly verified: true; readonly deviceId: string; readonly verifiedAt: string }
+  | { readonly verified: false; readonly reason: VerifyFailureReason };
+
+/** Error codes the service answers with today; others may be added, so `code` stays a string. */
+export type ApiErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_PUBLIC_KEY'
+  | 'UNAUTHORIZED'
+  | 'DEVICE_NOT_FOUND'
+  | 'DEVICE_EXISTS'
+  | 'DUPLICATE_PUBLIC_KEY'
+  | 'DEVICE_REVOKED'
+  | 'CONCURRENCY_CONFLICT'
+  | 'QUERY_PARAMETER_INVALID'
+  | 'QUERY_TOO_LARGE'
+  | 'ROUTE_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+/** One EPCIS 2.0 ObjectEvent of the audit log (docs/epcis.md), with the `m2m:` extension fields. */
+export interface EpcisEvent {
+  readonly type: string;
+  readonly eventID?: string;
+  readonly eventTime: string;
+  readonly eventTimeZoneOffset?: string;
+  readonly recordTime?: string;
+  readonly epcList?: readonly string[];
+  readonly action?: 'ADD' | 'OBSERVE' | 'DELETE';
+  readonly bizStep?: string;
+  readonly disposition?: string;
+  readonly 'm2m:reason'?: string;
+  readonly 'm2m:challengeId'?: string;
+  readonly 'm2m:keyThumbprint'?: string;
+  readonly 'm2m:method'?: string;
+  readonly 'm2m:actor'?: string;
+  readonly 'm2m:requestId'?: string;
+  readonly 'm2m:sourceEventId'?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface EpcisQueryDocument {
+  readonly '@context': unknown;
+  readonly type: 'EPCISQueryDocument';
+  readonly schemaVersion: string;
+  readonly creationDate: string;
+  readonly epcisBody: {
+    readonly queryResults: {
+      readonly queryName: string;
+      readonly resultsBody: { readonly eventList: readonly EpcisEvent[] };
+    };
+  };
+}

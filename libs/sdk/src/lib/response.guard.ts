@@ -1,0 +1,81 @@
+import { M2MInvalidResponseError } from './m2m.error';
+import {
+  type Challenge,
+  type Device,
+  type DevicePage,
+  type EpcisEvent,
+  type EpcisQueryDocument,
+  VERIFY_FAILURE_REASONS,
+  type VerifyFailureReason,
+  type VerifyResult,
+} from './m2m.types';
+import { type TransportResponse } from './http.transport';
+
+// Light shape checks on what the service answers. Not a schema validator:
+// enough that a proxy's error page or a field the caller branches on being
+// the wrong type (`verified: "false"` is truthy) fails loudly, here.
+
+type Json = Record<string, unknown>;
+
+function invalid(response: TransportResponse, what: string): M2MInvalidResponseError {
+  return new M2MInvalidResponseError(`Unexpected answer from ${response.url.pathname} (${response.status}): ${what}`, {
+    status: response.status,
+    requestId: response.headers.get('x-request-id') ?? undefined,
+  });
+}
+
+function object(response: TransportResponse, value: unknown, what: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(response, `${what} is not an object`);
+  return value as Json;
+}
+
+function strings(response: TransportResponse, record: Json, keys: readonly string[], what: string): void {
+  for (const key of keys) {
+    if (typeof record[key] !== 'string') throw invalid(response, `${what}.${key} is not a string`);
+  }
+}
+
+function device(response: TransportResponse, value: unknown, what = 'device'): Device {
+  const record = object(response, value, what);
+  strings(response, record, ['deviceId', 'publicKey', 'keyThumbprint', 'status', 'createdAt'], what);
+  if (record['status'] !== 'active' && record['status'] !== 'revoked') throw invalid(response, `${what}.status is ${String(record['status'])}`);
+  return record as unknown as Device;
+}
+
+export function asDevice(response: TransportResponse): Device {
+  return device(response, response.body);
+}
+
+export function asDevicePage(response: TransportResponse): DevicePage {
+  const record = object(response, response.body, 'page');
+  if (!Array.isArray(record['items'])) throw invalid(response, 'page.items is not an array');
+  if (record['nextCursor'] !== null && typeof record['nextCursor'] !== 'string') throw invalid(response, 'page.nextCursor is not a string or null');
+  return { items: record['items'].map((item, i) => device(response, item, `items[${i}]`)), nextCursor: record['nextCursor'] };
+}
+
+export function asChallenge(response: TransportResponse): Challenge {
+  const record = object(response, response.body, 'challenge');
+  strings(response, record, ['id', 'deviceId', 'nonce', 'algorithm', 'expiresAt'], 'challenge');
+  return record as unknown as Challenge;
+}
+
+export function asVerifyResult(response: TransportResponse): VerifyResult {
+  const record = object(response, response.body, 'result');
+  if (record['verified'] === true) {
+    strings(response, record, ['deviceId', 'verifiedAt'], 'result');
+    return { verified: true, deviceId: record['deviceId'] as string, verifiedAt: record['verifiedAt'] as string };
+  }
+  if (record['verified'] === false && VERIFY_FAILURE_REASONS.includes(record['reason'] as VerifyFailureReason)) {
+    return { verified: false, reason: record['reason'] as VerifyFailureReason };
+  }
+  throw invalid(response, 'not a verify result');
+}
+
+export function asEpcisDocument(response: TransportResponse): { document: EpcisQueryDocument; events: readonly EpcisEvent[] } {
+  const record = object(response, response.body, 'document');
+  if (record['type'] !== 'EPCISQueryDocument') throw invalid(response, 'not an EPCISQueryDocument');
+  const body = record['epcisBody'] as { queryResults?: { resultsBody?: { eventList?: unknown } } } | undefined;
+  const events = body?.queryResults?.resultsBody?.eventList;
+  if (!Array.isArray(events)) throw invalid(response, 'epcisBody.queryResults.resultsBody.eventList is not an array');
+  return { document: record as unknown as EpcisQueryDocument, events: events.map((event, i) => object(response, event, `eventList[${i}]`) as EpcisEvent) };
+}

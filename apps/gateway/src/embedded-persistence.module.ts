@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
-import { AUDIT_LOG_REPOSITORY, AuditLog1763700000300, SqliteAuditLogProjection } from '@m2m-trust/audit-data-access';
+import { AUDIT_LOG_REPOSITORY, AuditLog1763700000300, SqliteAuditLogProjection, SqliteAuditLogReader } from '@m2m-trust/audit-data-access';
 import {
   DEVICE_CREDENTIALS_REPOSITORY,
   DeviceCredentials1763700000200,
@@ -50,7 +50,7 @@ export class EmbeddedPersistenceModule {
         { provide: SqliteAuditLogProjection, useFactory: (d: SqliteDatabase) => new SqliteAuditLogProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
-        { provide: AUDIT_LOG_REPOSITORY, useExisting: SqliteAuditLogProjection },
+        { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
         {
           provide: EVENT_BUS,
           useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),

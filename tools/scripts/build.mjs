@@ -9,6 +9,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // The SDK package's own output lives in libs/: remove it before swc walks libs/, which would compile it again.
 rmSync(join(root, 'libs', 'sdk', 'dist'), { recursive: true, force: true });
+// The gRPC API: its TypeScript types from the .proto files (before swc compiles them), and the .proto files the server loads at run time.
+execFileSync(process.execPath, [join(root, 'libs', 'proto', 'scripts', 'generate-types.mjs'), '--dist', join(root, 'dist')], { cwd: root, stdio: 'inherit' });
 execFileSync(
   join(root, 'node_modules', '.bin', 'swc'),
   ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts', '--quiet'],

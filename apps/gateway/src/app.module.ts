@@ -6,6 +6,7 @@ import { RegistryModule } from '@m2m-trust/registry-feature';
 import { PlatformModule, type PlatformOptions } from '@m2m-trust/shared-platform';
 
 import { EmbeddedPersistenceModule } from './embedded-persistence.module';
+import { GrpcModule } from './grpc/grpc.module';
 
 /** The embedded default: every module in one process on one SQLite database. */
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
         RegistryModule,
         ChallengeModule,
         AuditModule,
+        GrpcModule,
       ],
     };
   }

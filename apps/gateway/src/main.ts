@@ -17,6 +17,7 @@ import {
 } from '@m2m-trust/shared-platform';
 
 import { AppModule } from './app.module';
+import { GrpcServer } from './grpc/grpc.server';
 import { setupOpenApi } from './openapi';
 
 async function main(): Promise<void> {
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   app.get(ServiceAudience).useListeningUrl(url);
-  logger.info({ url, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
+  // After HTTP, so the audience (the HTTP url unless configured) is known before any challenge over gRPC.
+  const grpc = await app.get(GrpcServer).listen(logger);
+  logger.info({ url, grpcUrl: grpc.target, grpcTls: grpc.tls, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
   if (adminApiKey.generated) {
     // Printed this once, on the start that generated it; afterwards only the file is named.
     process.stdout.write(

@@ -1,3 +1,4 @@
+export * from './lib/authentication.grpc-controller';
 export * from './lib/challenge.controller';
 export * from './lib/challenge.dto';
 export * from './lib/challenge.module';

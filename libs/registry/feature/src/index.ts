@@ -1,4 +1,5 @@
 export * from './lib/device.controller';
+export * from './lib/device-registry.grpc-controller';
 export * from './lib/device.dto';
 export * from './lib/device.service';
 export * from './lib/registry.module';

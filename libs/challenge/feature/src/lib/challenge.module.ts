@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuthenticationGrpcController } from './authentication.grpc-controller';
 import { ChallengeController } from './challenge.controller';
 import { ChallengeService } from './challenge.service';
 import { DeviceCredentialsCache } from './device-credentials.cache';
@@ -8,7 +9,7 @@ import { PendingChallenges } from './pending-challenges';
 /** Needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY and CLOCK from the composition root. */
 @Module({
   controllers: [ChallengeController],
-  providers: [ChallengeService, DeviceCredentialsCache, PendingChallenges],
-  exports: [ChallengeService],
+  providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges],
+  exports: [AuthenticationGrpcController, ChallengeService],
 })
 export class ChallengeModule {}

@@ -1,0 +1,156 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+import {
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  Metadata,
+  type ServerErrorResponse,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  status,
+} from '@grpc/grpc-js';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+
+import { ERROR_CODE_TRAILER, type GrpcCallContext, grpcStatusOf, REQUEST_ID_METADATA, REQUEST_ID_TRAILER } from '@m2m-trust/proto';
+import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
+import { type AdminApiKey, presentedApiKey, requestIdFor } from '@m2m-trust/shared-platform';
+
+/** `api-key`: management and audit calls, as HTTP's guard; `public`: called by devices, as @Public() routes. */
+export type GrpcAccess = 'api-key' | 'public';
+
+/** What the adapter reads of any call, unary or streaming. */
+type AnyCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPath'>;
+
+/** One call as it goes through: its request id, what the controller gets, and the trailing metadata answered. */
+interface Started {
+  readonly requestId: string;
+  readonly context: GrpcCallContext;
+  readonly trailer: Metadata;
+  readonly refusal: DomainError | null;
+  readonly at: number;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** The metadata HTTP would read as headers; a key sent more than once is ambiguous and counts as absent. */
+function headersOf(metadata: Metadata): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (const name of ['authorization', 'x-api-key', REQUEST_ID_METADATA]) {
+    const values = metadata.get(name);
+    if (values.length === 1 && typeof values[0] === 'string') headers[name] = values[0];
+  }
+  return headers;
+}
+
+/**
+ * What every gRPC call goes through, whatever its service: the request id
+ * (the caller's x-request-id or a new one), the API key check, one access
+ * log line, and errors turned into a status with the stable error code and
+ * the request id in trailing metadata. The per-service controllers stay free
+ * of transport concerns, as HTTP controllers do.
+ */
+export class GrpcCallAdapter {
+  private readonly adminDigest: Buffer;
+
+  constructor(
+    adminKey: AdminApiKey,
+    private readonly logger: Logger,
+  ) {
+    this.adminDigest = digest(adminKey.key.reveal());
+  }
+
+  unary<Request, Response>(access: GrpcAccess, handler: (request: Request, context: GrpcCallContext) => Promise<Response>): handleUnaryCall<Request, Response> {
+    return (call, callback) => {
+      const started = this.begin(call, access);
+      if (started.refusal) {
+        callback(this.fail(call, started, started.refusal));
+        return;
+      }
+      handler(call.request, started.context).then(
+        (response) => {
+          this.log(call, started, status.OK);
+          callback(null, response, started.trailer);
+        },
+        (error: unknown) => callback(this.fail(call, started, error)),
+      );
+    };
+  }
+
+  serverStream<Request, Response>(
+    access: GrpcAccess,
+    handler: (request: Request, context: GrpcCallContext) => AsyncIterable<Response>,
+  ): handleServerStreamingCall<Request, Response> {
+    return (call) => {
+      const started = this.begin(call, access);
+      if (started.refusal) {
+        call.emit('error', this.fail(call, started, started.refusal));
+        return;
+      }
+      void this.pump(call, handler(call.request, started.context)).then(
+        () => {
+          this.log(call, started, call.cancelled ? status.CANCELLED : status.OK);
+          if (!call.cancelled) call.end(started.trailer);
+        },
+        (error: unknown) => call.emit('error', this.fail(call, started, error)),
+      );
+    };
+  }
+
+  /** Writes as fast as the client reads (the stream's backpressure), and stops reading the log once the client is gone. */
+  private async pump<Request, Response>(call: ServerWritableStream<Request, Response>, messages: AsyncIterable<Response>): Promise<void> {
+    for await (const message of messages) {
+      if (call.cancelled) return;
+      if (!call.write(message)) await drainedOrCancelled(call);
+    }
+  }
+
+  private begin(call: AnyCall, access: GrpcAccess): Started {
+    const at = performance.now();
+    const headers = headersOf(call.metadata);
+    // The HTTP rules themselves, read from metadata: they only look at these headers.
+    const requestId = requestIdFor({ headers } as IncomingMessage);
+    const trailer = new Metadata();
+    trailer.set(REQUEST_ID_TRAILER, requestId);
+    if (access === 'public') return { requestId, context: { requestId }, trailer, refusal: null, at };
+    const presented = presentedApiKey({ headers } as FastifyRequest);
+    // Compare digests in constant time, as the HTTP guard does: neither length nor prefix leaks.
+    if (presented === null || !timingSafeEqual(digest(presented), this.adminDigest)) {
+      const refusal = new DomainError(ErrorCode.Unauthorized, 'Send the API key as metadata "authorization: Bearer <key>" or "x-api-key: <key>"');
+      return { requestId, context: { requestId }, trailer, refusal, at };
+    }
+    return { requestId, context: { requestId, actor: 'api-key:admin' }, trailer, refusal: null, at };
+  }
+
+  private fail(call: AnyCall, started: Started, error: unknown): ServerErrorResponse {
+    if (!isDomainError(error)) this.logger.error({ err: error, requestId: started.requestId, rpc: call.getPath() }, 'unhandled error');
+    const known = isDomainError(error)
+      ? error
+      : new DomainError(ErrorCode.Internal, 'An unexpected error occurred; the request id identifies it in the logs');
+    const code = grpcStatusOf(known.code);
+    started.trailer.set(ERROR_CODE_TRAILER, known.code);
+    this.log(call, started, code);
+    return Object.assign(new Error(known.message), { code, details: known.message, metadata: started.trailer });
+  }
+
+  /** One access line per call, like HTTP's: the method and outcome, never the metadata (it carries the API key). */
+  private log(call: AnyCall, started: Started, code: status): void {
+    if (!this.logger.isLevelEnabled('info')) return;
+    const ms = Math.round((performance.now() - started.at) * 100) / 100;
+    this.logger.info({ requestId: started.requestId, rpc: call.getPath(), status: status[code], ms }, 'rpc');
+  }
+}
+
+function drainedOrCancelled(call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  return new Promise((resume) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resume();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
+}

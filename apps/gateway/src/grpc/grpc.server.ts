@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { Logger } from 'pino';
+
+import { AuditGrpcController } from '@m2m-trust/audit-feature';
+import { AuthenticationGrpcController } from '@m2m-trust/challenge-feature';
+import {
+  type AuditHandlers,
+  type AuthenticationHandlers,
+  type DeviceRegistryHandlers,
+  loadM2mGrpcObject,
+  M2M_PROTO_SOURCES,
+  reflectionPackageDefinition,
+} from '@m2m-trust/proto';
+import { DeviceRegistryGrpcController } from '@m2m-trust/registry-feature';
+import {
+  ADMIN_API_KEY,
+  type AdminApiKey,
+  APP_CONFIG,
+  type AppConfig,
+  ConfigError,
+  HEALTH_CHECKS,
+  type HealthCheck,
+} from '@m2m-trust/shared-platform';
+
+import { GrpcCallAdapter } from './grpc-call.adapter';
+
+/** How long a shutdown waits for calls in flight (a long QueryEvents stream, say) before cutting them. */
+const DRAIN_MS = 5_000;
+
+const SERVICES = ['m2m.v1.DeviceRegistry', 'm2m.v1.Authentication', 'm2m.v1.Audit'] as const;
+
+export interface GrpcListening {
+  /** host:port as grpc-js clients and grpcurl take it. */
+  readonly target: string;
+  readonly tls: boolean;
+}
+
+/**
+ * The gRPC API beside HTTP: a plain grpc-js server (see docs/grpc.md for why
+ * not @nestjs/microservices) whose handlers are the feature libs' gRPC
+ * controllers, over the same services as the HTTP controllers. Serves
+ * grpc.health.v1 and server reflection too, so grpcurl needs no .proto files.
+ */
+@Injectable()
+export class GrpcServer implements OnModuleDestroy {
+  private server: Server | null = null;
+  private health: HealthImplementation | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ADMIN_API_KEY) private readonly adminKey: AdminApiKey,
+    @Inject(HEALTH_CHECKS) private readonly checks: readonly HealthCheck[],
+    private readonly registry: DeviceRegistryGrpcController,
+    private readonly authentication: AuthenticationGrpcController,
+    private readonly audit: AuditGrpcController,
+  ) {}
+
+  /** Listens on HOST:GRPC_PORT (0: any free port); called by main once HTTP listens, like registerHttpObservability. */
+  async listen(logger: Logger): Promise<GrpcListening> {
+    const credentials = this.credentials();
+    const { m2m } = loadM2mGrpcObject();
+    const calls = new GrpcCallAdapter(this.adminKey, logger);
+    const server = new Server({
+      // The same bound as HTTP bodies: a larger message is refused with RESOURCE_EXHAUSTED before it is decoded.
+      'grpc.max_receive_message_length': this.config.http.bodyLimitBytes,
+    });
+
+    const registry: DeviceRegistryHandlers = {
+      RegisterDevice: calls.unary('api-key', (request, context) => this.registry.registerDevice(request, context)),
+      GetDevice: calls.unary('api-key', (request) => this.registry.getDevice(request)),
+      ListDevices: calls.unary('api-key', (request) => this.registry.listDevices(request)),
+      RevokeDevice: calls.unary('api-key', (request, context) => this.registry.revokeDevice(request, context)),
+    };
+    const authentication: AuthenticationHandlers = {
+      InitiateChallenge: calls.unary('public', (request, context) => this.authentication.initiateChallenge(request, context)),
+      Verify: calls.unary('public', (request, context) => this.authentication.verify(request, context)),
+    };
+    const audit: AuditHandlers = {
+      QueryEvents: calls.serverStream('api-key', (request) => this.audit.queryEvents(request)),
+    };
+    server.addService(m2m.v1.DeviceRegistry.service, registry);
+    server.addService(m2m.v1.Authentication.service, authentication);
+    server.addService(m2m.v1.Audit.service, audit);
+
+    // Ready only once the database answers, as GET /health.
+    for (const check of this.checks) await check();
+    const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((name) => [name, 'SERVING'])) });
+    health.addToServer(server);
+    // Reflection describes the health service too, so `grpcurl list` shows everything the server answers.
+    const healthProtoRoot = resolve(healthProtoPath, '..', '..', '..');
+    const healthSource = { includeDir: healthProtoRoot, file: relative(healthProtoRoot, healthProtoPath) };
+    new ReflectionService(reflectionPackageDefinition([...M2M_PROTO_SOURCES, healthSource])).addToServer(server);
+
+    const host = this.config.http.host.includes(':') ? `[${this.config.http.host}]` : this.config.http.host;
+    const port = await new Promise<number>((done, fail) =>
+      server.bindAsync(`${host}:${this.config.grpc.port}`, credentials, (error, bound) =>
+        error ? fail(new Error(`gRPC cannot listen on ${host}:${this.config.grpc.port} (GRPC_PORT): ${error.message}`)) : done(bound),
+      ),
+    );
+    this.server = server;
+    this.health = health;
+    // A wildcard address is not one a client can dial: name the loopback one, as the HTTP url does.
+    const dialHost = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
+    return { target: `${dialHost}:${port}`, tls: this.config.grpc.tls !== null };
+  }
+
+  /** Stops taking calls before the modules behind the handlers go away; calls in flight get DRAIN_MS to finish. */
+  async onModuleDestroy(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    // Watchers of the health service learn first, so balancers stop sending before the port closes.
+    for (const name of ['', ...SERVICES]) this.health?.setStatus(name, 'NOT_SERVING');
+    await new Promise<void>((done) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        done();
+      }, DRAIN_MS);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  }
+
+  private credentials(): ServerCredentials {
+    const tls = this.config.grpc.tls;
+    if (!tls) return ServerCredentials.createInsecure();
+    return ServerCredentials.createSsl(null, [{ cert_chain: readPem('M2M_GRPC_TLS_CERT_FILE', tls.certFile), private_key: readPem('M2M_GRPC_TLS_KEY_FILE', tls.keyFile) }], false);
+  }
+}
+
+function readPem(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}

@@ -1,0 +1,45 @@
+import { type ArgumentMetadata, Injectable } from '@nestjs/common';
+
+import type {
+  AuthenticationDefinition,
+  Challenge,
+  GrpcCallContext,
+  GrpcUnaryController,
+  InitiateChallengeRequest__Output,
+  VerifyRequest__Output,
+  VerifyResponse,
+} from '@m2m-trust/proto';
+
+import { SchemaPipe } from '@m2m-trust/shared-platform';
+
+import { type InitiateChallengeBody, InitiateChallengeBodySchema, type VerifyBody, VerifyBodySchema } from './challenge.dto';
+import { ChallengeService } from './challenge.service';
+
+/** A request message is validated as HTTP validates a body: unknown fields refused, the same messages. */
+const MESSAGE: ArgumentMetadata = { type: 'body' };
+
+/**
+ * m2m.v1.Authentication: the same schemas and the same ChallengeService as
+ * POST /v1/challenges and /v1/challenges/verify. Called by devices: no API key.
+ */
+@Injectable()
+export class AuthenticationGrpcController implements GrpcUnaryController<AuthenticationDefinition> {
+  private readonly initiateBody = new SchemaPipe<InitiateChallengeBody>(InitiateChallengeBodySchema);
+  private readonly verifyBody = new SchemaPipe<VerifyBody>(VerifyBodySchema);
+
+  constructor(private readonly challenges: ChallengeService) {}
+
+  async initiateChallenge(request: InitiateChallengeRequest__Output, context: GrpcCallContext): Promise<Challenge> {
+    const { deviceId } = this.initiateBody.transform({ deviceId: request.deviceId }, MESSAGE);
+    return this.challenges.initiate(deviceId, context);
+  }
+
+  async verify(request: VerifyRequest__Output, context: GrpcCallContext): Promise<VerifyResponse> {
+    const { challengeId, signature } = this.verifyBody.transform({ challengeId: request.challengeId, signature: request.signature }, MESSAGE);
+    const answer = await this.challenges.verify(challengeId, signature, context);
+    // The template type checks at compile time that every domain reason has its enum value in the proto.
+    return answer.verified
+      ? { verified: true, deviceId: answer.deviceId, verifiedAt: answer.verifiedAt, reason: 'VERIFY_FAILURE_REASON_UNSPECIFIED' }
+      : { verified: false, reason: `VERIFY_FAILURE_REASON_${answer.reason}` };
+  }
+}

@@ -26,9 +26,9 @@ const swc = [
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // @noble/* ship ES modules only; Node 20.19 loads them natively, Jest needs them compiled.
-  transform: { '^.+\\.ts$': swc, '^.+/node_modules/@noble/.+\\.js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!@noble/)'],
+  // @noble/* and jose ship ES modules only; Node 20.19 loads them natively, Jest needs them compiled.
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(@noble|jose)/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(@noble|jose)/)'],
   moduleNameMapper,
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };

@@ -1,6 +1,18 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
-import { AUDIT_LOG_REPOSITORY, AuditLog1763700000300, SqliteAuditLogProjection, SqliteAuditLogReader } from '@m2m-trust/audit-data-access';
+import {
+  AUDIT_CHAIN_STORE,
+  AUDIT_LOG_REPOSITORY,
+  AuditChain1763700000400,
+  AuditLog1763700000300,
+  AuditQueryIndexes1763700000510,
+  NAMED_QUERY_REPOSITORY,
+  NamedQueries1763700000520,
+  SqliteAuditChainStore,
+  SqliteAuditLogProjection,
+  SqliteAuditLogReader,
+  SqliteNamedQueryRepository,
+} from '@m2m-trust/audit-data-access';
 import {
   DEVICE_CREDENTIALS_REPOSITORY,
   DeviceCredentials1763700000200,
@@ -39,7 +51,7 @@ export class EmbeddedPersistenceModule {
       providers: [
         {
           provide: SQLITE_DATABASE,
-          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300]),
+          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520]),
         },
         { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
         {
@@ -51,6 +63,8 @@ export class EmbeddedPersistenceModule {
         { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
         { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
+        { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
+        { provide: AUDIT_CHAIN_STORE, useFactory: (d: SqliteDatabase) => new SqliteAuditChainStore(d.db), inject: [SQLITE_DATABASE] },
         {
           provide: EVENT_BUS,
           useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
@@ -78,7 +92,7 @@ export class EmbeddedPersistenceModule {
         },
         DatabaseCloser,
       ],
-      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, AUDIT_LOG_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
     };
   }
 }

@@ -1,7 +1,34 @@
 import { Module } from '@nestjs/common';
 
-import { EpcisQueryController } from './epcis-query.controller';
+import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
 
-/** Needs AUDIT_LOG_REPOSITORY from the composition root. */
-@Module({ controllers: [EpcisQueryController] })
+import { AuditChainController } from './audit-chain.controller';
+import { AuditExportController } from './audit-export.controller';
+import { AuditExportService } from './audit-export.service';
+import { AuditChainVerifier } from './audit-chain.verifier';
+import { AuditCheckpointService } from './audit-checkpoint.service';
+import { AUDIT_SIGNING_KEY, loadAuditSigningKey } from './audit-signing-key';
+import { AuditGrpcController } from './audit.grpc-controller';
+import { EpcisEventsService } from './epcis-events.service';
+import { EpcisQueryController } from './epcis-query.controller';
+import { EpcisResourcesController } from './epcis-resources.controller';
+import { EpcisSubscriptionHub } from './epcis-subscription.hub';
+import { NamedQueryController } from './named-query.controller';
+import { NamedQueryService } from './named-query.service';
+
+/** Needs AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY and EVENT_BUS from the composition root. */
+@Module({
+  controllers: [AuditChainController, AuditExportController, EpcisQueryController, EpcisResourcesController, NamedQueryController],
+  providers: [
+    AuditChainVerifier,
+    AuditCheckpointService,
+    AuditExportService,
+    AuditGrpcController,
+    EpcisEventsService,
+    EpcisSubscriptionHub,
+    NamedQueryService,
+    { provide: AUDIT_SIGNING_KEY, useFactory: (config: AppConfig) => loadAuditSigningKey(config.dataDir), inject: [APP_CONFIG] },
+  ],
+  exports: [AuditCheckpointService, AuditGrpcController],
+})
 export class AuditModule {}

@@ -27,11 +27,22 @@ const EnvSchema = Type.Object({
     { default: 'info' },
   ),
   M2M_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
+  M2M_AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  // No schema default: when unset it follows PORT (see loadConfig).
+  GRPC_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  M2M_GRPC_TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  M2M_GRPC_TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
 });
 type Env = Static<typeof EnvSchema>;
 
 export interface AppConfig {
   readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  /** The gRPC API, on the same host as HTTP. */
+  readonly grpc: {
+    readonly port: number;
+    /** PEM files of the server's certificate chain and private key; null: plaintext. */
+    readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  };
   readonly dataDir: string;
   readonly adminApiKey: Secret | null;
   readonly challenge: {
@@ -39,10 +50,16 @@ export interface AppConfig {
     /** M2M_AUDIENCE; null: the URL the server ends up listening on. */
     readonly audience: string | null;
   };
+  readonly audit: {
+    /** How often the chain head is signed when it has moved. */
+    readonly checkpointSeconds: number;
+  };
   readonly logLevel: string;
 }
 
 export const APP_CONFIG = Symbol.for('m2m-trust.AppConfig');
+
+export const DEFAULT_GRPC_PORT = 50051;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -66,14 +83,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const port = raw['PORT'] as number;
   const host = raw['HOST'] as string;
+  const certFile = raw['M2M_GRPC_TLS_CERT_FILE'] as string | undefined;
+  const keyFile = raw['M2M_GRPC_TLS_KEY_FILE'] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError('Invalid configuration: M2M_GRPC_TLS_CERT_FILE and M2M_GRPC_TLS_KEY_FILE are set together or not at all');
+  }
   return {
     http: { host, port, bodyLimitBytes: raw['M2M_BODY_LIMIT_BYTES'] as number },
+    grpc: {
+      // 50051 by default; but a start on any free HTTP port (PORT=0: tests, a second local instance)
+      // takes any free gRPC port too, so such starts never collide on a fixed one.
+      port: (raw['GRPC_PORT'] as number | undefined) ?? (port === 0 ? 0 : DEFAULT_GRPC_PORT),
+      tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null,
+    },
     dataDir: raw['M2M_DATA_DIR'] as string,
     adminApiKey: raw['M2M_ADMIN_API_KEY'] ? new Secret(raw['M2M_ADMIN_API_KEY'] as string) : null,
     challenge: {
       ttlSeconds: raw['M2M_CHALLENGE_TTL_SECONDS'] as number,
       audience: (raw['M2M_AUDIENCE'] as string | undefined) ?? null,
     },
+    audit: { checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number },
     logLevel: raw['M2M_LOG_LEVEL'] as string,
   };
 }

@@ -34,6 +34,21 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 400, title: 'Invalid query parameter', type: 'epcisException:QueryParameterException' };
     case ErrorCode.QueryTooLarge:
       return { status: 413, title: 'The query would return too many events', type: 'epcisException:QueryTooLargeException' };
+    case ErrorCode.QueryInvalid:
+      return { status: 400, title: 'Invalid query', type: 'epcisException:QueryValidationException' };
+    case ErrorCode.QueryExists:
+      return { status: 409, title: 'A query with this name exists', type: 'epcisException:ResourceAlreadyExistsException' };
+    case ErrorCode.QueryNotFound:
+      return { status: 404, title: 'No such query', type: 'epcisException:NoSuchNameException' };
+    case ErrorCode.EventNotFound:
+      return { status: 404, title: 'No such event', type: 'epcisException:NoSuchNameException' };
+    case ErrorCode.SubscriptionControlsInvalid:
+      return { status: 400, title: 'Invalid subscription controls', type: 'epcisException:SubscriptionControlsException' };
+    case ErrorCode.NotAcceptable:
+      return { status: 406, title: 'The requested media type cannot be served', type: 'epcisException:NotAcceptableException' };
+    // The binding names no exception for a full house; a retry later may succeed.
+    case ErrorCode.SubscriptionLimitReached:
+      return { status: 503, title: 'Too many open subscriptions', type: ours(code) };
     case ErrorCode.PayloadTooLarge:
       return { status: 413, title: 'The request body is too large', type: ours(code) };
     case ErrorCode.UnsupportedMediaType:

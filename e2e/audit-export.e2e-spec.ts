@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+
+import { ChainVerifier, CSV_COLUMNS, type ExportManifest, splitChainLink, splitExport } from '@m2m-trust/audit-domain';
+
+import { Api, authenticate, newDevice, register } from './support/client';
+import { expectValidEpcis } from './support/epcis-schema';
+import { type RunningServer, startServer } from './support/server';
+
+async function download(server: RunningServer, query: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const response = await fetch(`${server.url}/epcis/export${query}`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+async function manifestOf(server: RunningServer, file: Buffer): Promise<{ manifest: ExportManifest; body: Buffer }> {
+  const split = splitExport(file);
+  if (!split) throw new Error('no manifest at the end of the export');
+  const keys = (await new Api(server.url, null).get<JSONWebKeySet>('/epcis/checkpoints/keys')).body;
+  const { payload, protectedHeader } = await compactVerify(split.jws, createLocalJWKSet(keys));
+  expect(protectedHeader.typ).toBe('m2m-audit-export+jws');
+  return { manifest: JSON.parse(new TextDecoder().decode(payload)) as ExportManifest, body: split.body };
+}
+
+describe('compliance exports', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer();
+    const api = new Api(server.url, server.adminKey);
+    for (let i = 0; i < 4; i++) {
+      const device = newDevice('export');
+      await register(api, device);
+      await authenticate(api, device);
+      if (i % 2 === 0) await api.post(`/v1/devices/${device.deviceId}/revoke`, { reason: 'retired, "finally", ok' });
+    }
+  });
+  afterAll(() => server.stop());
+
+  it('streams the whole log as a valid EPCIS document whose chain walks from record 1, under a signed manifest', async () => {
+    const { status, headers, bytes } = await download(server, '');
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^application\/ld\+json/);
+    expect(headers.get('content-disposition')).toMatch(/^attachment; filename="epcis-export-\d+\.jsonld"$/);
+
+    const document = JSON.parse(bytes.toString('utf8')) as { epcisBody: { eventList: Record<string, unknown>[] } };
+    expectValidEpcis(document);
+    const { manifest, body } = await manifestOf(server, bytes);
+    expect(manifest.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+    const events = document.epcisBody.eventList;
+    expect(manifest).toMatchObject({ format: 'jsonld', count: events.length, firstSeq: 1, lastSeq: events.length, complete: true });
+    expect(events.length).toBe(10);
+
+    const walker = new ChainVerifier({ contiguous: true });
+    for (const exported of events) {
+      const split = splitChainLink(exported)!;
+      expect(walker.check(split.event, split.link)).toBeNull();
+    }
+    expect(walker.head?.hash).toBe(manifest.chainHead);
+  });
+
+  it('applies the query filters and says the export is partial', async () => {
+    const { bytes } = await download(server, '?EQ_action=DELETE');
+    const document = JSON.parse(bytes.toString('utf8')) as { epcisBody: { eventList: { action: string }[] } };
+    expect(document.epcisBody.eventList.map((e) => e.action)).toEqual(['DELETE', 'DELETE']);
+    const { manifest } = await manifestOf(server, bytes);
+    expect(manifest).toMatchObject({ count: 2, complete: false, filters: { EQ_action: 'DELETE' } });
+  });
+
+  it('exports CSV with one row per event, quoting where needed, and the manifest as the last line', async () => {
+    const { status, headers, bytes } = await download(server, '?format=csv');
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = bytes.toString('utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    expect(lines.filter((l) => l.includes('"retired, ""finally"", ok"'))).toHaveLength(2);
+    expect(lines[lines.length - 1]).toMatch(/^#m2m-manifest,[\w-]+\.[\w-]+\.[\w-]+$/);
+    const { manifest, body } = await manifestOf(server, bytes);
+    expect(manifest).toMatchObject({ format: 'csv', count: lines.length - 2, complete: true });
+    expect(manifest.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it.each([
+    ['an unknown format', '?format=pdf'],
+    ['paging parameters', '?perPage=10'],
+    ['an unknown filter', '?EQ_colour=red'],
+  ])('answers 400 QueryParameterException for %s, before streaming anything', async (_, query) => {
+    const { status, bytes } = await download(server, query);
+    expect(status).toBe(400);
+    expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ type: 'epcisException:QueryParameterException' });
+  });
+
+  it('requires the API key', async () => {
+    expect((await fetch(`${server.url}/epcis/export`)).status).toBe(401);
+  });
+});

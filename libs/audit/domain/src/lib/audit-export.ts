@@ -1,0 +1,172 @@
+import { stringify } from 'csv-stringify/sync';
+
+import { type ChainLink, withChainLink } from './audit-chain';
+import { EPCIS_CONTEXT } from './epcis-vocabulary';
+
+export const EXPORT_FORMATS = ['jsonld', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const EXPORT_MANIFEST_JWS_TYPE = 'm2m-audit-export+jws';
+
+/**
+ * What an export's signed manifest asserts. `bodySha256` covers every byte of
+ * the file before the manifest itself; `complete` says the export holds every
+ * record from 1 to `lastSeq` (no filters), so its chain can be walked whole.
+ */
+export interface ExportManifest {
+  readonly iss: string;
+  readonly iat: number;
+  readonly format: ExportFormat;
+  readonly count: number;
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  /** Hash of the last exported record: the chain head when the export is complete. */
+  readonly chainHead: string | null;
+  /** The chain's head when the export started (every exported record is at or before it). */
+  readonly snapshotSeq: number;
+  readonly complete: boolean;
+  readonly filters: Readonly<Record<string, string>>;
+  readonly bodySha256: string;
+}
+
+/** Turns records into one export format, a piece at a time, so an export streams in flat memory. */
+export interface ExportWriter {
+  readonly contentType: string;
+  readonly extension: string;
+  start(creationDate: string): string;
+  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string;
+  /** The end of the body: the last bytes the manifest's hash covers. */
+  end(): string;
+  /** Appended after the body: the signed manifest, in the format's own syntax. */
+  manifest(jws: string): string;
+}
+
+/** The key that follows an EPCISDocument's body in a JSON-LD export. */
+export const JSONLD_MANIFEST_MARKER = ',"m2m:manifest":';
+/** The last line of a CSV export. */
+export const CSV_MANIFEST_MARKER = '#m2m-manifest,';
+
+export const CSV_COLUMNS = [
+  'seq',
+  'eventID',
+  'eventTime',
+  'recordTime',
+  'action',
+  'bizStep',
+  'disposition',
+  'epc',
+  'reason',
+  'challengeId',
+  'keyThumbprint',
+  'method',
+  'actor',
+  'requestId',
+  'prevHash',
+  'recordHash',
+] as const;
+
+class JsonLdExportWriter implements ExportWriter {
+  readonly contentType = 'application/ld+json; charset=utf-8';
+  readonly extension = 'jsonld';
+  private first = true;
+
+  start(creationDate: string): string {
+    const head = JSON.stringify({ '@context': EPCIS_CONTEXT, type: 'EPCISDocument', schemaVersion: '2.0', creationDate });
+    // The document is written open, its event list streamed in, then closed.
+    return `${head.slice(0, -1)},"epcisBody":{"eventList":[\n`;
+  }
+
+  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
+    const line = JSON.stringify(withChainLink(event, link));
+    const out = this.first ? line : `,\n${line}`;
+    this.first = false;
+    return out;
+  }
+
+  end(): string {
+    return '\n]}';
+  }
+
+  manifest(jws: string): string {
+    return `${JSONLD_MANIFEST_MARKER}${JSON.stringify(jws)}}\n`;
+  }
+}
+
+class CsvExportWriter implements ExportWriter {
+  readonly contentType = 'text/csv; charset=utf-8; header=present';
+  readonly extension = 'csv';
+
+  start(): string {
+    return stringify([[...CSV_COLUMNS]]);
+  }
+
+  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
+    const value = (name: string): string => {
+      const v = event[name];
+      return typeof v === 'string' ? v : '';
+    };
+    return stringify([
+      [
+        link.seq,
+        value('eventID'),
+        value('eventTime'),
+        value('recordTime'),
+        value('action'),
+        value('bizStep'),
+        value('disposition'),
+        Array.isArray(event['epcList']) ? (event['epcList'] as string[]).join(' ') : '',
+        value('m2m:reason'),
+        value('m2m:challengeId'),
+        value('m2m:keyThumbprint'),
+        value('m2m:method'),
+        value('m2m:actor'),
+        value('m2m:requestId'),
+        link.prevHash,
+        link.hash,
+      ],
+    ]);
+  }
+
+  end(): string {
+    return '';
+  }
+
+  manifest(jws: string): string {
+    return `${CSV_MANIFEST_MARKER}${jws}\n`;
+  }
+}
+
+export function exportWriter(format: ExportFormat): ExportWriter {
+  switch (format) {
+    case 'jsonld':
+      return new JsonLdExportWriter();
+    case 'csv':
+      return new CsvExportWriter();
+  }
+}
+
+/**
+ * Splits an export file into the body its manifest signs and the manifest
+ * JWS, or null when the file does not end with one. Works on bytes: the body
+ * is hashed exactly as it was written.
+ */
+export function splitExport(file: Buffer): { format: ExportFormat; body: Buffer; jws: string } | null {
+  const text = file.toString('latin1'); // byte-preserving view for searching
+  const json = text.lastIndexOf(JSONLD_MANIFEST_MARKER);
+  if (text.startsWith('{') && json > 0) {
+    const tail = file.subarray(json + JSONLD_MANIFEST_MARKER.length).toString('utf8').trim();
+    if (!tail.endsWith('}')) return null;
+    try {
+      const jws = JSON.parse(tail.slice(0, -1)) as unknown;
+      return typeof jws === 'string' ? { format: 'jsonld', body: file.subarray(0, json), jws } : null;
+    } catch {
+      return null;
+    }
+  }
+  const csv = text.lastIndexOf(`\n${CSV_MANIFEST_MARKER}`);
+  if (text.startsWith(CSV_COLUMNS[0]) && csv > 0) {
+    const jws = file.subarray(csv + 1 + CSV_MANIFEST_MARKER.length).toString('utf8').trim();
+    return { format: 'csv', body: file.subarray(0, csv + 1), jws };
+  }
+  return null;
+}

@@ -1,0 +1,89 @@
+import { ErrorCode } from '@m2m-trust/shared-domain';
+
+import { decodeNamePageToken, encodeNamePageToken, parseQueryDefinition } from './named-query';
+
+const codeOf = (body: unknown): string => {
+  try {
+    parseQueryDefinition(body);
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+  return 'accepted';
+};
+
+describe('named query definitions (POST /queries bodies)', () => {
+  it('reads a definition in the query-schema.json form, as the /events parameters mean', () => {
+    const body = {
+      name: 'failed-logins.v1',
+      query: {
+        '@context': [{ m2m: 'https://ns.m2m-trust.org/epcis/' }],
+        eventType: ['ObjectEvent'],
+        EQ_bizStep: ['inspecting'],
+        EQ_disposition: ['https://ref.gs1.org/cbv/Disp-non_conformant'],
+        'EQ_m2m:reason': ['SIGNATURE_INVALID', 'CHALLENGE_EXPIRED'],
+        GE_eventTime: '2026-01-01T00:00:00+01:00',
+        orderBy: 'eventTime',
+        orderDirection: 'DESC',
+        eventCountLimit: 50,
+      },
+    };
+    expect(parseQueryDefinition(body)).toEqual({
+      name: 'failed-logins.v1',
+      query: body.query,
+      criteria: {
+        eventTypes: ['ObjectEvent'],
+        bizSteps: ['inspecting'],
+        dispositions: ['non_conformant'],
+        extensions: { reason: ['SIGNATURE_INVALID', 'CHALLENGE_EXPIRED'] },
+        geEventTime: '2025-12-31T23:00:00.000Z',
+        orderBy: 'eventTime',
+        orderDirection: 'DESC',
+        eventCountLimit: 50,
+      },
+    });
+  });
+
+  it('accepts an empty query: every event', () => {
+    expect(parseQueryDefinition({ name: 'all', query: {} }).criteria).toEqual({});
+  });
+
+  it.each([
+    ['a body that is not an object', []],
+    ['a missing name', { query: {} }],
+    ['a name that is not a string', { name: 5, query: {} }],
+    ['a name with a slash', { name: 'a/b', query: {} }],
+    ['a name too long', { name: 'q'.repeat(129), query: {} }],
+    ['a missing query', { name: 'q' }],
+    ['a query that is an array', { name: 'q', query: [] }],
+    ['an unknown body field', { name: 'q', query: {}, schedule: {} }],
+    ['a list given as a string', { name: 'q', query: { EQ_bizStep: 'inspecting' } }],
+    ['a list of numbers', { name: 'q', query: { MATCH_epc: [1] } }],
+    ['a time given as a number', { name: 'q', query: { GE_eventTime: 1700000000 } }],
+    ['a count given as a string', { name: 'q', query: { orderBy: 'eventTime', eventCountLimit: '5' } }],
+    ['a fractional count', { name: 'q', query: { maxEventCount: 1.5 } }],
+  ])('refuses %s as a QueryValidationException', (_, body) => {
+    expect(codeOf(body)).toBe(ErrorCode.QueryInvalid);
+  });
+
+  it.each([
+    ['an unsupported parameter', { EQ_readPoint: ['urn:epc:id:sgln:1.2.3'] }],
+    ['paging inside a query', { perPage: 10 }],
+    ['an unknown extension field', { 'EQ_m2m:colour': ['red'] }],
+    ['an extension compared with a number', { 'EQ_m2m:reason': 5 }],
+    ['a bad action', { EQ_action: ['DESTROY'] }],
+    ['a time without a zone', { GE_eventTime: '2026-01-01T00:00:00' }],
+    ['eventCountLimit without orderBy', { eventCountLimit: 5 }],
+    ['eventCountLimit with maxEventCount', { orderBy: 'eventTime', eventCountLimit: 5, maxEventCount: 5 }],
+    ['a zero maxEventCount', { maxEventCount: 0 }],
+    ['an empty list', { EQ_action: [] }],
+  ])('refuses %s as a QueryParameterException', (_, query) => {
+    expect(codeOf({ name: 'q', query })).toBe(ErrorCode.QueryParameterInvalid);
+  });
+
+  it('pages lists by name with tokens bound to their list', () => {
+    const token = encodeNamePageToken('beta', 'queries');
+    expect(decodeNamePageToken(token, 'queries')).toBe('beta');
+    expect(() => decodeNamePageToken(token, 'eventTypes')).toThrow(expect.objectContaining({ code: ErrorCode.QueryParameterInvalid }));
+    expect(() => decodeNamePageToken('%%%', 'queries')).toThrow(expect.objectContaining({ code: ErrorCode.QueryParameterInvalid }));
+  });
+});

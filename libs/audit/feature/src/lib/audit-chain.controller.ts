@@ -1,0 +1,45 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { JSONWebKeySet } from 'jose';
+
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { Public } from '@m2m-trust/shared-platform';
+
+import { AuditCheckpointService } from './audit-checkpoint.service';
+import { AuditChainVerifier, type ChainReport } from './audit-chain.verifier';
+
+@ApiTags('Audit (EPCIS 2.0)')
+@Controller('epcis')
+export class AuditChainController {
+  constructor(
+    private readonly checkpoints: AuditCheckpointService,
+    private readonly verifier: AuditChainVerifier,
+  ) {}
+
+  /** Public like any key set: anyone holding an export or checkpoint must be able to check it. */
+  @Public()
+  @Get('checkpoints/latest')
+  @ApiOperation({ summary: 'The newest signed checkpoint of the audit chain (sequence, head) and the key set that verifies it' })
+  @ApiOkResponse({ description: '{ seq, head, signedAt, kid, jws, keys }' })
+  async latest(): Promise<Record<string, unknown>> {
+    const checkpoint = await this.checkpoints.latest();
+    if (!checkpoint) throw new DomainError(ErrorCode.RouteNotFound, 'The audit log is empty: there is no checkpoint yet');
+    return { ...checkpoint, keys: this.checkpoints.keySet() };
+  }
+
+  @Public()
+  @Get('checkpoints/keys')
+  @Header('cache-control', 'public, max-age=300')
+  @ApiOperation({ summary: 'The JWKS of the keys that sign checkpoints and export manifests' })
+  keys(): JSONWebKeySet {
+    return this.checkpoints.keySet();
+  }
+
+  @Get('chain/verify')
+  @ApiSecurity('apiKey')
+  @ApiSecurity('bearer')
+  @ApiOperation({ summary: 'Walk the whole chain and every checkpoint; name the first record that is not what the chain says' })
+  verify(): Promise<ChainReport> {
+    return this.verifier.verify();
+  }
+}

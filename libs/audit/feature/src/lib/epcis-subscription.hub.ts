@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+
+import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
+import {
+  AUDITED_EVENT_TYPES,
+  type EpcisObjectEvent,
+  type EventFilter,
+  type EventQuery,
+  filterOf,
+  matchesEventFilter,
+  toEpcisEvent,
+} from '@m2m-trust/audit-domain';
+import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+import { queryDocument } from './epcis-http.helpers';
+
+export interface EpcisSubscriptionOptions {
+  /** Open subscriptions across all queries; one more is answered 503. */
+  readonly maxSubscribers: number;
+  /** An SSE comment this often keeps proxies from timing an idle stream out. */
+  readonly heartbeatMs: number;
+  /** Live events held for a subscriber still replaying, and bytes unsent to a slow one, before it is dropped (it resumes with Last-Event-ID). */
+  readonly maxPendingEvents: number;
+  readonly maxBufferedBytes: number;
+}
+
+export const EPCIS_SUBSCRIPTION_OPTIONS = Symbol.for('m2m-trust.EpcisSubscriptionOptions');
+
+export const DEFAULT_SUBSCRIPTION_OPTIONS: EpcisSubscriptionOptions = {
+  maxSubscribers: 64,
+  heartbeatMs: 15_000,
+  maxPendingEvents: 10_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+};
+
+/** Where a subscription starts: live only, after an event already delivered, or from a record time. */
+export type SubscriptionStart = { readonly after: number } | { readonly fromRecordTime: string } | null;
+
+export interface OpenSubscription {
+  readonly id: string;
+  /** The text/event-stream body. Ends when the hub closes the subscription; destroy it to unsubscribe. */
+  readonly stream: PassThrough;
+}
+
+const REPLAY_PAGE = 500;
+const SHUTDOWN_GRACE_MS = 2000;
+
+/** One SSE message: the event's ID as the message id, so a reconnecting EventSource resumes after it. */
+const frame = (event: EpcisObjectEvent, queryName: string, subscriptionId: string): string =>
+  `id: ${event.eventID}\ndata: ${JSON.stringify(queryDocument([event], queryName, subscriptionId))}\n\n`;
+
+class Subscription {
+  readonly id = randomUUID();
+  readonly stream = new PassThrough();
+  /** Live events that arrived while replaying, by eventID: replay delivers or drops each exactly once. */
+  pending: Map<string, EpcisObjectEvent> | null = null;
+  closed = false;
+
+  constructor(
+    readonly queryName: string,
+    readonly filter: EventFilter,
+    private readonly options: EpcisSubscriptionOptions,
+    private readonly onClosed: (subscription: Subscription) => void,
+  ) {
+    // The client went away (or the hub ended it): nothing more is written, the slot is freed.
+    this.stream.once('close', () => this.close());
+  }
+
+  offer(event: EpcisObjectEvent): void {
+    if (this.closed || !matchesEventFilter(event, this.filter)) return;
+    if (this.pending) {
+      this.pending.set(event.eventID, event);
+      if (this.pending.size > this.options.maxPendingEvents) this.end('backlog', 'too many events arrived while replaying; reconnect with Last-Event-ID');
+      return;
+    }
+    this.send(event);
+  }
+
+  /** Writes one event; false once the subscription is over. */
+  send(event: EpcisObjectEvent): boolean {
+    if (this.closed) return false;
+    this.stream.write(frame(event, this.queryName, this.id));
+    // A reader that does not keep up is dropped rather than buffered without bound.
+    if (this.stream.writableLength + this.stream.readableLength > this.options.maxBufferedBytes) {
+      this.end('slow-consumer', 'the subscriber reads too slowly; reconnect with Last-Event-ID');
+      return false;
+    }
+    return true;
+  }
+
+  write(text: string): void {
+    if (!this.closed) this.stream.write(text);
+  }
+
+  /** Ends the stream with a last `event: end` saying why; a client may reconnect (or not, if the query is gone). */
+  end(reason: string, detail: string): void {
+    if (this.closed) return;
+    this.stream.write(`event: end\ndata: ${JSON.stringify({ reason, detail })}\n\n`);
+    this.stream.end();
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = null;
+    this.onClosed(this);
+  }
+}
+
+/**
+ * Streaming subscriptions to named queries. One subscriber on the event bus
+ * for the whole hub: each committed audited event is mapped once with
+ * toEpcisEvent (deterministic, so it equals the stored record) and offered to
+ * every open subscription whose query it matches.
+ *
+ * The embedded bus publishes synchronously in the tick that commits, so a
+ * subscription registered before its replay reads sees every later commit
+ * either in a replay page or as a pending live event: replay delivers it and
+ * drops the pending copy, and what is left is sent in commit order.
+ */
+@Injectable()
+export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('epcis-subscriptions');
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly options: EpcisSubscriptionOptions;
+  private unsubscribe: (() => void) | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(AUDIT_LOG_REPOSITORY) private readonly log: AuditLogRepository,
+    @Optional() @Inject(EPCIS_SUBSCRIPTION_OPTIONS) options?: EpcisSubscriptionOptions,
+  ) {
+    this.options = options ?? DEFAULT_SUBSCRIPTION_OPTIONS;
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe(AUDITED_EVENT_TYPES, (event) => this.committed(event));
+  }
+
+  /**
+   * Ends every stream so the HTTP server can close (an open stream would hold
+   * it forever), and waits until they are flushed, or destroys those a client
+   * does not read within SHUTDOWN_GRACE_MS.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    const streams = [...this.subscriptions].map((subscription) => subscription.stream);
+    for (const subscription of [...this.subscriptions]) subscription.end('shutdown', 'the service is stopping; reconnect with Last-Event-ID');
+    const flushed = streams.map((stream) => (stream.closed ? Promise.resolve() : new Promise((done) => stream.once('close', done))));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(flushed), new Promise((done) => (timer = setTimeout(done, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(timer);
+    for (const stream of streams) if (!stream.closed) stream.destroy();
+  }
+
+  get size(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Opens a subscription on a query's filters (its ordering and counts do not apply to a stream); the caller sends `stream` as the response body. */
+  open(queryName: string, filter: EventFilter, start: SubscriptionStart): OpenSubscription {
+    if (this.subscriptions.size >= this.options.maxSubscribers) {
+      throw new DomainError(ErrorCode.SubscriptionLimitReached, `All ${this.options.maxSubscribers} subscription slots are taken; retry later`);
+    }
+    const subscription = new Subscription(queryName, filterOf(filter), this.options, (s) => this.closed(s));
+    this.subscriptions.add(subscription);
+    this.startHeartbeat();
+    // Sent at once so the client sees the headers and knows the subscription is live; `retry` paces reconnects.
+    subscription.write(`retry: 2000\n: subscription ${subscription.id} to ${queryName}\n\n`);
+    if (start !== null) {
+      subscription.pending = new Map();
+      void this.replay(subscription, start).catch((error: unknown) => {
+        this.logger.error({ err: error, subscriptionId: subscription.id }, 'subscription replay failed');
+        subscription.end('error', 'replaying stored events failed; reconnect with Last-Event-ID');
+      });
+    }
+    return { id: subscription.id, stream: subscription.stream };
+  }
+
+  /** The binding: deleting a query unsubscribes everyone on it. */
+  closeQuery(queryName: string): void {
+    for (const subscription of [...this.subscriptions]) {
+      if (subscription.queryName === queryName) subscription.end('query-deleted', `the query ${queryName} was deleted`);
+    }
+  }
+
+  private committed(recorded: RecordedEvent): void {
+    // Nothing to map on the commit path while nobody listens.
+    if (this.subscriptions.size === 0) return;
+    const event = toEpcisEvent(recorded);
+    if (!event) return;
+    for (const subscription of this.subscriptions) subscription.offer(event);
+  }
+
+  /** Stored matching events first (paged, with backpressure), then the live ones that arrived meanwhile. */
+  private async replay(subscription: Subscription, start: Exclude<SubscriptionStart, null>): Promise<void> {
+    const filter = subscription.filter;
+    let query: EventQuery =
+      'after' in start
+        ? { ...filter, perPage: REPLAY_PAGE, after: { seq: start.after } }
+        : {
+            ...filter,
+            perPage: REPLAY_PAGE,
+            geRecordTime: filter.geRecordTime !== undefined && filter.geRecordTime > start.fromRecordTime ? filter.geRecordTime : start.fromRecordTime,
+          };
+    for (;;) {
+      if (subscription.closed) return;
+      const page = await this.log.query(query);
+      for (const event of page.events) {
+        subscription.pending?.delete(event.eventID);
+        if (!subscription.send(event)) return;
+      }
+      if (page.nextAfter === null) break;
+      query = { ...query, after: page.nextAfter };
+      if (subscription.stream.writableNeedDrain) await new Promise((drained) => subscription.stream.once('drain', drained));
+    }
+    // The last page read and this run in one tick: no commit falls between them.
+    const pending = subscription.pending;
+    subscription.pending = null;
+    for (const event of pending?.values() ?? []) if (!subscription.send(event)) return;
+  }
+
+  private closed(subscription: Subscription): void {
+    this.subscriptions.delete(subscription);
+    if (this.subscriptions.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      for (const subscription of this.subscriptions) subscription.write(`: heartbeat ${new Date().toISOString()}\n\n`);
+    }, this.options.heartbeatMs);
+    // Heartbeats alone never keep the process alive.
+    this.heartbeat.unref();
+  }
+}

@@ -1,0 +1,191 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
+import {
+  assertPagingOnly,
+  CBV_VERSION,
+  decodeNamePageToken,
+  encodeNamePageToken,
+  EPCIS_VERSION,
+  type EventFilter,
+  isSubscriptionRequest,
+  type NamedQuery,
+  pageOf,
+  parsePerPage,
+  parseSubscriptionControls,
+  subscriptionError,
+} from '@m2m-trust/audit-domain';
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+import { EpcisEventsService } from './epcis-events.service';
+import { ApiPaging, JSON_LD, linkNext, noParameters, singleValued } from './epcis-http.helpers';
+import { EpcisSubscriptionHub, type SubscriptionStart } from './epcis-subscription.hub';
+import { NamedQueryService } from './named-query.service';
+
+const GS1_HEADERS = { 'GS1-EPCIS-Version': EPCIS_VERSION, 'GS1-CBV-Version': CBV_VERSION } as const;
+
+/** The binding's QueryDefinition as answered: the name and the query as it was given. */
+const definition = (q: NamedQuery): { name: string; query: Readonly<Record<string, unknown>> } => ({ name: q.name, query: q.query });
+
+/** An EventSource sends `Accept: text/event-stream`; curl sends `*\/*`; a client asking for JSON only gets a 406, not a stream it cannot read. */
+function acceptsEventStream(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept.split(',').some((range) => ['text/event-stream', 'text/*', '*/*'].includes((range.split(';')[0] ?? '').trim().toLowerCase()));
+}
+
+/** Named queries (POST /queries and friends) and their results, paged or streamed. */
+@ApiTags('Audit (EPCIS 2.0)')
+@ApiSecurity('apiKey')
+@ApiSecurity('bearer')
+@Controller('epcis/queries')
+export class NamedQueryController {
+  constructor(
+    private readonly queries: NamedQueryService,
+    private readonly events: EpcisEventsService,
+    private readonly subscriptions: EpcisSubscriptionHub,
+    @Inject(AUDIT_LOG_REPOSITORY) private readonly log: AuditLogRepository,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a named query: {name, query} with the query in the query-schema.json form' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['name', 'query'],
+      properties: { name: { type: 'string', example: 'failedLogins' }, query: { type: 'object', example: { EQ_disposition: ['non_conformant'] } } },
+    },
+  })
+  @ApiCreatedResponse({ description: 'Created; Location names the query' })
+  @ApiConflictResponse({ description: 'epcisException:ResourceAlreadyExistsException' })
+  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
+  @Header('GS1-CBV-Version', CBV_VERSION)
+  async create(
+    @Body() body: unknown,
+    @Query() params: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ name: string; query: Readonly<Record<string, unknown>> }> {
+    noParameters(params);
+    const created = await this.queries.create(body);
+    void reply.status(201).header('location', `/epcis/queries/${encodeURIComponent(created.name)}`);
+    return definition(created);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The named queries, in name order; pages continue through the Link header' })
+  @ApiPaging()
+  @ApiOkResponse({ description: '[{name, query}]' })
+  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
+  @Header('GS1-CBV-Version', CBV_VERSION)
+  async list(
+    @Query() params: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ name: string; query: Readonly<Record<string, unknown>> }[]> {
+    const { perPage, nextPageToken, ...rest } = singleValued(params);
+    noParameters(rest);
+    const page = await this.queries.list(nextPageToken === undefined ? null : decodeNamePageToken(nextPageToken, 'queries'), parsePerPage(perPage));
+    linkNext(request, reply, perPage === undefined ? {} : { perPage }, page.nextAfter === null ? null : encodeNamePageToken(page.nextAfter, 'queries'));
+    return page.items.map(definition);
+  }
+
+  @Get(':queryName')
+  @ApiOperation({ summary: 'A named query' })
+  @ApiOkResponse({ description: '{name, query}' })
+  @ApiNotFoundResponse({ description: 'epcisException:NoSuchNameException' })
+  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
+  @Header('GS1-CBV-Version', CBV_VERSION)
+  async get(
+    @Param('queryName') name: string,
+    @Query() params: Record<string, unknown>,
+  ): Promise<{ name: string; query: Readonly<Record<string, unknown>> }> {
+    noParameters(params);
+    return definition((await this.queries.get(name)).query);
+  }
+
+  @Delete(':queryName')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a named query; its open subscriptions end' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ description: 'epcisException:NoSuchNameException' })
+  async delete(@Param('queryName') name: string, @Query() params: Record<string, unknown>): Promise<void> {
+    noParameters(params);
+    await this.queries.delete(name);
+  }
+
+  @Get(':queryName/events')
+  @ApiOperation({
+    summary:
+      "A named query's results, paged like /events; or, with stream=true and Accept: text/event-stream, a subscription " +
+      'that pushes each new matching event as an EPCISQueryDocument (Server-Sent Events; the binding upgrades to a WebSocket here)',
+  })
+  @ApiParam({ name: 'queryName' })
+  @ApiPaging()
+  @ApiQuery({ name: 'stream', required: false, description: 'true: subscribe (text/event-stream)', type: String })
+  @ApiQuery({ name: 'initialRecordTime', required: false, description: 'With stream=true: first replay events recorded since then', type: String })
+  @ApiProduces('application/ld+json', 'text/event-stream')
+  @ApiOkResponse({ description: 'An EPCISQueryDocument, or an event stream' })
+  async results(
+    @Param('queryName') name: string,
+    @Query() params: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const flat = singleValued(params);
+    const { query, criteria } = await this.queries.get(name);
+    if (isSubscriptionRequest(flat)) return this.subscribe(query, criteria, flat, request, reply);
+    assertPagingOnly(flat);
+    // Bound to this very definition: a token outlives neither a delete nor a re-create under the same name.
+    const fingerprint = `named-query:${query.name}:${query.createdAt}`;
+    const page = await this.events.page(pageOf(criteria, flat, fingerprint), fingerprint, query.name);
+    linkNext(request, reply, flat, page.nextPageToken);
+    void reply.headers({ ...GS1_HEADERS, 'content-type': JSON_LD }).send(page.document);
+  }
+
+  private async subscribe(
+    query: NamedQuery,
+    filter: EventFilter,
+    params: Record<string, string>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const controls = parseSubscriptionControls(params);
+    if (!acceptsEventStream(request.headers.accept)) {
+      throw new DomainError(ErrorCode.NotAcceptable, 'A subscription is a text/event-stream; send Accept: text/event-stream');
+    }
+    // A reconnecting EventSource names the last event it got: resume right after it, whatever initialRecordTime says.
+    const lastEventId = request.headers['last-event-id'];
+    let start: SubscriptionStart = controls.initialRecordTime === undefined ? null : { fromRecordTime: controls.initialRecordTime };
+    if (typeof lastEventId === 'string' && lastEventId !== '') {
+      const after = await this.log.positionOf(lastEventId);
+      if (after === null) throw subscriptionError('Last-Event-ID', 'names no event of this repository');
+      start = { after };
+    }
+    const subscription = this.subscriptions.open(query.name, filter, start);
+    void reply
+      .headers({
+        ...GS1_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        // Proxies that buffer responses (nginx) would hold events back.
+        'x-accel-buffering': 'no',
+        // A stream is never followed by another request on its connection: closing it with the stream lets the server stop promptly.
+        connection: 'close',
+      })
+      .send(subscription.stream);
+  }
+}

@@ -17,6 +17,7 @@ void runCli(process.argv.slice(2), {
   env: process.env,
   homeDir: homedir(),
   cwd: process.cwd(),
+  terminal: process.stderr.isTTY ? process.stderr : undefined,
 }).then((code) => {
   // exitCode, not exit(): output still being flushed to a pipe is not cut off.
   process.exitCode = code;

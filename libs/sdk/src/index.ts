@@ -3,7 +3,7 @@
 
 export { M2MClient, type M2MClientOptions, DEFAULT_TIMEOUT_MS } from './lib/m2m.client';
 export { M2MApi, type AuthenticateInput } from './lib/m2m.api';
-export { AuditApi, type EpcisEventPage } from './lib/audit.api';
+export { AuditApi, type EpcisEventPage, type ExportOptions } from './lib/audit.api';
 export { type CallOptions } from './lib/http.transport';
 export { type RetryOptions, DEFAULT_RETRY_POLICY } from './lib/retry.policy';
 export { type EpcisEventFilters, type Instant, type OneOrMany, deviceEpc, epcisQueryParams } from './lib/epcis-query';
@@ -44,15 +44,22 @@ export {
 
 export {
   type ApiErrorCode,
+  type AuditCheckpoint,
+  type AuditExport,
   type Challenge,
   type Device,
   type DevicePage,
   type DeviceStatus,
   type EpcisEvent,
   type EpcisQueryDocument,
+  EXPORT_FORMATS,
+  type ExportFilters,
+  type ExportFormat,
   type InitiateChallengeInput,
   type IterateDevicesQuery,
+  type JsonWebKeySet,
   type ListDevicesQuery,
+  type PublicJwk,
   type RegisterDeviceInput,
   type RevokeDeviceInput,
   VERIFY_FAILURE_REASONS,

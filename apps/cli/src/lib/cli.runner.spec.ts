@@ -52,6 +52,11 @@ describe('m2m command line', () => {
     ['a malformed --param', ['audit', 'query', '--param', 'novalue']],
     ['both ways of giving a public key', ['devices', 'register', '--device', 'd', '--public-key', 'ab', '--key', 'f']],
     ['a malformed timeout', ['devices', 'list', '--timeout', '1s']],
+    ['an export without --out', ['audit', 'export']],
+    ['an unknown export format', ['audit', 'export', '--out', 'x.pdf', '--format', 'pdf']],
+    ['paging an export', ['audit', 'export', '--out', 'x.jsonld', '--per-page', '10']],
+    ['a verify without its file', ['audit', 'verify']],
+    ['a verify of two files', ['audit', 'verify', 'a.jsonld', 'b.jsonld']],
   ])('exits 2 on %s', async (_, argv) => {
     const result = await run(argv, { M2M_URL: 'http://127.0.0.1:9', M2M_API_KEY: 'k' });
     expect(result.code).toBe(ExitCode.Usage);
@@ -59,10 +64,9 @@ describe('m2m command line', () => {
     expect(result.stderr).not.toBe('');
   });
 
-  it.each(['export', 'verify'])('says audit %s is not available yet, exit 2', async (name) => {
-    const result = await run(['audit', name]);
-    expect(result.code).toBe(ExitCode.Usage);
-    expect(result.stderr).toContain(`m2m audit ${name} is not available yet`);
+  it('exits 3 when the file to verify cannot be read, or no key set can be had', async () => {
+    const missing = await run(['audit', 'verify', 'no-such-export.jsonld', '--keys', 'keys.json']);
+    expect(missing).toMatchObject({ code: ExitCode.Unavailable, stderr: expect.stringContaining('no-such-export.jsonld') });
   });
 
   it('exits 3 without a URL or API key, naming where to set them', async () => {

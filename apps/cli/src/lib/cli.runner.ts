@@ -3,12 +3,15 @@ import { parseArgs } from 'node:util';
 import { type Command, clientFactory, type OptionSpec, stringOption } from './cli.command';
 import { type CliSettings, parseTimeout, resolveSettings } from './cli.config';
 import { exitCodeFor, UsageError } from './cli.error';
-import { auditExportCommand, auditQueryCommand, auditVerifyCommand } from './commands/audit.command';
+import { auditExportCommand } from './commands/audit-export.command';
+import { auditVerifyCommand } from './commands/audit-verify.command';
+import { auditQueryCommand } from './commands/audit.command';
 import { authCommand } from './commands/auth.command';
 import { devicesGetCommand, devicesListCommand, devicesRegisterCommand, devicesRevokeCommand } from './commands/devices.command';
 import { keygenCommand } from './commands/keygen.command';
 import { EXIT_CODE_HELP, ExitCode } from './exit-code';
 import { CliOutput, type TextSink } from './output/cli.output';
+import { type ProgressTerminal } from './output/progress.bar';
 
 /** What the process gives the CLI; main.ts is the only place that reads `process`. */
 export interface CliContext {
@@ -17,6 +20,8 @@ export interface CliContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homeDir: string;
   readonly cwd: string;
+  /** stderr when it is a terminal: where progress bars go. Absent, there are none. */
+  readonly terminal?: ProgressTerminal;
 }
 
 export const COMMANDS: readonly Command[] = [
@@ -47,7 +52,7 @@ with the keys url, apiKey, audience, timeoutMs (keep it mode 0600).`;
 
 /** Runs one command line and answers the exit code. Never throws. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<ExitCode> {
-  const output = new CliOutput(context.stdout, context.stderr, argv.includes('--json'));
+  const output = new CliOutput(context.stdout, context.stderr, argv.includes('--json'), context.terminal);
   try {
     const words = leadingWords(argv);
     const command = COMMANDS.find((c) => c.path.every((word, i) => words[i] === word));

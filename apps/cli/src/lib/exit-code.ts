@@ -5,9 +5,9 @@
 export const ExitCode = {
   /** Done. */
   Ok: 0,
-  /** The service refused (any 4xx but 429), the device was not verified, or the device refused to sign the challenge. */
+  /** The service refused (any 4xx but 429), the device was not verified, the device refused to sign the challenge, or an export did not verify. */
   Refused: 1,
-  /** Wrong command line: unknown command or option, missing or malformed value, or a command that is not available yet. */
+  /** Wrong command line: unknown command or option, missing or malformed value. */
   Usage: 2,
   /** Configuration, local files, network, timeout, or the service unavailable or failing (429, 5xx). */
   Unavailable: 3,
@@ -19,9 +19,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODE_HELP = `Exit codes:
   0  done
   1  refused: the service answered 4xx (not 429), the device was not verified,
-     or the device refused to sign the challenge
-  2  usage: unknown command or option, missing or malformed value, or a
-     command that is not available yet
+     the device refused to sign the challenge, or an export did not verify
+  2  usage: unknown command or option, missing or malformed value
   3  unavailable: configuration or local file problem, network error, timeout,
      or the service answered 429 or 5xx
   4  internal error in m2m`;

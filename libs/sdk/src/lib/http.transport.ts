@@ -57,6 +57,23 @@ interface AttemptFailure {
   readonly retryable: boolean;
 }
 
+/** A body as the caller receives it: parsed whole, or handed over as a stream. */
+type BodyMode = 'buffered' | 'streamed';
+
+/** What one attempt got: an HTTP answer (its body read whole unless streamed and successful), or no answer. */
+type Attempt =
+  | { readonly response: TransportResponse; readonly stream?: undefined }
+  | { readonly response: Omit<TransportResponse, 'body'>; readonly stream: ReadableStream<Uint8Array> }
+  | AttemptFailure;
+
+/** A successful answer whose body has not been read: the caller reads it as it arrives. */
+export interface StreamedResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly url: URL;
+  readonly body: ReadableStream<Uint8Array>;
+}
+
 /**
  * Sends requests with fetch: base URL and API key, a timeout per attempt,
  * problem+json into typed errors, and retries with backoff where the
@@ -80,42 +97,59 @@ export class HttpTransport {
     return url;
   }
 
+  /** A request whose answer is read whole; the timeout covers the body too. */
   async request(request: TransportRequest, options: CallOptions = {}): Promise<TransportResponse> {
+    const outcome = await this.send(request, options, 'buffered');
+    if (outcome.stream !== undefined) throw new Error('unreachable: a buffered request answered with a stream');
+    return outcome.response;
+  }
+
+  /**
+   * A request whose successful answer is handed over unread, for bodies too
+   * large to hold (exports). Retries happen only before the answer's headers
+   * arrive; once the body flows it is never retried, since the caller may
+   * already have used part of it. `timeoutMs` then bounds each wait for more
+   * of the body rather than the whole transfer, so a long, steady download
+   * is not cut off but a stalled one is; the stream fails with the SDK's
+   * typed errors (M2MTimeoutError, M2MNetworkError, M2MAbortError).
+   */
+  async stream(request: TransportRequest, options: CallOptions = {}): Promise<StreamedResponse> {
+    const outcome = await this.send(request, options, 'streamed');
+    if (outcome.stream === undefined) throw new Error('unreachable: a streamed request answered without a stream');
+    return { ...outcome.response, body: outcome.stream };
+  }
+
+  private async send(request: TransportRequest, options: CallOptions, mode: BodyMode): Promise<Exclude<Attempt, AttemptFailure>> {
     const url = this.resolve(request.target, request.query);
     const policy = this.config.retry;
     const maxRetries = request.retry === 'never' ? 0 : policy.maxRetries;
     for (let retry = 0; ; retry++) {
-      const outcome = await this.attempt(url, request, options);
+      const outcome = await this.attempt(url, request, options, mode);
       if ('failed' in outcome) {
         if (!outcome.retryable || request.retry !== 'idempotent' || retry >= maxRetries) throw outcome.failed;
         await sleep(backoffDelay(policy, retry, undefined), options.signal);
         continue;
       }
-      if (outcome.status < 400) return outcome;
-      const retryAfterMs = parseRetryAfter(outcome.headers.get('retry-after'));
+      const { response } = outcome;
+      if (response.status < 400) return outcome;
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       const error = apiErrorFor({
-        status: outcome.status,
-        problem: asProblem(outcome.body),
-        requestId: outcome.headers.get('x-request-id') ?? undefined,
+        status: response.status,
+        problem: asProblem('body' in response ? response.body : null),
+        requestId: response.headers.get('x-request-id') ?? undefined,
         retryAfterMs,
       });
       const canWait = retryAfterMs === undefined || retryAfterMs <= policy.maxRetryAfterMs;
-      if (!isRetryableStatus(outcome.status) || retry >= maxRetries || !canWait) throw error;
+      if (!isRetryableStatus(response.status) || retry >= maxRetries || !canWait) throw error;
       await sleep(backoffDelay(policy, retry, retryAfterMs), options.signal);
     }
   }
 
-  private async attempt(url: URL, request: TransportRequest, options: CallOptions): Promise<TransportResponse | AttemptFailure> {
+  private async attempt(url: URL, request: TransportRequest, options: CallOptions, mode: BodyMode): Promise<Attempt> {
     if (options.signal?.aborted) return { failed: new M2MAbortError(options.signal.reason), retryable: false };
-    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const where = url.origin + url.pathname;
+    const call = new AttemptControl(options.signal, options.timeoutMs ?? this.config.timeoutMs, where);
+    let handedOver = false;
     let response: Response;
     let text: string;
     try {
@@ -123,24 +157,109 @@ export class HttpTransport {
       if (request.authenticated && this.config.apiKey) headers['authorization'] = `Bearer ${this.config.apiKey()}`;
       if (request.body !== undefined) headers['content-type'] = 'application/json';
       if (options.requestId) headers['x-request-id'] = options.requestId;
-      // The timeout covers the body too: a service that stalls mid-answer is as unanswered as a silent one.
       response = await this.config.fetch(url, {
         method: request.method,
         headers,
-        signal: controller.signal,
+        signal: call.signal,
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       });
+      if (mode === 'streamed' && response.status < 400) {
+        handedOver = true;
+        const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+        return { response: { status: response.status, headers: response.headers, url }, stream: call.watch(body) };
+      }
+      // The timeout covers the body too: a service that stalls mid-answer is as unanswered as a silent one.
       text = await response.text();
     } catch (error) {
-      const where = url.origin + url.pathname;
-      if (options.signal?.aborted) return { failed: new M2MAbortError(options.signal.reason), retryable: false };
-      if (timedOut) return { failed: new M2MTimeoutError(timeoutMs, where), retryable: true };
-      return { failed: new M2MNetworkError(where, error), retryable: true };
+      return { failed: call.failure(error), retryable: !options.signal?.aborted };
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      if (!handedOver) call.release();
     }
-    return { status: response.status, headers: response.headers, url, body: parseBody(response, text) };
+    return { response: { status: response.status, headers: response.headers, url, body: parseBody(response, text) } };
+  }
+}
+
+/**
+ * One attempt's cancellation: the caller's signal, and a timer that aborts
+ * the fetch when the service keeps us waiting too long. For a streamed body
+ * the timer runs only while a read waits on the service, never while the
+ * caller is busy with what it already got.
+ */
+class AttemptControl {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timedOut = false;
+  private readonly onCallerAbort = (): void => this.controller.abort();
+
+  constructor(
+    private readonly caller: AbortSignal | undefined,
+    private readonly timeoutMs: number,
+    private readonly where: string,
+  ) {
+    caller?.addEventListener('abort', this.onCallerAbort, { once: true });
+    this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Why the request or its body failed, as the SDK's error for it. */
+  failure(error: unknown): M2MError {
+    if (this.caller?.aborted) return new M2MAbortError(this.caller.reason);
+    if (this.timedOut) return new M2MTimeoutError(this.timeoutMs, this.where);
+    return new M2MNetworkError(this.where, error);
+  }
+
+  release(): void {
+    this.disarm();
+    this.caller?.removeEventListener('abort', this.onCallerAbort);
+  }
+
+  /** The body, read on demand, each read bounded by the timeout, its failures typed. */
+  watch(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    this.disarm();
+    const reader = body.getReader();
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          this.arm();
+          try {
+            const { done, value } = await reader.read();
+            this.disarm();
+            if (done) {
+              this.release();
+              controller.close();
+            } else {
+              controller.enqueue(value);
+            }
+          } catch (error) {
+            const failure = this.failure(error);
+            this.release();
+            controller.error(failure);
+          }
+        },
+        cancel: async (reason) => {
+          this.release();
+          await reader.cancel(reason);
+        },
+      },
+      // Pull only when the caller reads: the service's pace is the caller's (backpressure), and nothing piles up here.
+      { highWaterMark: 0 },
+    );
+  }
+
+  private arm(): void {
+    this.disarm();
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, this.timeoutMs);
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 

@@ -1,6 +1,8 @@
 // The wire shapes of the m2m-trust HTTP API (README "API"), written out here
 // rather than imported: the SDK depends on nothing inside the workspace.
 
+import { type EpcisEventFilters } from './epcis-query';
+
 export type DeviceStatus = 'active' | 'revoked';
 
 export interface Device {
@@ -136,4 +138,49 @@ export interface EpcisQueryDocument {
       readonly resultsBody: { readonly eventList: readonly EpcisEvent[] };
     };
   };
+}
+
+export const EXPORT_FORMATS = ['jsonld', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The filters of `queryEvents` but paging: an export holds every match. */
+export type ExportFilters = Omit<EpcisEventFilters, 'perPage'>;
+
+/** A compliance export as it arrives (docs/epcis.md, "Append-only and tamper-evident"). */
+export interface AuditExport {
+  readonly format: ExportFormat;
+  /** As the service sent it, e.g. `application/ld+json; charset=utf-8`. */
+  readonly contentType: string;
+  /** The service's suggested name (`epcis-export-1042.jsonld`), reduced to a safe base name. */
+  readonly filename: string;
+  /** The file, as it streams in: the body, then the signed manifest. */
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+/** One public key of a JWKS (RFC 7517); the service's are Ed25519 (`kty: OKP`, `crv: Ed25519`). */
+export interface PublicJwk {
+  readonly kty: string;
+  readonly kid?: string;
+  readonly crv?: string;
+  readonly x?: string;
+  readonly alg?: string;
+  readonly use?: string;
+  readonly [member: string]: unknown;
+}
+
+export interface JsonWebKeySet {
+  readonly keys: readonly PublicJwk[];
+}
+
+/** A signed statement of the audit chain's head at a sequence number. */
+export interface AuditCheckpoint {
+  readonly seq: number;
+  /** The record hash at `seq`, 64 hex characters. */
+  readonly head: string;
+  readonly signedAt: string;
+  /** The signing key's id (its RFC 7638 thumbprint). */
+  readonly kid: string;
+  /** Compact JWS (EdDSA, `typ: m2m-audit-checkpoint+jws`) over `{iss, seq, head, iat}`. */
+  readonly jws: string;
+  readonly keys: JsonWebKeySet;
 }

@@ -1,10 +1,12 @@
 import { M2MInvalidResponseError } from './m2m.error';
 import {
+  type AuditCheckpoint,
   type Challenge,
   type Device,
   type DevicePage,
   type EpcisEvent,
   type EpcisQueryDocument,
+  type JsonWebKeySet,
   VERIFY_FAILURE_REASONS,
   type VerifyFailureReason,
   type VerifyResult,
@@ -78,4 +80,23 @@ export function asEpcisDocument(response: TransportResponse): { document: EpcisQ
   const events = body?.queryResults?.resultsBody?.eventList;
   if (!Array.isArray(events)) throw invalid(response, 'epcisBody.queryResults.resultsBody.eventList is not an array');
   return { document: record as unknown as EpcisQueryDocument, events: events.map((event, i) => object(response, event, `eventList[${i}]`) as EpcisEvent) };
+}
+
+function keySet(response: TransportResponse, value: unknown, what: string): JsonWebKeySet {
+  const record = object(response, value, what);
+  if (!Array.isArray(record['keys'])) throw invalid(response, `${what}.keys is not an array`);
+  record['keys'].forEach((key, i) => strings(response, object(response, key, `${what}.keys[${i}]`), ['kty'], `${what}.keys[${i}]`));
+  return record as unknown as JsonWebKeySet;
+}
+
+export function asJsonWebKeySet(response: TransportResponse): JsonWebKeySet {
+  return keySet(response, response.body, 'key set');
+}
+
+export function asCheckpoint(response: TransportResponse): AuditCheckpoint {
+  const record = object(response, response.body, 'checkpoint');
+  strings(response, record, ['head', 'signedAt', 'kid', 'jws'], 'checkpoint');
+  if (!Number.isSafeInteger(record['seq']) || (record['seq'] as number) < 0) throw invalid(response, 'checkpoint.seq is not a sequence number');
+  keySet(response, record['keys'], 'checkpoint.keys');
+  return record as unknown as AuditCheckpoint;
 }

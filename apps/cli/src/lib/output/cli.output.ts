@@ -1,5 +1,6 @@
 import { isM2MError, M2MApiError } from '@m2m-trust/sdk';
 
+import { type Progress, progressBar, type ProgressSpec, type ProgressTerminal } from './progress.bar';
 import { printable } from './table.formatter';
 
 export interface TextSink {
@@ -15,7 +16,19 @@ export class CliOutput {
     private readonly stdout: TextSink,
     private readonly stderr: TextSink,
     readonly json: boolean,
+    /** stderr as a terminal, for progress bars; undefined when it is not one. */
+    private readonly terminal?: ProgressTerminal,
   ) {}
+
+  /** Whether progress bars show (stderr is a terminal): worth asking the service for a total only then. */
+  get showsProgress(): boolean {
+    return this.terminal?.isTTY === true;
+  }
+
+  /** A progress bar on stderr when it is a terminal; otherwise a no-op. Stop it before printing anything else. */
+  progress(spec: ProgressSpec): Progress {
+    return progressBar(this.terminal, spec);
+  }
 
   /** The command's result: `data` as JSON with --json, else the human text. */
   result(data: unknown, human: () => string): void {

@@ -1,0 +1,86 @@
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
+
+import { EXPORT_FORMATS, EXPORT_MANIFEST_JWS_TYPE, type ExportManifest } from '@m2m-trust/audit-domain';
+
+import { manifestFault, type VerifyFault } from './verify-fault';
+
+// The manifest's signature, checked the way verifyCheckpointJws checks a
+// checkpoint (EdDSA only, the expected `typ`, then the claims' shape), but
+// saying which of those failed: an auditor handed the wrong key set needs to
+// hear that, not just "invalid".
+// TODO: move into @m2m-trust/audit-domain beside verifyCheckpointJws once the server needs it too.
+
+export interface VerifiedManifest {
+  readonly manifest: ExportManifest;
+  /** The id of the key that signed it. */
+  readonly kid: string | undefined;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+const isSeq = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 1;
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The claims, if they have the shape of ExportManifest (audit-export.ts); otherwise what is wrong. */
+export function manifestClaims(value: unknown): ExportManifest | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the claims are not a JSON object';
+  const c = value as Record<string, unknown>;
+  if (typeof c['iss'] !== 'string') return 'iss is not a string';
+  if (!isCount(c['iat'])) return 'iat is not a time';
+  if (!(EXPORT_FORMATS as readonly unknown[]).includes(c['format'])) return `format is not one of ${EXPORT_FORMATS.join(', ')}`;
+  if (!isCount(c['count'])) return 'count is not a whole number';
+  for (const name of ['firstSeq', 'lastSeq'] as const) if (c[name] !== null && !isSeq(c[name])) return `${name} is not a sequence number or null`;
+  if (c['chainHead'] !== null && !(typeof c['chainHead'] === 'string' && HASH.test(c['chainHead']))) return 'chainHead is not a hash or null';
+  if (!isCount(c['snapshotSeq'])) return 'snapshotSeq is not a whole number';
+  if (typeof c['complete'] !== 'boolean') return 'complete is not a boolean';
+  const filters = c['filters'];
+  if (typeof filters !== 'object' || filters === null || Array.isArray(filters) || Object.values(filters).some((v) => typeof v !== 'string')) {
+    return 'filters is not an object of strings';
+  }
+  if (typeof c['bodySha256'] !== 'string' || !HASH.test(c['bodySha256'])) return 'bodySha256 is not a SHA-256 hash';
+  return c as unknown as ExportManifest;
+}
+
+/** The manifest's claims without checking its signature: for the summary after a download, never for a verdict. */
+export function unverifiedManifest(jws: string): ExportManifest | null {
+  const payload = jws.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const claims = manifestClaims(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    return typeof claims === 'string' ? null : claims;
+  } catch {
+    return null;
+  }
+}
+
+/** Checks the manifest's signature against the key set, then its type and claims. */
+export async function verifyManifest(jws: string, keys: JSONWebKeySet): Promise<VerifiedManifest | VerifyFault> {
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(jws).kid;
+  } catch {
+    return manifestFault('manifest_malformed', 'the manifest is not a compact JWS');
+  }
+  let verified: Awaited<ReturnType<typeof compactVerify>>;
+  try {
+    verified = await compactVerify(jws, createLocalJWKSet(keys), { algorithms: ['EdDSA'] });
+  } catch (error) {
+    if (error instanceof errors.JWKSNoMatchingKey) {
+      return manifestFault('key_not_found', `no key in the key set has the signing key's id ${kid ?? '(none given)'}: the wrong key set, or another signer`);
+    }
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      return manifestFault('signature_invalid', 'the signature does not match the manifest: it was changed after signing');
+    }
+    return manifestFault('signature_invalid', `the manifest cannot be verified: ${(error as Error).message}`);
+  }
+  if (verified.protectedHeader.typ !== EXPORT_MANIFEST_JWS_TYPE) {
+    return manifestFault('manifest_malformed', `the JWS type is ${JSON.stringify(verified.protectedHeader.typ)}, not ${EXPORT_MANIFEST_JWS_TYPE}`);
+  }
+  let claims: ExportManifest | string;
+  try {
+    claims = manifestClaims(JSON.parse(new TextDecoder().decode(verified.payload)));
+  } catch {
+    claims = 'the claims are not JSON';
+  }
+  if (typeof claims === 'string') return manifestFault('manifest_malformed', claims);
+  return { manifest: claims, kid };
+}

@@ -1,0 +1,127 @@
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { type JSONWebKeySet } from 'jose';
+
+import { loadEpcisSchema } from '../audit/epcis-schema.validator';
+import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
+import { describeFault } from '../audit/verify-fault';
+import { type Command, type Invocation, stringOption } from '../cli.command';
+import { ConfigError, UsageError } from '../cli.error';
+import { ExitCode } from '../exit-code';
+import { type Progress } from '../output/progress.bar';
+import { renderFields } from '../output/table.formatter';
+
+const MIB = 1024 * 1024;
+
+function readKeyFile(path: string): JSONWebKeySet {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read the key set ${path}: ${(error as Error).message}`);
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'object' || key === null)) {
+    throw new ConfigError(`${path} is not a JWKS ({"keys": [...]}), as GET /epcis/checkpoints/keys answers`);
+  }
+  return parsed as JSONWebKeySet;
+}
+
+/** The key set: the auditor's own copy, or else the configured service's, fetched once. */
+function keySource(invocation: Invocation): () => Promise<{ keySet: JSONWebKeySet; from: KeySource }> {
+  const keysFile = stringOption(invocation.values, 'keys');
+  if (keysFile !== undefined) {
+    const path = resolve(invocation.cwd, keysFile);
+    return async () => ({ keySet: readKeyFile(path), from: { source: 'file', location: path } });
+  }
+  return async () => {
+    let client;
+    try {
+      client = invocation.deviceClient();
+    } catch (error) {
+      throw error instanceof ConfigError ? new ConfigError(`${error.message}; or give the key set with --keys FILE`) : error;
+    }
+    const keySet = (await client.audit.checkpointKeys()) as unknown as JSONWebKeySet;
+    const location = `${(invocation.settings().url ?? '').replace(/\/+$/, '')}/epcis/checkpoints/keys`;
+    return { keySet, from: { source: 'service', location } };
+  };
+}
+
+function describe(report: VerifyReport): string {
+  const { manifest, body } = report;
+  const keys = report.keys === null ? undefined : `${report.keys.source === 'file' ? 'the key set in' : 'the key set of the service,'} ${report.keys.location}`;
+  const lines: [string, string | undefined][] = [
+    ['file', `${report.file}${report.format ? ` (${report.format}, ${(report.bytes / MIB).toFixed(1)} MiB)` : ''}`],
+    ['signature', manifest ? `valid, key ${report.kid ?? '(no kid)'} of ${keys}; issued by ${manifest.iss}` : keys && `checked against ${keys}`],
+  ];
+  if (manifest) {
+    lines.push([
+      'export',
+      manifest.complete
+        ? `complete: every record up to ${manifest.snapshotSeq}${manifest.chainHead ? `, chain head ${manifest.chainHead}` : ''}`
+        : `partial (filtered: ${Object.entries(manifest.filters).map(([name, value]) => `${name}=${value}`).join(', ')}) from a log of ${manifest.snapshotSeq} records`,
+    ]);
+  }
+  if (manifest && body) {
+    const range = body.firstSeq === null ? 'no records' : `seq ${body.firstSeq}-${body.lastSeq}`;
+    // After a fault, what the walk got through: how far the file can still be trusted.
+    lines.push(report.ok ? ['events', `${body.count}, ${range}`] : ['held', `${body.count} records (${range}) before the fault`]);
+    lines.push(['checked', body.checks]);
+    if (report.ok) lines.push(['body', `sha256 ${body.sha256}, as signed`]);
+  }
+  lines.push(['schema', report.schema.checked ? `valid against ${report.schema.path}: ${report.schema.note}` : report.schema.note]);
+  const verdict = report.ok ? 'VERIFIED' : `NOT VERIFIED: ${describeFault(report.fault!)}`;
+  return `${verdict}\n${renderFields(lines)}`;
+}
+
+export const auditVerifyCommand: Command = {
+  path: ['audit', 'verify'],
+  summary: 'Check an export file offline: signed manifest, body hash, every record and the chain',
+  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA]',
+  positionals: { name: 'FILE', max: 1 },
+  details:
+    'Checks, stopping at the first failure: the manifest at the end of FILE and its\n' +
+    "signature against the key set (--keys, a saved copy of the service's\n" +
+    'GET /epcis/checkpoints/keys; else fetched once from the configured service);\n' +
+    'for JSON-LD every event (its CBV event hash ID and record hash recomputed) and\n' +
+    'the chain: contiguous from record 1 for a complete export, each record on its\n' +
+    "own and in increasing order for a filtered one; then the manifest's claims\n" +
+    '(count, first and last sequence number, chain head) and the SHA-256 of the\n' +
+    'body. For CSV: signature, body hash, row count and sequence range. --schema\n' +
+    "also validates the document and each event against GS1's EPCIS JSON Schema.\n" +
+    'Reads FILE once, line by line. Exits 0 when everything holds, 1 naming the\n' +
+    'first record (seq and problem) or manifest check that does not.',
+  options: {
+    keys: { type: 'string', value: 'JWKS_FILE', description: "the service's key set (default: fetched from the service's /epcis/checkpoints/keys)" },
+    schema: { type: 'string', value: 'FILE', description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
+  },
+  async run(invocation) {
+    const { values, positionals, output, cwd } = invocation;
+    const [given] = positionals;
+    if (given === undefined) throw new UsageError('Name the export file: m2m audit verify FILE');
+    const file = resolve(cwd, given);
+    try {
+      if (!statSync(file).isFile()) throw new ConfigError(`${file} is not a file`);
+    } catch (error) {
+      throw error instanceof ConfigError ? error : new ConfigError(`Cannot read ${file}: ${(error as Error).message}`);
+    }
+    const schemaPath = stringOption(values, 'schema');
+    const schema = schemaPath === undefined ? undefined : loadEpcisSchema(resolve(cwd, schemaPath));
+
+    let progress: Progress | undefined;
+    let report: VerifyReport;
+    try {
+      report = await verifyExportFile({
+        file,
+        keys: keySource(invocation),
+        ...(schema ? { schema } : {}),
+        onProgress: (bytes, total) => (progress ??= output.progress({ label: 'verifying', unit: 'bytes', total })).update(bytes),
+      });
+    } finally {
+      progress?.stop();
+    }
+    output.result(report, () => describe(report));
+    return report.ok ? ExitCode.Ok : ExitCode.Refused;
+  },
+};

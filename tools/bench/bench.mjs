@@ -5,6 +5,8 @@
 //
 //   npm run bench                       # defaults
 //   BENCH_SECONDS=10 npm run bench      # longer runs per level
+//   BENCH_ONLY=auth|audit npm run bench # one part
+//   BENCH_AUDIT_SIZES=10000,100000 BENCH_EXPORT_EVENTS=100000 npm run bench
 import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,11 @@ import { fileURLToPath } from 'node:url';
 
 import { verifyAsync as nobleVerifyAsync } from '@noble/ed25519';
 import { Pool } from 'undici';
+
+import { benchAuditAppend } from './audit-append-bench.mjs';
+import { benchExportAndVerify } from './audit-export-bench.mjs';
+import { benchAuditQueries } from './audit-query-bench.mjs';
+import { benchGrpcAuthentications } from './grpc-bench.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -31,11 +38,11 @@ async function startGateway(extraEnv = {}) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  const url = await new Promise((resolve, reject) => {
+  const { url, grpcUrl } = await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(out);
-      if (match) resolve(match[1]);
+      if (match) resolve({ url: match[1], grpcUrl: /"grpcUrl":"([^"]+)"/.exec(match[0])?.[1] });
       if (out.length > 1e6) out = out.slice(-1e5);
     });
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
@@ -43,7 +50,7 @@ async function startGateway(extraEnv = {}) {
   // Keep draining stdout (the access log) so the server never blocks on a full pipe.
   child.stdout.removeAllListeners('data');
   child.stdout.resume();
-  return { url, child, dataDir, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+  return { url, grpcUrl, child, dataDir, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
 function newDevice(i) {
@@ -157,31 +164,55 @@ async function benchRawVerify() {
   return { nativeVerifyPerSecond: native, pureJsVerifyPerSecond: n / 2, nativeSignPerSecond: signRate };
 }
 
-async function main() {
-  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  console.log(`m2m-trust bench: ${machine}; ${SECONDS}s per level\n`);
-
-  const raw = await benchRawVerify();
-  console.log(`raw Ed25519 verify, one core: node:crypto ${fmt(raw.nativeVerifyPerSecond, 0)}/s, @noble/ed25519 ${fmt(raw.pureJsVerifyPerSecond, 0)}/s (x${fmt(raw.nativeVerifyPerSecond / raw.pureJsVerifyPerSecond)}); sign ${fmt(raw.nativeSignPerSecond, 0)}/s`);
-
-  const bare = await benchBareHttp();
-  console.log(`bare node:http, ${bare.concurrency} concurrent, 2 requests per op: ${fmt(bare.perSecond, 0)} ops/s (${fmt(bare.perSecond * 2, 0)} req/s), p50 ${fmt(bare.p50, 2)} ms, p99 ${fmt(bare.p99, 2)} ms`);
-
-  const gateway = await startGateway();
-  let embedded;
-  try {
-    embedded = await benchAuthentications(gateway.url, 'embedded');
-  } finally {
-    await gateway.stop();
-  }
-  console.log('\nembedded default (SQLite, one process): full authentications = challenge + sign + verify, audit committed');
+const table = (title, rows, bare) => {
+  console.log(`\n${title}`);
   console.log('concurrency | auth/s  | p50 ms | p99 ms | errors | vs bare http');
-  for (const r of embedded) {
+  for (const r of rows) {
     console.log(`${String(r.concurrency).padStart(11)} | ${fmt(r.perSecond, 0).padStart(7)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${String(r.errors).padStart(6)} | ${fmt((100 * r.perSecond) / bare.perSecond)}%`);
   }
+};
+
+async function main() {
+  const only = process.env.BENCH_ONLY;
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  console.log(`m2m-trust bench: ${machine}; ${SECONDS}s per level\n`);
+  const results = { machine, seconds: SECONDS };
+
+  if (!only || only === 'auth') {
+    const raw = await benchRawVerify();
+    console.log(`raw Ed25519 verify, one core: node:crypto ${fmt(raw.nativeVerifyPerSecond, 0)}/s, @noble/ed25519 ${fmt(raw.pureJsVerifyPerSecond, 0)}/s (x${fmt(raw.nativeVerifyPerSecond / raw.pureJsVerifyPerSecond)}); sign ${fmt(raw.nativeSignPerSecond, 0)}/s`);
+    const bare = await benchBareHttp();
+    console.log(`bare node:http, ${bare.concurrency} concurrent, 2 requests per op: ${fmt(bare.perSecond, 0)} ops/s (${fmt(bare.perSecond * 2, 0)} req/s), p50 ${fmt(bare.p50, 2)} ms, p99 ${fmt(bare.p99, 2)} ms`);
+    const gateway = await startGateway();
+    let embedded;
+    let grpc;
+    try {
+      embedded = await benchAuthentications(gateway.url, 'embedded');
+      grpc = await benchGrpcAuthentications({ grpcUrl: gateway.grpcUrl, adminKey: ADMIN_KEY, concurrencyLevels: LEVELS, seconds: SECONDS });
+    } finally {
+      await gateway.stop();
+    }
+    table('embedded default over HTTP (SQLite, one process): full authentications = challenge + sign + verify, audit committed', embedded, bare);
+    table('embedded default over gRPC: the same flow', grpc, bare);
+    Object.assign(results, { raw, bare, embedded, grpc });
+  }
+
+  if (!only || only === 'audit') {
+    const append = await benchAuditAppend({ events: Number(process.env.BENCH_APPEND_EVENTS ?? 100_000) });
+    console.log(`\naudit append (event store + chained EPCIS log, group commit, synchronous=FULL): ${fmt(append.eventsPerSecond, 0)} events/s over ${append.events} events`);
+    const sizes = (process.env.BENCH_AUDIT_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+    const queries = await benchAuditQueries({ sizes });
+    console.log('\naudit queries, filtered first page');
+    console.log('events    | query                          | p50 ms | p99 ms');
+    for (const q of queries) console.log(`${String(q.size).padStart(9)} | ${String(q.query).padEnd(30)} | ${fmt(q.p50, 2).padStart(6)} | ${fmt(q.p99, 2).padStart(6)}`);
+    const exported = await benchExportAndVerify({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? 1_000_000) });
+    console.log(`\nexport of ${exported.events} events: ${fmt(exported.exportEventsPerSecond, 0)} events/s, server peak RSS ${fmt(exported.serverPeakRssMb, 0)} MB; offline verify ${fmt(exported.verifySeconds)} s (${exported.verifyOk ? 'ok' : 'FAILED'})`);
+    Object.assign(results, { append, queries, exported });
+  }
+
   const out = join(root, 'tmp', 'bench-results.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ machine, seconds: SECONDS, raw, bare, embedded }, null, 2));
+  writeFileSync(out, JSON.stringify(results, null, 2));
   console.log(`\nresults: ${out}`);
 }
 

@@ -20,6 +20,8 @@ import { AppModule } from './app.module';
 import { GrpcServer } from './grpc/grpc.server';
 import { setupOpenApi } from './openapi';
 
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
@@ -44,6 +46,12 @@ async function main(): Promise<void> {
   registerHttpObservability(fastify, metrics, logger);
   setupOpenApi(app);
   app.enableShutdownHooks();
+  // Graceful shutdown waits for open connections; one a client abandoned
+  // without sending a request would hold it for minutes. Commits are durable
+  // as they happen, so after this long the process just ends.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+  }
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   app.get(ServiceAudience).useListeningUrl(url);

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 
@@ -78,6 +83,24 @@ describe('compliance exports', () => {
     const { manifest, body } = await manifestOf(server, bytes);
     expect(manifest).toMatchObject({ format: 'csv', count: lines.length - 2, complete: true });
     expect(manifest.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it("exports EPCIS 2.0 XML that validates against GS1's XSD (xmllint), under the same signed manifest", async () => {
+    const { status, headers, bytes } = await download(server, '?format=xml');
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^application\/xml/);
+    const { manifest, body } = await manifestOf(server, bytes);
+    expect(manifest).toMatchObject({ format: 'xml', count: 10, firstSeq: 1, lastSeq: 10, complete: true });
+    expect(manifest.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+    const text = bytes.toString('utf8');
+    expect(text.match(/<ObjectEvent>/g)).toHaveLength(10);
+    expect(text).toContain('<m2m:reason>retired, &quot;finally&quot;, ok</m2m:reason>');
+    const file = join(mkdtempSync(join(tmpdir(), 'm2m-xml-')), 'export.xml');
+    writeFileSync(file, bytes);
+    const xsd = resolve(__dirname, '../../shared/epcis/xsd/EPCglobal-epcis-2_0.xsd');
+    // xmllint comes from Debian's libxml2-utils, which .ci/run installs.
+    const { stderr } = await promisify(execFile)('xmllint', ['--noout', '--schema', xsd, file]);
+    expect(stderr).toMatch(/export\.xml validates/);
   });
 
   it.each([

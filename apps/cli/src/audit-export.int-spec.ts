@@ -37,6 +37,7 @@ let gateway: RunningGateway;
 let workDir: string;
 let full: string;
 let csv: string;
+let xml: string;
 let keysFile: string;
 const DEVICES = 3;
 
@@ -113,9 +114,11 @@ beforeAll(async () => {
   writeFileSync(keysFile, JSON.stringify(await client.audit.checkpointKeys()));
   full = file('full.jsonld');
   csv = file('full.csv');
+  xml = file('full.xml');
   for (const [out, format] of [
     [full, 'jsonld'],
     [csv, 'csv'],
+    [xml, 'xml'],
   ]) {
     const run = await m2m(['audit', 'export', '--out', out!, '--format', format!]);
     if (run.code !== 0) throw new Error(`export failed: ${run.stdout}${run.stderr}`);
@@ -204,6 +207,11 @@ describe('m2m audit verify', () => {
   it('verifies a CSV export: signature, body hash, row count and range', async () => {
     const report = await verify(csv);
     expect(report).toMatchObject({ code: 0, ok: true, format: 'csv', body: { count: RECORDS, firstSeq: 1, lastSeq: RECORDS } });
+  });
+
+  it('verifies an XML export: signature, body hash, event count and range', async () => {
+    const report = await verify(xml);
+    expect(report).toMatchObject({ code: 0, ok: true, format: 'xml', body: { count: RECORDS, firstSeq: 1, lastSeq: RECORDS } });
   });
 
   it('verifies a filtered export as partial: each record on its own, in increasing order', async () => {
@@ -303,6 +311,13 @@ describe('m2m audit verify', () => {
       const changed = tampered(csv, 'changed.csv', (lines) => (lines[2] = lines[2]!.replace('OBSERVE', 'ADD')));
       expect(await verify(changed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'body_hash_mismatch' } });
       const removed = tampered(csv, 'removed.csv', (lines) => lines.splice(2, 1));
+      expect(await verify(removed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'count_mismatch' } });
+    });
+
+    it('a changed or removed XML event: the body hash, the event count', async () => {
+      const changed = tampered(xml, 'changed.xml', (lines) => (lines[3] = lines[3]!.replace('<action>OBSERVE</action>', '<action>ADD</action>')));
+      expect(await verify(changed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'body_hash_mismatch' } });
+      const removed = tampered(xml, 'removed.xml', (lines) => lines.splice(3, 1));
       expect(await verify(removed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'count_mismatch' } });
     });
 

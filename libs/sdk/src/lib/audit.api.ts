@@ -27,6 +27,7 @@ const EPCIS_ACCEPT = 'application/ld+json, application/json;q=0.9';
 /** What each export format is served as, and a file name for when the service gives none. */
 const EXPORT_TYPES: Readonly<Record<ExportFormat, { accept: string; contentType: RegExp; extension: string }>> = {
   jsonld: { accept: 'application/ld+json', contentType: /^application\/(?:ld\+)?json\b/i, extension: 'jsonld' },
+  xml: { accept: 'application/xml', contentType: /^application\/xml\b/i, extension: 'xml' },
   csv: { accept: 'text/csv', contentType: /^text\/csv\b/i, extension: 'csv' },
 };
 

@@ -140,7 +140,7 @@ export interface EpcisQueryDocument {
   };
 }
 
-export const EXPORT_FORMATS = ['jsonld', 'csv'] as const;
+export const EXPORT_FORMATS = ['jsonld', 'xml', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The filters of `queryEvents` but paging: an export holds every match. */

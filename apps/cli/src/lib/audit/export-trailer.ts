@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 
-import { CSV_COLUMNS, CSV_MANIFEST_MARKER, type ExportFormat, JSONLD_MANIFEST_MARKER } from '@m2m-trust/audit-domain';
+import { CSV_COLUMNS, CSV_MANIFEST_MARKER, type ExportFormat, JSONLD_MANIFEST_MARKER, XML_MANIFEST_MARKER } from '@m2m-trust/audit-domain';
 
 /** Where an export file's body ends and what manifest follows it. */
 export interface ExportTrailer {
@@ -31,8 +31,14 @@ export async function readExportTrailer(path: string): Promise<ExportTrailer | T
   try {
     const { size } = await file.stat();
     const start = (await read(file, 0, Math.min(size, 256))).toString('latin1');
-    const format: ExportFormat | null = start.startsWith('{') ? 'jsonld' : start.startsWith(`${CSV_COLUMNS[0]},`) ? 'csv' : null;
-    if (format === null) return { problem: 'manifest_missing', detail: 'the file is neither a JSON-LD nor a CSV export of this service' };
+    const format: ExportFormat | null = start.startsWith('{')
+      ? 'jsonld'
+      : start.startsWith('<?xml')
+        ? 'xml'
+        : start.startsWith(`${CSV_COLUMNS[0]},`)
+          ? 'csv'
+          : null;
+    if (format === null) return { problem: 'manifest_missing', detail: 'the file is not a JSON-LD, XML or CSV export of this service' };
     for (let window = Math.min(size, FIRST_WINDOW); ; window = Math.min(size, window * 4)) {
       const tail = await read(file, size - window, window);
       let end = tail.length;
@@ -43,7 +49,11 @@ export async function readExportTrailer(path: string): Promise<ExportTrailer | T
       const lineStart = newline + 1;
       const line = tail.subarray(lineStart, end).toString('latin1');
       const offset = size - window;
-      return format === 'jsonld' ? jsonLdTrailer(line, offset + lineStart, size) : csvTrailer(line, offset + lineStart, size);
+      return format === 'jsonld'
+        ? jsonLdTrailer(line, offset + lineStart, size)
+        : format === 'xml'
+          ? xmlTrailer(line, offset + lineStart, size)
+          : csvTrailer(line, offset + lineStart, size);
     }
   } finally {
     await file.close();
@@ -62,6 +72,13 @@ function jsonLdTrailer(line: string, lineOffset: number, size: number): ExportTr
   if (typeof jws !== 'string') return { problem: 'manifest_malformed', detail: '"m2m:manifest" is not a JSON string' };
   // latin1 keeps one character per byte, so positions in the line are byte offsets in the file.
   return { format: 'jsonld', bodyLength: lineOffset + at, size, jws };
+}
+
+function xmlTrailer(line: string, lineOffset: number, size: number): ExportTrailer | TrailerProblem {
+  if (!line.startsWith(XML_MANIFEST_MARKER) || !line.endsWith('?>')) {
+    return { problem: 'manifest_missing', detail: `the last line is not "${XML_MANIFEST_MARKER}<JWS>?>"` };
+  }
+  return { format: 'xml', bodyLength: lineOffset, size, jws: line.slice(XML_MANIFEST_MARKER.length, -2).trim() };
 }
 
 function csvTrailer(line: string, lineOffset: number, size: number): ExportTrailer | TrailerProblem {

@@ -6,6 +6,7 @@ import { type JSONWebKeySet } from 'jose';
 import { type ExportFormat, type ExportManifest } from '@m2m-trust/audit-domain';
 
 import { CsvExportWalker } from './csv-export.walker';
+import { XmlExportWalker } from './xml-export.walker';
 import { type BodySummary, type BodyWalker } from './export-body';
 import { verifyManifest } from './export-manifest';
 import { readExportTrailer } from './export-trailer';
@@ -86,7 +87,12 @@ export async function verifyExportFile(input: VerifyExportInput): Promise<Verify
   }
 
   const schemaChecked = input.schema !== undefined && trailer.format === 'jsonld';
-  const walker: BodyWalker = trailer.format === 'jsonld' ? new JsonLdExportWalker(manifest.complete, input.schema) : new CsvExportWalker();
+  const walker: BodyWalker =
+    trailer.format === 'jsonld'
+      ? new JsonLdExportWalker(manifest.complete, input.schema)
+      : trailer.format === 'xml'
+        ? new XmlExportWalker()
+        : new CsvExportWalker();
   report = {
     ...report,
     schema: schemaNote(schemaChecked, schemaChecked ? 'the document and every event' : input.schema ? 'not applicable to CSV' : 'not checked (no --schema given)'),

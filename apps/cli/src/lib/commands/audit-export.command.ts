@@ -60,7 +60,7 @@ const MIB = 1024 * 1024;
 export const auditExportCommand: Command = {
   path: ['audit', 'export'],
   summary: 'Download a compliance export of the audit log, with its signed manifest, to a file',
-  usage: '--out FILE [--format jsonld|csv] [--force] [filters]',
+  usage: '--out FILE [--format jsonld|xml|csv] [--force] [filters]',
   details:
     'Streams GET /epcis/export to FILE as it arrives (never held in memory): every\n' +
     'event matching the filters (the same flags as m2m audit query), in record order,\n' +
@@ -71,7 +71,7 @@ export const auditExportCommand: Command = {
     'with m2m audit verify FILE. A progress bar shows on a terminal.',
   options: {
     out: { type: 'string', short: 'o', value: 'FILE', description: 'where to write the export' },
-    format: { type: 'string', value: 'FORMAT', description: 'jsonld (default: EPCIS 2.0 JSON-LD, every event with its chain link) or csv' },
+    format: { type: 'string', value: 'FORMAT', description: 'jsonld (default: EPCIS 2.0 JSON-LD, every event with its chain link), xml (EPCIS 2.0 XML) or csv' },
     force: { type: 'boolean', description: 'replace FILE if it exists' },
     ...FILTER_OPTIONS,
   },

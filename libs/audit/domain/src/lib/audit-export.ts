@@ -1,9 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 
 import { type ChainLink, withChainLink } from './audit-chain';
-import { EPCIS_CONTEXT } from './epcis-vocabulary';
+import { CBV_BIZSTEP_URI, CBV_DISPOSITION_URI, EPCIS_CONTEXT, M2M_NAMESPACE } from './epcis-vocabulary';
 
-export const EXPORT_FORMATS = ['jsonld', 'csv'] as const;
+export const EXPORT_FORMATS = ['jsonld', 'xml', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_MANIFEST_JWS_TYPE = 'm2m-audit-export+jws';
@@ -43,6 +43,8 @@ export interface ExportWriter {
 
 /** The key that follows an EPCISDocument's body in a JSON-LD export. */
 export const JSONLD_MANIFEST_MARKER = ',"m2m:manifest":';
+/** The last line of an XML export: a processing instruction after the root element (base64url never holds `?>`). */
+export const XML_MANIFEST_MARKER = '<?m2m-manifest ';
 /** The last line of a CSV export. */
 export const CSV_MANIFEST_MARKER = '#m2m-manifest,';
 
@@ -89,6 +91,61 @@ class JsonLdExportWriter implements ExportWriter {
 
   manifest(jws: string): string {
     return `${JSONLD_MANIFEST_MARKER}${JSON.stringify(jws)}}\n`;
+  }
+}
+
+// Line breaks become character references too, so every event stays on one line of the file.
+const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;' };
+const xmlText = (value: string): string => value.replace(/[&<>"'\n\r]/g, (c) => XML_ESCAPES[c] as string);
+/** Bare CBV words become their CBV 2.0 URIs: the XML schema types these fields as URIs. */
+const cbvUri = (value: string, base: string): string => (/^[a-z_]+$/.test(value) ? `${base}${value}` : value);
+const STANDARD_FIELDS = new Set(['type', 'eventTime', 'recordTime', 'eventTimeZoneOffset', 'eventID', 'epcList', 'action', 'bizStep', 'disposition']);
+
+/**
+ * EPCIS 2.0 XML (urn:epcglobal:epcis:xsd:2), valid against GS1's XSD: the
+ * standard fields in the schema's order, the project's extension fields and
+ * the chain link as elements in its own namespace, one event per line.
+ */
+class XmlExportWriter implements ExportWriter {
+  readonly contentType = 'application/xml; charset=utf-8';
+  readonly extension = 'xml';
+
+  start(creationDate: string): string {
+    return (
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:m2m="${M2M_NAMESPACE}" schemaVersion="2.0" creationDate="${xmlText(creationDate)}">` +
+      '<EPCISBody><EventList>\n'
+    );
+  }
+
+  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
+    const text = (name: string): string | null => (typeof event[name] === 'string' ? (event[name] as string) : null);
+    const element = (name: string, value: string | null): string => (value === null ? '' : `<${name}>${xmlText(value)}</${name}>`);
+    const epcs = Array.isArray(event['epcList']) ? (event['epcList'] as string[]) : [];
+    let xml =
+      `<${text('type') ?? 'ObjectEvent'}>` +
+      element('eventTime', text('eventTime')) +
+      element('recordTime', text('recordTime')) +
+      element('eventTimeZoneOffset', text('eventTimeZoneOffset')) +
+      element('eventID', text('eventID')) +
+      `<epcList>${epcs.map((epc) => element('epc', epc)).join('')}</epcList>` +
+      element('action', text('action')) +
+      element('bizStep', text('bizStep') && cbvUri(text('bizStep') as string, CBV_BIZSTEP_URI)) +
+      element('disposition', text('disposition') && cbvUri(text('disposition') as string, CBV_DISPOSITION_URI));
+    for (const [name, value] of Object.entries(event)) {
+      if (STANDARD_FIELDS.has(name) || !name.startsWith('m2m:') || typeof value !== 'string') continue;
+      xml += element(name, value);
+    }
+    xml += element('m2m:seq', String(link.seq)) + element('m2m:prevHash', link.prevHash) + element('m2m:recordHash', link.hash);
+    return `${xml}</${text('type') ?? 'ObjectEvent'}>\n`;
+  }
+
+  end(): string {
+    return '</EventList></EPCISBody></epcis:EPCISDocument>\n';
+  }
+
+  manifest(jws: string): string {
+    return `${XML_MANIFEST_MARKER}${jws}?>\n`;
   }
 }
 
@@ -140,6 +197,8 @@ export function exportWriter(format: ExportFormat): ExportWriter {
   switch (format) {
     case 'jsonld':
       return new JsonLdExportWriter();
+    case 'xml':
+      return new XmlExportWriter();
     case 'csv':
       return new CsvExportWriter();
   }
@@ -162,6 +221,11 @@ export function splitExport(file: Buffer): { format: ExportFormat; body: Buffer;
     } catch {
       return null;
     }
+  }
+  const xml = text.lastIndexOf(`\n${XML_MANIFEST_MARKER}`);
+  if (text.startsWith('<?xml') && xml > 0) {
+    const tail = file.subarray(xml + 1 + XML_MANIFEST_MARKER.length).toString('utf8').trim();
+    return tail.endsWith('?>') ? { format: 'xml', body: file.subarray(0, xml + 1), jws: tail.slice(0, -2) } : null;
   }
   const csv = text.lastIndexOf(`\n${CSV_MANIFEST_MARKER}`);
   if (text.startsWith(CSV_COLUMNS[0]) && csv > 0) {

@@ -4,7 +4,7 @@ import { Controller, Get, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
-import { CBV_VERSION, EPCIS_VERSION, queryParameterError } from '@m2m-trust/audit-domain';
+import { CBV_VERSION, EPCIS_VERSION, EXPORT_FORMATS, queryParameterError } from '@m2m-trust/audit-domain';
 
 import { AuditExportService } from './audit-export.service';
 
@@ -19,8 +19,8 @@ export class AuditExportController {
   @ApiOperation({
     summary: 'Stream every matching audit event (same filters as /epcis/events) with a signed manifest for offline checking',
   })
-  @ApiQuery({ name: 'format', required: false, enum: ['jsonld', 'csv'] })
-  @ApiProduces('application/ld+json', 'text/csv')
+  @ApiQuery({ name: 'format', required: false, enum: [...EXPORT_FORMATS] })
+  @ApiProduces('application/ld+json', 'application/xml', 'text/csv')
   async export(@Query() params: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Promise<StreamableFile> {
     const flat: Record<string, string> = {};
     for (const [name, value] of Object.entries(params)) {

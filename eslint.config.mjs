@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const INFRASTRUCTURE = ['@nestjs/*', 'typeorm', 'kafkajs', '@confluentinc/*', 'better-sqlite3', 'pg', 'fastify', '@fastify/*', '@grpc/*', 'pino', 'prom-client'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', '**/dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', '.nx/**', 'clients/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', '**/dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', '.nx/**', 'clients/**', '**/*.mjs', '**/*.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,7 +31,7 @@ export default tseslint.config(
             { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:audit', 'scope:shared'] },
             {
               sourceTag: 'scope:gateway',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:audit'],
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:audit', 'scope:gateway'],
             },
             // The SDK is published on its own, so it depends on nothing inside the workspace. The CLI drives the service
             // through it only, and checks exports offline with the audit domain's own chain and hash rules (never a copy of them).

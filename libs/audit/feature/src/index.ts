@@ -12,3 +12,4 @@ export * from './lib/epcis-resources.controller';
 export * from './lib/epcis-subscription.hub';
 export * from './lib/named-query.controller';
 export * from './lib/named-query.service';
+export * from './lib/audit.grpc-binding';

@@ -3,3 +3,5 @@ export * from './lib/device-registry.grpc-controller';
 export * from './lib/device.dto';
 export * from './lib/device.service';
 export * from './lib/registry.module';
+export * from './lib/device-registry.grpc-binding';
+export * from './lib/device-directory';

@@ -13,7 +13,7 @@ import type {
 import { SchemaPipe } from '@m2m-trust/shared-platform';
 
 import { type InitiateChallengeBody, InitiateChallengeBodySchema, type VerifyBody, VerifyBodySchema } from './challenge.dto';
-import { ChallengeService } from './challenge.service';
+import { Authenticator } from './authenticator';
 
 /** A request message is validated as HTTP validates a body: unknown fields refused, the same messages. */
 const MESSAGE: ArgumentMetadata = { type: 'body' };
@@ -27,7 +27,7 @@ export class AuthenticationGrpcController implements GrpcUnaryController<Authent
   private readonly initiateBody = new SchemaPipe<InitiateChallengeBody>(InitiateChallengeBodySchema);
   private readonly verifyBody = new SchemaPipe<VerifyBody>(VerifyBodySchema);
 
-  constructor(private readonly challenges: ChallengeService) {}
+  constructor(private readonly challenges: Authenticator) {}
 
   async initiateChallenge(request: InitiateChallengeRequest__Output, context: GrpcCallContext): Promise<Challenge> {
     const { deviceId } = this.initiateBody.transform({ deviceId: request.deviceId }, MESSAGE);

@@ -14,14 +14,14 @@ import {
   type VerifyResponse,
   VerifyResponseSchema,
 } from './challenge.dto';
-import { ChallengeService } from './challenge.service';
+import { Authenticator } from './authenticator';
 
 /** Called by devices themselves: no API key (rate limits come in front of these). */
 @ApiTags('Authentication')
 @Public()
 @Controller('v1/challenges')
 export class ChallengeController {
-  constructor(private readonly challenges: ChallengeService) {}
+  constructor(private readonly challenges: Authenticator) {}
 
   @Post()
   @ApiOperation({ summary: 'Issue a single-use challenge for a device to sign' })

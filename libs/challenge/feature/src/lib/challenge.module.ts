@@ -1,15 +1,31 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 
 import { AuthenticationGrpcController } from './authentication.grpc-controller';
+import { Authenticator } from './authenticator';
 import { ChallengeController } from './challenge.controller';
 import { ChallengeService } from './challenge.service';
 import { DeviceCredentialsCache } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
 
-/** Needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY and CLOCK from the composition root. */
+/** Where challenges are decided: needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY and CLOCK from the composition root. */
 @Module({
   controllers: [ChallengeController],
-  providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges],
-  exports: [AuthenticationGrpcController, ChallengeService],
+  providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges, { provide: Authenticator, useExisting: ChallengeService }],
+  exports: [AuthenticationGrpcController, ChallengeService, Authenticator],
 })
 export class ChallengeModule {}
+
+/** Nest merges a dynamic module with its class's static metadata, so the remote variant is a class of its own. */
+@Module({})
+export class RemoteChallengeModule {
+  /** The same HTTP and gRPC surface in front of another implementation: a gateway's client of the challenge service. */
+  static using(authenticator: Type<Authenticator>, imports: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: RemoteChallengeModule,
+      imports,
+      controllers: [ChallengeController],
+      providers: [AuthenticationGrpcController, { provide: Authenticator, useClass: authenticator }],
+      exports: [AuthenticationGrpcController, Authenticator],
+    };
+  }
+}

@@ -14,6 +14,7 @@ import {
 } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
 
+import { Authenticator } from './authenticator';
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
@@ -28,7 +29,7 @@ const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
  * audit record, committed together before the answer.
  */
 @Injectable()
-export class ChallengeService {
+export class ChallengeService extends Authenticator {
   private readonly random = new RandomPool();
 
   constructor(
@@ -39,7 +40,9 @@ export class ChallengeService {
     private readonly pending: PendingChallenges,
     private readonly metrics: Metrics,
     private readonly audience: ServiceAudience,
-  ) {}
+  ) {
+    super();
+  }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
     const credentials = await this.credentials.get(deviceId);

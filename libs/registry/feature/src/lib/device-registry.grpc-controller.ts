@@ -29,7 +29,7 @@ import {
   type RevokeDeviceBody,
   RevokeDeviceBodySchema,
 } from './device.dto';
-import { DeviceService } from './device.service';
+import { DeviceDirectory } from './device-directory';
 
 /** A request message is validated as HTTP validates a body: unknown fields refused, the same messages. */
 const MESSAGE: ArgumentMetadata = { type: 'body' };
@@ -68,7 +68,7 @@ export class DeviceRegistryGrpcController implements GrpcUnaryController<DeviceR
   private readonly listQuery = new SchemaPipe<ListDevicesQuery>(ListDevicesQuerySchema);
   private readonly revokeBody = new SchemaPipe<RevokeDeviceBody>(RevokeDeviceBodySchema);
 
-  constructor(private readonly devices: DeviceService) {}
+  constructor(private readonly devices: DeviceDirectory) {}
 
   async registerDevice(request: RegisterDeviceRequest__Output, context: GrpcCallContext): Promise<Device> {
     const body = this.registerBody.transform(

@@ -19,7 +19,7 @@ import {
   type RevokeDeviceBody,
   RevokeDeviceBodySchema,
 } from './device.dto';
-import { DeviceService } from './device.service';
+import { DeviceDirectory } from './device-directory';
 
 export function toDeviceResponse(view: DeviceView): DeviceResponse {
   return {
@@ -40,7 +40,7 @@ export function toDeviceResponse(view: DeviceView): DeviceResponse {
 @ApiSecurity('bearer')
 @Controller('v1/devices')
 export class DeviceController {
-  constructor(private readonly devices: DeviceService) {}
+  constructor(private readonly devices: DeviceDirectory) {}
 
   @Post()
   @ApiOperation({ summary: 'Register a device with its Ed25519 public key' })

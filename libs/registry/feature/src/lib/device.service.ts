@@ -7,23 +7,20 @@ import { checkPublicKey, toHex } from '@m2m-trust/shared-crypto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { deviceStreamId, type DeviceStatus, type EventMetadata } from '@m2m-trust/shared-events';
 
-export interface RegisterDeviceInput {
-  readonly deviceId: string;
-  readonly publicKey: string;
-  readonly label?: string;
-  readonly metadata?: Readonly<Record<string, unknown>>;
-}
+import { DeviceDirectory, type DeviceListPage, type RegisterDeviceInput } from './device-directory';
 
 const MAX_METADATA_BYTES = 4096;
 
 /** Registry commands and queries. Thin: the rules live in the device decider. */
 @Injectable()
-export class DeviceService {
+export class DeviceService extends DeviceDirectory {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DEVICE_READ_REPOSITORY) private readonly devices: DeviceReadRepository,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    super();
+  }
 
   async register(input: RegisterDeviceInput, metadata: EventMetadata): Promise<DeviceView> {
     const deviceMetadata = input.metadata ?? {};
@@ -76,7 +73,7 @@ export class DeviceService {
     return device;
   }
 
-  async list(filter: { status?: DeviceStatus; limit: number; cursor?: string }): Promise<{ items: readonly DeviceView[]; nextCursor: string | null }> {
+  async list(filter: { status?: DeviceStatus; limit: number; cursor?: string }): Promise<DeviceListPage> {
     const page = await this.devices.list({
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.cursor ? { after: decodeCursor(filter.cursor) } : {}),

@@ -32,6 +32,16 @@ const EnvSchema = Type.Object({
   GRPC_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   M2M_GRPC_TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   M2M_GRPC_TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  // Distributed mode (see docs/distributed.md): each process requires the ones it uses (requireDistributed).
+  M2M_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  M2M_DATABASE_MIGRATION_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  M2M_DATABASE_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
+  M2M_KAFKA_BROKERS: Type.Optional(Type.String({ pattern: '^[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*$' })),
+  M2M_KAFKA_TOPIC_PREFIX: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{1,100}$' })),
+  M2M_REGISTRY_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
+  M2M_CHALLENGE_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
+  M2M_AUDIT_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  M2M_PROPAGATION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -55,6 +65,44 @@ export interface AppConfig {
     readonly checkpointSeconds: number;
   };
   readonly logLevel: string;
+  /** Distributed mode: all optional here; each service asks for what it needs with requireDistributed. */
+  readonly distributed: DistributedConfig;
+}
+
+export interface DistributedConfig {
+  /** M2M_DATABASE_URL: the service's PostgreSQL, as the role it runs as. */
+  readonly databaseUrl: Secret | null;
+  /** M2M_DATABASE_MIGRATION_URL: the schema owner that applies migrations (default: databaseUrl). */
+  readonly databaseMigrationUrl: Secret | null;
+  /** M2M_DATABASE_SCHEMA: the service's own schema (default: its name). */
+  readonly databaseSchema: string | null;
+  /** M2M_KAFKA_BROKERS, comma-separated host:port. */
+  readonly kafkaBrokers: readonly string[] | null;
+  /** M2M_KAFKA_TOPIC_PREFIX: prefixes every topic and consumer group, so several deployments can share one cluster. */
+  readonly kafkaTopicPrefix: string;
+  /** M2M_REGISTRY_GRPC_URL, M2M_CHALLENGE_GRPC_URL (host:port) and M2M_AUDIT_URL: where a distributed gateway sends calls. */
+  readonly registryGrpcUrl: string | null;
+  readonly challengeGrpcUrl: string | null;
+  readonly auditUrl: string | null;
+  /** M2M_PROPAGATION_TIMEOUT_MS: how long a gateway waits for a device change to reach the challenge service. */
+  readonly propagationTimeoutMs: number;
+}
+
+const DISTRIBUTED_VARIABLES = {
+  databaseUrl: 'M2M_DATABASE_URL',
+  kafkaBrokers: 'M2M_KAFKA_BROKERS',
+  registryGrpcUrl: 'M2M_REGISTRY_GRPC_URL',
+  challengeGrpcUrl: 'M2M_CHALLENGE_GRPC_URL',
+  auditUrl: 'M2M_AUDIT_URL',
+} as const;
+
+type Required<K extends keyof typeof DISTRIBUTED_VARIABLES> = { readonly [P in K]: NonNullable<DistributedConfig[P]> };
+
+/** The distributed settings a process cannot start without, or a ConfigError naming every missing variable. */
+export function requireDistributed<K extends keyof typeof DISTRIBUTED_VARIABLES>(config: AppConfig, keys: readonly K[]): DistributedConfig & Required<K> {
+  const missing = keys.filter((key) => config.distributed[key] === null).map((key) => DISTRIBUTED_VARIABLES[key]);
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set for this service`);
+  return config.distributed as DistributedConfig & Required<K>;
 }
 
 export const APP_CONFIG = Symbol.for('m2m-trust.AppConfig');
@@ -104,5 +152,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     audit: { checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number },
     logLevel: raw['M2M_LOG_LEVEL'] as string,
+    distributed: {
+      databaseUrl: raw['M2M_DATABASE_URL'] ? new Secret(raw['M2M_DATABASE_URL'] as string) : null,
+      databaseMigrationUrl: raw['M2M_DATABASE_MIGRATION_URL'] ? new Secret(raw['M2M_DATABASE_MIGRATION_URL'] as string) : null,
+      databaseSchema: (raw['M2M_DATABASE_SCHEMA'] as string | undefined) ?? null,
+      kafkaBrokers: raw['M2M_KAFKA_BROKERS'] ? (raw['M2M_KAFKA_BROKERS'] as string).split(',') : null,
+      kafkaTopicPrefix: (raw['M2M_KAFKA_TOPIC_PREFIX'] as string | undefined) ?? '',
+      registryGrpcUrl: (raw['M2M_REGISTRY_GRPC_URL'] as string | undefined) ?? null,
+      challengeGrpcUrl: (raw['M2M_CHALLENGE_GRPC_URL'] as string | undefined) ?? null,
+      auditUrl: (raw['M2M_AUDIT_URL'] as string | undefined) ?? null,
+      propagationTimeoutMs: raw['M2M_PROPAGATION_TIMEOUT_MS'] as number,
+    },
   };
 }

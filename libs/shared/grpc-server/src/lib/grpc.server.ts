@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from 'pino';
 
-import { AuditGrpcController } from '@m2m-trust/audit-feature';
-import { AuthenticationGrpcController } from '@m2m-trust/challenge-feature';
-import {
-  type AuditHandlers,
-  type AuthenticationHandlers,
-  type DeviceRegistryHandlers,
-  loadM2mGrpcObject,
-  M2M_PROTO_SOURCES,
-  reflectionPackageDefinition,
-} from '@m2m-trust/proto';
-import { DeviceRegistryGrpcController } from '@m2m-trust/registry-feature';
+import { loadM2mGrpcObject, M2M_PROTO_SOURCES, type M2mGrpcObject, reflectionPackageDefinition } from '@m2m-trust/proto';
 import {
   ADMIN_API_KEY,
   type AdminApiKey,
@@ -33,7 +23,15 @@ import { GrpcCallAdapter } from './grpc-call.adapter';
 /** How long a shutdown waits for calls in flight (a long QueryEvents stream, say) before cutting them. */
 const DRAIN_MS = 5_000;
 
-const SERVICES = ['m2m.v1.DeviceRegistry', 'm2m.v1.Authentication', 'm2m.v1.Audit'] as const;
+/** One gRPC service a process serves: its full name, its definition in the m2m.v1 package, and its handlers. */
+export interface GrpcServiceBinding {
+  readonly name: string;
+  definition(m2m: M2mGrpcObject): ServiceDefinition;
+  handlers(calls: GrpcCallAdapter): UntypedServiceImplementation;
+}
+
+/** The services a process serves, provided by its composition root (the gateway serves all three; each service its own). */
+export const GRPC_SERVICES = Symbol.for('m2m-trust.GrpcServices');
 
 export interface GrpcListening {
   /** host:port as grpc-js clients and grpcurl take it. */
@@ -44,7 +42,8 @@ export interface GrpcListening {
 /**
  * The gRPC API beside HTTP: a plain grpc-js server (see docs/grpc.md for why
  * not @nestjs/microservices) whose handlers are the feature libs' gRPC
- * controllers, over the same services as the HTTP controllers. Serves
+ * controllers, over the same services as the HTTP controllers. Which services
+ * it serves is the composition root's choice (GRPC_SERVICES). Serves
  * grpc.health.v1 and server reflection too, so grpcurl needs no .proto files.
  */
 @Injectable()
@@ -56,41 +55,24 @@ export class GrpcServer implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ADMIN_API_KEY) private readonly adminKey: AdminApiKey,
     @Inject(HEALTH_CHECKS) private readonly checks: readonly HealthCheck[],
-    private readonly registry: DeviceRegistryGrpcController,
-    private readonly authentication: AuthenticationGrpcController,
-    private readonly audit: AuditGrpcController,
+    @Inject(GRPC_SERVICES) private readonly services: readonly GrpcServiceBinding[],
   ) {}
 
   /** Listens on HOST:GRPC_PORT (0: any free port); called by main once HTTP listens, like registerHttpObservability. */
   async listen(logger: Logger): Promise<GrpcListening> {
     const credentials = this.credentials();
-    const { m2m } = loadM2mGrpcObject();
+    const grpcObject = loadM2mGrpcObject();
     const calls = new GrpcCallAdapter(this.adminKey, logger);
     const server = new Server({
       // The same bound as HTTP bodies: a larger message is refused with RESOURCE_EXHAUSTED before it is decoded.
       'grpc.max_receive_message_length': this.config.http.bodyLimitBytes,
     });
 
-    const registry: DeviceRegistryHandlers = {
-      RegisterDevice: calls.unary('api-key', (request, context) => this.registry.registerDevice(request, context)),
-      GetDevice: calls.unary('api-key', (request) => this.registry.getDevice(request)),
-      ListDevices: calls.unary('api-key', (request) => this.registry.listDevices(request)),
-      RevokeDevice: calls.unary('api-key', (request, context) => this.registry.revokeDevice(request, context)),
-    };
-    const authentication: AuthenticationHandlers = {
-      InitiateChallenge: calls.unary('public', (request, context) => this.authentication.initiateChallenge(request, context)),
-      Verify: calls.unary('public', (request, context) => this.authentication.verify(request, context)),
-    };
-    const audit: AuditHandlers = {
-      QueryEvents: calls.serverStream('api-key', (request) => this.audit.queryEvents(request)),
-    };
-    server.addService(m2m.v1.DeviceRegistry.service, registry);
-    server.addService(m2m.v1.Authentication.service, authentication);
-    server.addService(m2m.v1.Audit.service, audit);
+    for (const service of this.services) server.addService(service.definition(grpcObject), service.handlers(calls));
 
     // Ready only once the database answers, as GET /health.
     for (const check of this.checks) await check();
-    const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((name) => [name, 'SERVING'])) });
+    const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(this.services.map((service) => [service.name, 'SERVING'])) });
     health.addToServer(server);
     // Reflection describes the health service too, so `grpcurl list` shows everything the server answers.
     const healthProtoRoot = resolve(healthProtoPath, '..', '..', '..');
@@ -116,7 +98,7 @@ export class GrpcServer implements OnModuleDestroy {
     if (!server) return;
     this.server = null;
     // Watchers of the health service learn first, so balancers stop sending before the port closes.
-    for (const name of ['', ...SERVICES]) this.health?.setStatus(name, 'NOT_SERVING');
+    for (const name of ['', ...this.services.map((service) => service.name)]) this.health?.setStatus(name, 'NOT_SERVING');
     await new Promise<void>((done) => {
       const timer = setTimeout(() => {
         server.forceShutdown();

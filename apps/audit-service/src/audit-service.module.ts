@@ -1,0 +1,136 @@
+import { Pool } from 'pg';
+import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+
+import {
+  AUDIT_CHAIN_STORE,
+  AUDIT_LOG_REPOSITORY,
+  grantAuditServiceRole,
+  NAMED_QUERY_REPOSITORY,
+  POSTGRES_AUDIT_MIGRATIONS,
+  PostgresAuditChainStore,
+  PostgresAuditLogReader,
+  PostgresAuditLogWriter,
+  PostgresNamedQueryRepository,
+} from '@m2m-trust/audit-data-access';
+import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
+import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
+import { ensureServiceTopics, infraLogger, openServiceDatabase, serviceBus } from '@m2m-trust/shared-bootstrap';
+import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
+import { InProcessEventBus } from '@m2m-trust/shared-data-access';
+import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
+import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
+import { type AppConfig, HEALTH_CHECKS, type HealthCheck, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
+
+const KAFKA = Symbol('audit.kafka');
+
+/**
+ * Writes the audit log from every audited domain event on Kafka: a batch per
+ * transaction (idempotent by source event id, chained under a lock), offsets
+ * committed only after it; then live subscriptions hear of the new records.
+ */
+class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
+    @Inject(KAFKA) private readonly kafka: KafkaEventBus,
+    @Inject(EVENT_BUS) private readonly local: EventBus,
+    private readonly writer: PostgresAuditLogWriter,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.kafka.subscribeBatch(AUDITED_EVENT_TYPES, async (events) => {
+      await this.database.transaction((tx) => this.writer.applyBatch(tx, events));
+      await this.local.publish(events);
+    });
+    await this.kafka.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.kafka.stop();
+    await this.database.close();
+  }
+}
+
+@Module({
+  imports: [AuditModule],
+  providers: [{ provide: GRPC_SERVICES, useFactory: (audit: AuditGrpcController) => [auditBinding(audit)], inject: [AuditGrpcController] }, GrpcServer],
+  exports: [GrpcServer],
+})
+class AuditGrpcModule {}
+
+@Global()
+@Module({})
+class AuditPersistenceModule {}
+
+/**
+ * The audit service: the EPCIS 2.0 repository of every registration,
+ * authentication and revocation, in its own PostgreSQL schema, fed from
+ * Kafka. Serves /epcis/* over HTTP (the gateway passes it through) and m2m.v1.Audit.
+ */
+@Module({})
+export class AuditServiceModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers']);
+    return {
+      module: AuditServiceModule,
+      imports: [PlatformModule.forRoot(options), persistence(options), AuditGrpcModule],
+    };
+  }
+}
+
+/**
+ * When migrations run as the schema owner (M2M_DATABASE_MIGRATION_URL), the
+ * service's own role (the user of M2M_DATABASE_URL) is granted only reading
+ * and appending the log: it cannot UPDATE, DELETE or TRUNCATE it.
+ */
+async function grantServiceRole(config: AppConfig, schema: string): Promise<void> {
+  const { databaseUrl, databaseMigrationUrl } = config.distributed;
+  if (!databaseUrl || !databaseMigrationUrl) return;
+  const role = decodeURIComponent(new URL(databaseUrl.reveal()).username);
+  if (role === decodeURIComponent(new URL(databaseMigrationUrl.reveal()).username)) return;
+  const owner = new Pool({ connectionString: databaseMigrationUrl.reveal(), max: 1, application_name: 'audit-service:grants' });
+  try {
+    await grantAuditServiceRole(owner, { schema, role });
+  } finally {
+    await owner.end();
+  }
+}
+
+/** PostgreSQL (schema "audit"): the chained log, checkpoints and named queries; Kafka in. */
+function persistence(options: PlatformOptions): DynamicModule {
+  const { config } = options;
+  requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
+  const logger = infraLogger(config, 'audit-service');
+  return {
+    module: AuditPersistenceModule,
+    providers: [
+      {
+        provide: POSTGRES_DATABASE,
+        useFactory: async () => {
+          const database = await openServiceDatabase(config, 'audit-service', 'audit', POSTGRES_AUDIT_MIGRATIONS);
+          await grantServiceRole(config, database.schema);
+          return database;
+        },
+      },
+      PostgresAuditLogWriter,
+      { provide: AUDIT_LOG_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresAuditLogReader(db.pool), inject: [POSTGRES_DATABASE] },
+      { provide: AUDIT_CHAIN_STORE, useFactory: (db: PostgresDatabase) => new PostgresAuditChainStore(db.pool), inject: [POSTGRES_DATABASE] },
+      { provide: NAMED_QUERY_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresNamedQueryRepository(db.pool), inject: [POSTGRES_DATABASE] },
+      { provide: EVENT_BUS, useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')) },
+      {
+        provide: KAFKA,
+        useFactory: async () => {
+          await ensureServiceTopics(config, logger);
+          return serviceBus(config, 'audit-service', logger, 'audit-service');
+        },
+      },
+      {
+        provide: HEALTH_CHECKS,
+        useFactory: (db: PostgresDatabase): HealthCheck[] => [async () => void (await db.pool.query('SELECT 1'))],
+        inject: [POSTGRES_DATABASE],
+      },
+      AuditLifecycle,
+    ],
+    exports: [POSTGRES_DATABASE, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, HEALTH_CHECKS],
+  };
+}

@@ -1,0 +1,149 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+
+import {
+  DEVICE_CREDENTIALS_REPOSITORY,
+  PostgresDeviceCredentials1763700001200,
+  PostgresDeviceCredentialsProjection,
+} from '@m2m-trust/challenge-data-access';
+import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
+import { ensureServiceTopics, infraLogger, openServiceDatabase, serviceBus, serviceRelay } from '@m2m-trust/shared-bootstrap';
+import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
+import { InProcessEventBus } from '@m2m-trust/shared-data-access';
+import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
+import { ConfigError, HEALTH_CHECKS, type HealthCheck, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import {
+  type OutboxRelay,
+  POSTGRES_DATABASE,
+  type PostgresDatabase,
+  PostgresEventStore,
+  PostgresEventStore1763700001000,
+} from '@m2m-trust/shared-postgres';
+
+const KAFKA = Symbol('challenge.kafka');
+const RELAY = Symbol('challenge.relay');
+
+const DEVICE_EVENTS = ['DeviceRegistered', 'DeviceRevoked'] as const;
+
+/**
+ * Feeds the device credentials from the registry's topic: each batch in one
+ * transaction, offsets committed after it; then this instance's key cache
+ * hears of the change. Other instances' caches are caught by the verify's
+ * append condition, which reads the shared table.
+ */
+class ChallengeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
+    @Inject(KAFKA) private readonly kafka: KafkaEventBus,
+    @Inject(RELAY) private readonly relay: OutboxRelay,
+    @Inject(EVENT_BUS) private readonly local: EventBus,
+    private readonly credentials: PostgresDeviceCredentialsProjection,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.kafka.subscribeBatch(DEVICE_EVENTS, async (events) => {
+      await this.database.transaction(async (tx) => {
+        for (const event of events) await this.credentials.apply(tx, event);
+      });
+      await this.local.publish(events);
+    });
+    await this.kafka.start();
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+    await this.kafka.stop();
+    await this.database.close();
+  }
+}
+
+@Module({
+  imports: [ChallengeModule],
+  providers: [
+    {
+      provide: GRPC_SERVICES,
+      useFactory: (authentication: AuthenticationGrpcController, credentials: PostgresDeviceCredentialsProjection): GrpcServiceBinding[] => [
+        authenticationBinding(authentication),
+        devicePropagationBinding((deviceId, standing, timeoutMs) => credentials.awaitStanding(deviceId, standing, timeoutMs)),
+      ],
+      inject: [AuthenticationGrpcController, PostgresDeviceCredentialsProjection],
+    },
+    GrpcServer,
+  ],
+  exports: [GrpcServer],
+})
+class ChallengeGrpcModule {}
+
+@Global()
+@Module({})
+class ChallengePersistenceModule {}
+
+/**
+ * The challenge service: issues and verifies challenges, in its own
+ * PostgreSQL schema shared by every instance (so a challenge issued by one
+ * verifies on another, once). Knows devices from the registry's topic; serves
+ * m2m.v1.Authentication and the gateways' propagation barrier.
+ */
+@Module({})
+export class ChallengeServiceModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers']);
+    // Nonces name the public service, not this internal address (docs/protocol.md).
+    if (options.config.challenge.audience === null) {
+      throw new ConfigError('Invalid configuration: M2M_AUDIENCE must be set for the challenge service (the public URL devices call, e.g. the gateway\'s)');
+    }
+    return {
+      module: ChallengeServiceModule,
+      imports: [PlatformModule.forRoot(options), persistence(options), ChallengeGrpcModule],
+    };
+  }
+}
+
+/** PostgreSQL (schema "challenge"): challenge streams, device credentials; Kafka in and out; the outbox relay. */
+function persistence(options: PlatformOptions): DynamicModule {
+  const { config } = options;
+  requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
+  const logger = infraLogger(config, 'challenge-service');
+  return {
+    module: ChallengePersistenceModule,
+    providers: [
+      {
+        provide: POSTGRES_DATABASE,
+        useFactory: () => openServiceDatabase(config, 'challenge-service', 'challenge', [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200]),
+      },
+      {
+        provide: PostgresDeviceCredentialsProjection,
+        useFactory: (db: PostgresDatabase) => new PostgresDeviceCredentialsProjection(db.pool),
+        inject: [POSTGRES_DATABASE],
+      },
+      { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
+      { provide: EVENT_BUS, useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')) },
+      {
+        provide: EVENT_STORE,
+        useFactory: (db: PostgresDatabase, credentials: PostgresDeviceCredentialsProjection, clock: Clock) =>
+          new PostgresEventStore(db, [], clock, { conditionVersion: credentials.conditionVersion }),
+        inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, CLOCK],
+      },
+      {
+        provide: KAFKA,
+        useFactory: async () => {
+          await ensureServiceTopics(config, logger);
+          return serviceBus(config, 'challenge-service', logger, 'challenge-service');
+        },
+      },
+      {
+        provide: RELAY,
+        useFactory: (db: PostgresDatabase, bus: KafkaEventBus) => serviceRelay(config, db, bus, 'challenge', logger),
+        inject: [POSTGRES_DATABASE, KAFKA],
+      },
+      {
+        provide: HEALTH_CHECKS,
+        useFactory: (db: PostgresDatabase): HealthCheck[] => [async () => void (await db.pool.query('SELECT 1'))],
+        inject: [POSTGRES_DATABASE],
+      },
+      ChallengeLifecycle,
+    ],
+    exports: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, DEVICE_CREDENTIALS_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+  };
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+
+import { Authenticator, type ChallengeResponse, type VerifyResponse } from '@m2m-trust/challenge-feature';
+import type { Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
+import type { EventMetadata, VerifyFailureReason } from '@m2m-trust/shared-events';
+
+import { ServiceClients } from './service-clients';
+
+const REASON_PREFIX = 'VERIFY_FAILURE_REASON_';
+
+/** A gateway's challenge-response: both steps go to the challenge service over gRPC (any instance; challenge state is shared). */
+@Injectable()
+export class RemoteAuthenticator extends Authenticator {
+  constructor(private readonly services: ServiceClients) {
+    super();
+  }
+
+  async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
+    const { authentication } = this.services;
+    const challenge = await this.services.call<Challenge__Output>('challenge', authentication, 'InitiateChallenge', { deviceId }, metadata);
+    return { id: challenge.id, deviceId: challenge.deviceId, nonce: challenge.nonce, algorithm: 'Ed25519', expiresAt: challenge.expiresAt };
+  }
+
+  async verify(challengeId: string, signature: string, metadata: EventMetadata): Promise<VerifyResponse> {
+    const { authentication } = this.services;
+    const answer = await this.services.call<VerifyResponse__Output>('challenge', authentication, 'Verify', { challengeId, signature }, metadata);
+    return answer.verified
+      ? { verified: true, deviceId: answer.deviceId, verifiedAt: answer.verifiedAt }
+      : { verified: false, reason: String(answer.reason).slice(REASON_PREFIX.length) as VerifyFailureReason };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './lib/start-service';
+export * from './lib/distributed-infra';

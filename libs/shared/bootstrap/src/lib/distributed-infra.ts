@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+
+import { ensureTopics, KafkaEventBus } from '@m2m-trust/shared-messaging';
+import { type AppConfig, createLogger, requireDistributed } from '@m2m-trust/shared-platform';
+import { OutboxRelay, openPostgresDatabase, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
+
+/** One logger for a service's infrastructure adapters (relay, Kafka client), at the configured level. */
+export const infraLogger = (config: AppConfig, service: string): Logger => createLogger(config.logLevel).child({ app: service });
+
+/** The service's PostgreSQL schema (M2M_DATABASE_SCHEMA, default its own name), migrated. */
+export function openServiceDatabase(config: AppConfig, service: string, defaultSchema: string, migrations: readonly PostgresMigration[]): Promise<PostgresDatabase> {
+  const distributed = requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
+  return openPostgresDatabase({
+    url: distributed.databaseUrl.reveal(),
+    ...(distributed.databaseMigrationUrl ? { migrationUrl: distributed.databaseMigrationUrl.reveal() } : {}),
+    schema: distributed.databaseSchema ?? defaultSchema,
+    migrations,
+    applicationName: service,
+    poolSize: 16,
+  });
+}
+
+/**
+ * The service's Kafka client. A consumer that meets an event it must refuse
+ * stops for good (never skipping it); the process then exits so its
+ * supervisor restarts it and an operator sees why.
+ */
+export function serviceBus(config: AppConfig, service: string, logger: Logger, groupId?: string): KafkaEventBus {
+  const { kafkaBrokers, kafkaTopicPrefix } = requireDistributed(config, ['kafkaBrokers']);
+  return new KafkaEventBus({
+    brokers: kafkaBrokers,
+    clientId: service,
+    topicPrefix: kafkaTopicPrefix,
+    ...(groupId ? { groupId: `${kafkaTopicPrefix}${groupId}` } : {}),
+    logger,
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'event consumer stopped; exiting');
+      process.exit(1);
+    },
+  });
+}
+
+/** Creates the catalog's topics (under the configured prefix) if they are missing. */
+export function ensureServiceTopics(config: AppConfig, logger: Logger): Promise<void> {
+  const { kafkaBrokers, kafkaTopicPrefix } = requireDistributed(config, ['kafkaBrokers']);
+  return ensureTopics(kafkaBrokers, { logger, topicPrefix: kafkaTopicPrefix });
+}
+
+/** The outbox relay of the service's schema, publishing through the bus. */
+export function serviceRelay(config: AppConfig, database: PostgresDatabase, bus: KafkaEventBus, name: string, logger: Logger): OutboxRelay {
+  const { databaseUrl } = requireDistributed(config, ['databaseUrl']);
+  return new OutboxRelay({ url: databaseUrl.reveal(), schema: database.schema, name, bus, logger });
+}

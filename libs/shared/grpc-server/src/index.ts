@@ -1,0 +1,2 @@
+export * from './lib/grpc-call.adapter';
+export * from './lib/grpc.server';

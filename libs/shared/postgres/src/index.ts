@@ -1,0 +1,5 @@
+export * from './lib/event-store.pg-migration';
+export * from './lib/outbox-relay';
+export * from './lib/postgres-database';
+export * from './lib/postgres-event-store';
+export * from './lib/postgres-inline-projection';

@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 
 import { authenticationBinding, AuthenticationGrpcController, RemoteChallengeModule } from '@m2m-trust/challenge-feature';
-import { DistributedClientsModule, RemoteAuthenticator, RemoteDeviceDirectory } from '@m2m-trust/gateway-distributed';
+import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator, RemoteDeviceDirectory, ServiceClients } from '@m2m-trust/gateway-distributed';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
 import { type AppConfig, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
@@ -38,11 +38,12 @@ export async function proxyAuditService(fastify: FastifyInstance, config: AppCon
   providers: [
     {
       provide: GRPC_SERVICES,
-      useFactory: (registry: DeviceRegistryGrpcController, authentication: AuthenticationGrpcController): GrpcServiceBinding[] => [
+      useFactory: (registry: DeviceRegistryGrpcController, authentication: AuthenticationGrpcController, clients: ServiceClients): GrpcServiceBinding[] => [
         deviceRegistryBinding(registry),
         authenticationBinding(authentication),
+        ...(clients.audit ? [auditPassthroughBinding(clients)] : []),
       ],
-      inject: [DeviceRegistryGrpcController, AuthenticationGrpcController],
+      inject: [DeviceRegistryGrpcController, AuthenticationGrpcController, ServiceClients],
     },
     GrpcServer,
   ],

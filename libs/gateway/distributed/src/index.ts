@@ -2,3 +2,4 @@ export * from './lib/remote-authenticator';
 export * from './lib/remote-device-directory';
 export * from './lib/service-clients';
 export * from './lib/distributed-clients.module';
+export * from './lib/audit-passthrough.grpc-binding';

@@ -2,7 +2,14 @@ import { type Client, credentials, makeGenericClientConstructor, Metadata, type 
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 
 import { DEVICE_PROPAGATION_SERVICE, type DeviceStanding } from '@m2m-trust/challenge-feature';
-import { type AuthenticationClient, type DeviceRegistryClient, ERROR_CODE_TRAILER, loadM2mGrpcObject, REQUEST_ID_METADATA } from '@m2m-trust/proto';
+import {
+  type AuditClient,
+  type AuthenticationClient,
+  type DeviceRegistryClient,
+  ERROR_CODE_TRAILER,
+  type QueryEventsRequest__Output,
+  type QueryEventsResponse__Output,
+  loadM2mGrpcObject, REQUEST_ID_METADATA } from '@m2m-trust/proto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 import { ADMIN_API_KEY, type AdminApiKey, APP_CONFIG, type AppConfig, requireDistributed } from '@m2m-trust/shared-platform';
@@ -26,6 +33,8 @@ type UnaryMethod = (request: object, metadata: Metadata, options: { deadline: Da
 export class ServiceClients implements OnModuleDestroy {
   readonly registry: DeviceRegistryClient;
   readonly authentication: AuthenticationClient;
+  /** The audit service's m2m.v1.Audit, when M2M_AUDIT_GRPC_URL names it. */
+  readonly audit: AuditClient | null;
   private readonly propagation: Client;
   private readonly adminKey: string;
 
@@ -35,6 +44,7 @@ export class ServiceClients implements OnModuleDestroy {
     const insecure = credentials.createInsecure();
     this.registry = new m2m.v1.DeviceRegistry(urls.registryGrpcUrl, insecure);
     this.authentication = new m2m.v1.Authentication(urls.challengeGrpcUrl, insecure);
+    this.audit = urls.auditGrpcUrl ? new m2m.v1.Audit(urls.auditGrpcUrl, insecure) : null;
     const Propagation = makeGenericClientConstructor(DEVICE_PROPAGATION_SERVICE, 'DevicePropagation');
     this.propagation = new Propagation(urls.challengeGrpcUrl, insecure);
     this.adminKey = adminKey.key.reveal();
@@ -43,6 +53,7 @@ export class ServiceClients implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.registry.close();
     this.authentication.close();
+    this.audit?.close();
     this.propagation.close();
   }
 
@@ -56,6 +67,23 @@ export class ServiceClients implements OnModuleDestroy {
     );
     const response = await fetch(new URL('/health', this.config.distributed.auditUrl ?? ''), { signal: AbortSignal.timeout(2_000) });
     if (!response.ok) throw new Error(`audit service answered ${response.status}`);
+  }
+
+  /** m2m.v1.Audit/QueryEvents passed through to the audit service, message by message, as the client reads them. */
+  async *queryEvents(request: QueryEventsRequest__Output, meta: EventMetadata): AsyncIterable<QueryEventsResponse__Output> {
+    if (!this.audit) throw new DomainError(ErrorCode.RouteNotFound, 'This gateway does not serve m2m.v1.Audit (M2M_AUDIT_GRPC_URL is unset); use /epcis/* over HTTP');
+    const metadata = new Metadata();
+    // The gateway checked the caller's key before this call, as for every api-key method.
+    metadata.set('authorization', `Bearer ${this.adminKey}`);
+    if (meta.requestId) metadata.set(REQUEST_ID_METADATA, meta.requestId);
+    const stream = this.audit.QueryEvents(request, metadata);
+    try {
+      for await (const message of stream) yield message as QueryEventsResponse__Output;
+    } catch (error) {
+      throw toDomainError('audit', error as ServiceError);
+    } finally {
+      stream.cancel();
+    }
   }
 
   /** One unary call with deadline, metadata and error mapping. */

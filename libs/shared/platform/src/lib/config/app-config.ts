@@ -40,10 +40,14 @@ const EnvSchema = Type.Object({
   M2M_KAFKA_TOPIC_PREFIX: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{1,100}$' })),
   M2M_REGISTRY_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
   M2M_CHALLENGE_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
+  M2M_AUDIT_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
   M2M_AUDIT_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   M2M_PROPAGATION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
 });
 type Env = Static<typeof EnvSchema>;
+
+/** Every environment variable any m2m-trust process reads (docker-compose.yml is checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.properties);
 
 export interface AppConfig {
   readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
@@ -84,6 +88,8 @@ export interface DistributedConfig {
   readonly registryGrpcUrl: string | null;
   readonly challengeGrpcUrl: string | null;
   readonly auditUrl: string | null;
+  /** M2M_AUDIT_GRPC_URL (host:port): when set, a distributed gateway serves m2m.v1.Audit by passing calls through. */
+  readonly auditGrpcUrl: string | null;
   /** M2M_PROPAGATION_TIMEOUT_MS: how long a gateway waits for a device change to reach the challenge service. */
   readonly propagationTimeoutMs: number;
 }
@@ -161,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       registryGrpcUrl: (raw['M2M_REGISTRY_GRPC_URL'] as string | undefined) ?? null,
       challengeGrpcUrl: (raw['M2M_CHALLENGE_GRPC_URL'] as string | undefined) ?? null,
       auditUrl: (raw['M2M_AUDIT_URL'] as string | undefined) ?? null,
+      auditGrpcUrl: (raw['M2M_AUDIT_GRPC_URL'] as string | undefined) ?? null,
       propagationTimeoutMs: raw['M2M_PROPAGATION_TIMEOUT_MS'] as number,
     },
   };

@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { parse } from 'yaml';
+
+import { CONFIG_VARIABLES } from '@m2m-trust/shared-platform';
+
+const ROOT = resolve(__dirname, '..');
+
+/** The configuration names the apps read: compose may set nothing else. */
+const M2M_NAMES = CONFIG_VARIABLES.filter((name) => name.startsWith('M2M_'));
+/** Apps that are no server: the operator CLI runs on the operator's machine. */
+const NOT_SERVICES = ['cli'];
+
+interface ComposeService {
+  image?: string;
+  build?: string | { context?: string; args?: Record<string, string> | string[] };
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | number | { target?: number | string; published?: number | string })[];
+}
+interface ComposeFile {
+  services?: Record<string, ComposeService>;
+}
+
+function loadCompose(): ComposeFile {
+  // Compose resolves YAML merge keys (`<<: *anchor`); so must we, or the shared settings vanish.
+  return parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+}
+
+function environment(service: ComposeService): Record<string, string> {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((entry) => [entry.split('=')[0] as string, entry.split('=').slice(1).join('=')]));
+  }
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value ?? '')]));
+}
+
+/** The container ports a service publishes, from short ("[ip:]host:container[/proto]") or long syntax. */
+function containerPorts(service: ComposeService): number[] {
+  return (service.ports ?? []).map((port) => {
+    if (typeof port === 'object') return Number(port.target);
+    return Number(String(port).split('/')[0]!.split(':').pop());
+  });
+}
+
+function appDirectories(): string[] {
+  return readdirSync(join(ROOT, 'apps'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !NOT_SERVICES.includes(entry.name))
+    .map((entry) => entry.name);
+}
+
+describe('docker-compose.yml', () => {
+  let compose: ComposeFile;
+  let services: Record<string, ComposeService>;
+
+  beforeAll(() => {
+    compose = loadCompose();
+    services = compose.services ?? {};
+  });
+
+  it('parses, with services', () => {
+    expect(typeof compose).toBe('object');
+    expect(Object.keys(services).length).toBeGreaterThan(0);
+  });
+
+  it('runs every app under apps/ (but the CLI) as a service built from the root Dockerfile', () => {
+    const apps = appDirectories();
+    expect(apps).toContain('gateway');
+    for (const app of apps) {
+      expect({ app, service: services[app] !== undefined }).toEqual({ app, service: true });
+      const build = services[app]!.build;
+      const args = typeof build === 'object' && !Array.isArray(build.args) ? build.args : undefined;
+      expect({ app, builds: args?.['APP'] }).toEqual({ app, builds: app });
+    }
+  });
+
+  it.each(['kafka', 'postgres'])('has %s, on an image pinned to a version', (name) => {
+    const image = services[name]?.image ?? '';
+    const tag = /^[^@]+:([^:/@]+)$/.exec(image)?.[1];
+    expect(image).toMatch(name === 'kafka' ? /^apache\/kafka:3\.9\./ : /^postgres:15\./);
+    expect(tag).toMatch(/^\d+\.\d+(\.\d+)?(-[a-z0-9]+)?$/);
+    expect(tag).not.toContain('latest');
+  });
+
+  it('runs the Kafka version that `npm run infra:up` runs', () => {
+    const pom = readFileSync(join(ROOT, 'tools', 'infra', 'kafka', 'pom.xml'), 'utf8');
+    const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+    expect(services['kafka']?.image).toBe(`apache/kafka:${version}`);
+  });
+
+  it('sets only the M2M_* variables the apps define', () => {
+    const used = new Set<string>();
+    for (const service of Object.values(services)) {
+      for (const key of Object.keys(environment(service))) if (key.startsWith('M2M_')) used.add(key);
+    }
+    expect(used.size).toBeGreaterThan(0);
+    expect([...used].filter((key) => !M2M_NAMES.includes(key))).toEqual([]);
+  });
+
+  it('gives each service what its start requires: the database and Kafka, the challenge service its audience, the gateway the services', () => {
+    for (const name of ['registry-service', 'challenge-service', 'audit-service']) {
+      expect(Object.keys(environment(services[name]!))).toEqual(expect.arrayContaining(['M2M_DATABASE_URL', 'M2M_KAFKA_BROKERS', 'M2M_ADMIN_API_KEY']));
+    }
+    expect(environment(services['challenge-service']!)['M2M_AUDIENCE']).toBeTruthy();
+    expect(Object.keys(environment(services['gateway']!))).toEqual(
+      expect.arrayContaining(['M2M_REGISTRY_GRPC_URL', 'M2M_CHALLENGE_GRPC_URL', 'M2M_AUDIT_URL', 'M2M_ADMIN_API_KEY']),
+    );
+  });
+
+  it("publishes the gateway's HTTP port to the host", () => {
+    const gateway = services['gateway']!;
+    const port = Number(environment(gateway)['PORT']);
+    expect(port).toBeGreaterThan(0);
+    expect(containerPorts(gateway)).toContain(port);
+  });
+});

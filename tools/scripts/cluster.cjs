@@ -1,0 +1,100 @@
+// Starts the distributed mode's processes from dist/ (registry, challenge and
+// audit services, then gateways), each on free loopback ports, and waits for
+// each one's "listening" line. Used by `npm run start:distributed` and by the
+// distributed end-to-end suites, so both start the system the same way.
+'use strict';
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:net');
+const { join, resolve } = require('node:path');
+
+const ROOT = resolve(__dirname, '..', '..');
+const mainOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+
+/** A free loopback port (for the gateway, whose URL the challenge service must know as its audience). */
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/**
+ * Starts one app as a child process and resolves once it listens.
+ * `env` is the whole environment of the child (plus PATH and HOME).
+ */
+function startApp(app, env, { name = app, echo = null, timeoutMs = 60_000 } = {}) {
+  const child = spawn(process.execPath, [mainOf(app)], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let pending = '';
+  const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`)), timeoutMs);
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      output += text;
+      if (echo) echo(text);
+      pending += text;
+      let newline;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        if (!line.includes('"msg":"listening"')) continue;
+        try {
+          const { url, grpcUrl } = JSON.parse(line);
+          clearTimeout(timer);
+          done({
+            name,
+            app,
+            url,
+            grpcUrl,
+            pid: child.pid,
+            output: () => output,
+            exited,
+            stop: (signal = 'SIGTERM') => {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              return exited;
+            },
+          });
+        } catch {
+          // Not the line we wait for after all.
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`${name} exited with ${code} before listening:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+/**
+ * The environment each service needs. `databaseUrl`/`kafkaBrokers`: the
+ * infrastructure; `schemaPrefix` keeps parallel clusters (tests) apart in one
+ * database, `topicPrefix` on one Kafka cluster (topics and consumer groups).
+ */
+function serviceEnv(kind, base) {
+  const env = {
+    M2M_DATABASE_URL: base.databaseUrl,
+    M2M_KAFKA_BROKERS: base.kafkaBrokers,
+    M2M_ADMIN_API_KEY: base.adminKey,
+    // At least info: the launcher waits for each process's "listening" line.
+    M2M_LOG_LEVEL: ['trace', 'debug'].includes(base.logLevel) ? base.logLevel : 'info',
+    M2M_DATABASE_SCHEMA: `${base.schemaPrefix ?? ''}${kind}`,
+    M2M_DATA_DIR: join(base.dataDir, kind),
+  };
+  if (base.topicPrefix) env.M2M_KAFKA_TOPIC_PREFIX = base.topicPrefix;
+  if (base.migrationUrl) env.M2M_DATABASE_MIGRATION_URL = base.migrationUrl;
+  return env;
+}
+
+module.exports = { ROOT, freePort, startApp, serviceEnv, mainOf };

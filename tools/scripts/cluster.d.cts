@@ -1,0 +1,34 @@
+export interface RunningApp {
+  readonly name: string;
+  readonly app: string;
+  /** http://host:port */
+  readonly url: string;
+  /** host:port */
+  readonly grpcUrl: string;
+  readonly pid: number;
+  output(): string;
+  /** Resolves with the exit code, or the signal's name when the process ended by one. */
+  readonly exited: Promise<number | string | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
+}
+
+export interface ServiceBase {
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: string;
+  readonly adminKey: string;
+  readonly dataDir: string;
+  readonly logLevel?: string;
+  readonly schemaPrefix?: string;
+  readonly topicPrefix?: string;
+  readonly migrationUrl?: string;
+}
+
+export const ROOT: string;
+export function freePort(): Promise<number>;
+export function mainOf(app: string): string;
+export function startApp(
+  app: string,
+  env: Record<string, string>,
+  options?: { name?: string; echo?: ((text: string) => void) | null; timeoutMs?: number },
+): Promise<RunningApp>;
+export function serviceEnv(kind: 'registry' | 'challenge' | 'audit', base: ServiceBase): Record<string, string>;

@@ -36,7 +36,11 @@ function startApp(app, env, { name = app, echo = null, timeoutMs = 60_000 } = {}
   let pending = '';
   const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
   return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind the caller's back.
+      child.kill('SIGKILL');
+      fail(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`));
+    }, timeoutMs);
     const onData = (chunk) => {
       const text = chunk.toString();
       output += text;

@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import type { Logger } from 'pino';
 import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 import {
@@ -14,7 +15,7 @@ import {
 } from '@m2m-trust/audit-data-access';
 import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
-import { ensureServiceTopics, infraLogger, openServiceDatabase, serviceBus } from '@m2m-trust/shared-bootstrap';
+import { ensureServiceTopics, infraLogger, startConsuming, openServiceDatabase, serviceBus } from '@m2m-trust/shared-bootstrap';
 import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
@@ -23,6 +24,7 @@ import { type AppConfig, HEALTH_CHECKS, type HealthCheck, PlatformModule, type P
 import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 
 const KAFKA = Symbol('audit.kafka');
+const LOGGER = Symbol('audit.logger');
 
 /**
  * Writes the audit log from every audited domain event on Kafka: a batch per
@@ -33,6 +35,7 @@ class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
     @Inject(KAFKA) private readonly kafka: KafkaEventBus,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(EVENT_BUS) private readonly local: EventBus,
     private readonly writer: PostgresAuditLogWriter,
   ) {}
@@ -42,7 +45,7 @@ class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
       await this.database.transaction((tx) => this.writer.applyBatch(tx, events));
       await this.local.publish(events);
     });
-    await this.kafka.start();
+    startConsuming(this.kafka, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -104,6 +107,7 @@ function persistence(options: PlatformOptions): DynamicModule {
   return {
     module: AuditPersistenceModule,
     providers: [
+      { provide: LOGGER, useValue: logger },
       {
         provide: POSTGRES_DATABASE,
         useFactory: async () => {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 import {
@@ -6,7 +7,7 @@ import {
   PostgresDeviceCredentialsProjection,
 } from '@m2m-trust/challenge-data-access';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
-import { ensureServiceTopics, infraLogger, openServiceDatabase, serviceBus, serviceRelay } from '@m2m-trust/shared-bootstrap';
+import { ensureServiceTopics, infraLogger, startConsuming, openServiceDatabase, serviceBus, serviceRelay } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
@@ -21,6 +22,7 @@ import {
 } from '@m2m-trust/shared-postgres';
 
 const KAFKA = Symbol('challenge.kafka');
+const LOGGER = Symbol('challenge.logger');
 const RELAY = Symbol('challenge.relay');
 
 const DEVICE_EVENTS = ['DeviceRegistered', 'DeviceRevoked'] as const;
@@ -35,6 +37,7 @@ class ChallengeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
     @Inject(KAFKA) private readonly kafka: KafkaEventBus,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RELAY) private readonly relay: OutboxRelay,
     @Inject(EVENT_BUS) private readonly local: EventBus,
     private readonly credentials: PostgresDeviceCredentialsProjection,
@@ -47,7 +50,7 @@ class ChallengeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       });
       await this.local.publish(events);
     });
-    await this.kafka.start();
+    startConsuming(this.kafka, this.logger);
     this.relay.start();
   }
 
@@ -108,6 +111,7 @@ function persistence(options: PlatformOptions): DynamicModule {
   return {
     module: ChallengePersistenceModule,
     providers: [
+      { provide: LOGGER, useValue: logger },
       {
         provide: POSTGRES_DATABASE,
         useFactory: () => openServiceDatabase(config, 'challenge-service', 'challenge', [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200]),

@@ -45,34 +45,47 @@ export class ChallengeService extends Authenticator {
   }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
-    const credentials = await this.credentials.get(deviceId);
-    // Time-ordered, so challenge streams append to the end of the stream index.
-    // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
-    const challengeId = uuidv7();
-    const events = challengeDecider.decide(
-      {
-        type: 'IssueChallenge',
-        data: {
-          challengeId,
-          deviceId,
-          audience: this.audience.get(),
-          random: this.random.next32Base64Url(),
-          now: this.clock.now().toISOString(),
-          ttlSeconds: this.config.challenge.ttlSeconds,
-          device: standingOf(credentials),
+    for (let attempt = 1; ; attempt++) {
+      const credentials = await this.credentials.get(deviceId);
+      // Time-ordered, so challenge streams append to the end of the stream index.
+      // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
+      const challengeId = uuidv7();
+      const events = challengeDecider.decide(
+        {
+          type: 'IssueChallenge',
+          data: {
+            challengeId,
+            deviceId,
+            audience: this.audience.get(),
+            random: this.random.next32Base64Url(),
+            now: this.clock.now().toISOString(),
+            ttlSeconds: this.config.challenge.ttlSeconds,
+            device: standingOf(credentials),
+          },
         },
-      },
-      challengeDecider.initialState,
-    );
-    await this.store.appendToStream(
-      challengeStreamId(challengeId),
-      0,
-      events.map((event) => ({ ...event, metadata })),
-    );
-    const state = events.reduce(challengeDecider.evolve, challengeDecider.initialState);
-    if (state.status !== 'issued') throw new Error('issuing a challenge did not issue it');
-    this.pending.add(state, 1);
-    return { id: challengeId, deviceId, nonce: state.nonce, algorithm: 'Ed25519', expiresAt: state.expiresAt };
+        challengeDecider.initialState,
+      );
+      try {
+        await this.store.appendToStream(
+          challengeStreamId(challengeId),
+          0,
+          events.map((event) => ({ ...event, metadata })),
+          // Issued only while the device stands as the cache says: an instance whose
+          // cache missed a revocation retries on fresh credentials and refuses.
+          credentials ? { conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] } : undefined,
+        );
+      } catch (error) {
+        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
+          this.credentials.invalidate(deviceId);
+          continue;
+        }
+        throw error;
+      }
+      const state = events.reduce(challengeDecider.evolve, challengeDecider.initialState);
+      if (state.status !== 'issued') throw new Error('issuing a challenge did not issue it');
+      this.pending.add(state, 1);
+      return { id: challengeId, deviceId, nonce: state.nonce, algorithm: 'Ed25519', expiresAt: state.expiresAt };
+    }
   }
 
   async verify(challengeId: string, signatureText: string, metadata: EventMetadata): Promise<VerifyResponse> {

@@ -31,12 +31,26 @@ export function serviceBus(config: AppConfig, service: string, logger: Logger, g
     brokers: kafkaBrokers,
     clientId: service,
     topicPrefix: kafkaTopicPrefix,
+    // A member that died (kill -9) holds its partitions this long before the group moves on.
+    sessionTimeoutMs: 10_000,
     ...(groupId ? { groupId: `${kafkaTopicPrefix}${groupId}` } : {}),
     logger,
     onFatal: (error) => {
       logger.fatal({ err: error }, 'event consumer stopped; exiting');
       process.exit(1);
     },
+  });
+}
+
+/**
+ * Starts consuming in the background: the service answers (its reads, its
+ * commands, /health) while its consumer joins the group, which after a crash
+ * waits out the dead member's session. A consumer that cannot start ends the process.
+ */
+export function startConsuming(bus: KafkaEventBus, logger: Logger): void {
+  bus.start().catch((error: unknown) => {
+    logger.fatal({ err: error }, 'event consumer could not start; exiting');
+    process.exit(1);
   });
 }
 

@@ -34,4 +34,15 @@ describe('kafkaLogCreator', () => {
     log(entry(logLevel.DEBUG, { buffer: 'secret' }));
     expect(lines.map((line) => line.level)).toEqual(['warn', 'info']);
   });
+
+  it('logs the protocol error responses kafkajs handles itself at info, and any other error response at error', () => {
+    const { logger, lines } = recorder();
+    const log = kafkaLogCreator(logger)(logLevel.INFO);
+    const response = (error: string) => ({ ...entry(logLevel.ERROR, { error }), namespace: 'Connection' });
+    log(response('Topic creation errors'));
+    log(response('The group is rebalancing, so a rejoin is needed'));
+    log(response('Not authorized to access topics'));
+    log(entry(logLevel.ERROR, { error: 'Topic creation errors' }));
+    expect(lines.map((line) => line.level)).toEqual(['info', 'info', 'error', 'error']);
+  });
 });

@@ -39,6 +39,19 @@ const SAFE_FIELDS = new Set([
 /** kafkajs re-suggests this on every producer we create; we retry whole batches ourselves (see README). */
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 
+/**
+ * Error responses the client logs at error level although they are the
+ * protocol working as designed and kafkajs handles them (a topic another
+ * service created first, a heartbeat answered "rejoin" during a rebalance).
+ * Logged at info: an operator's error log is for errors.
+ */
+const EXPECTED_RESPONSE_ERRORS = [
+  'Topic creation errors',
+  'The group is rebalancing, so a rejoin is needed',
+  'The coordinator is loading and hence can\'t process requests',
+  'This is not the correct coordinator for this group',
+];
+
 export function kafkaLogCreator(logger: MessagingLogger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
@@ -50,7 +63,9 @@ export function kafkaLogCreator(logger: MessagingLogger): logCreator {
       }
       switch (level) {
         case logLevel.ERROR:
-          return logger.error(fields, message);
+          return namespace === 'Connection' && EXPECTED_RESPONSE_ERRORS.includes(String(fields['error']))
+            ? logger.info(fields, message)
+            : logger.error(fields, message);
         case logLevel.WARN:
           return EXPECTED_WARNINGS.includes(message) ? logger.info(fields, message) : logger.warn(fields, message);
         case logLevel.INFO:

@@ -5,8 +5,12 @@
 //
 //   npm run bench                       # defaults
 //   BENCH_SECONDS=10 npm run bench      # longer runs per level
-//   BENCH_ONLY=auth|audit npm run bench # one part
+//   BENCH_ONLY=auth|audit|distributed npm run bench   # one part (or a list: auth,distributed)
 //   BENCH_AUDIT_SIZES=10000,100000 BENCH_EXPORT_EVENTS=100000 npm run bench
+//   BENCH_DIST_SECONDS=20 BENCH_REVOCATIONS=50 npm run bench   # see distributed-bench.mjs
+//
+// The distributed part brings up (or reuses) the local Kafka and PostgreSQL
+// (tools/infra) and leaves them running: npm run infra:down stops them.
 import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { Pool } from 'undici';
 import { benchAuditAppend } from './audit-append-bench.mjs';
 import { benchExportAndVerify } from './audit-export-bench.mjs';
 import { benchAuditQueries } from './audit-query-bench.mjs';
+import { benchDistributed, printDistributed } from './distributed-bench.mjs';
 import { benchGrpcAuthentications } from './grpc-bench.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -173,12 +178,13 @@ const table = (title, rows, bare) => {
 };
 
 async function main() {
-  const only = process.env.BENCH_ONLY;
+  const parts = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+  const part = (name) => !parts || parts.includes(name);
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   console.log(`m2m-trust bench: ${machine}; ${SECONDS}s per level\n`);
   const results = { machine, seconds: SECONDS };
 
-  if (!only || only === 'auth') {
+  if (part('auth')) {
     const raw = await benchRawVerify();
     console.log(`raw Ed25519 verify, one core: node:crypto ${fmt(raw.nativeVerifyPerSecond, 0)}/s, @noble/ed25519 ${fmt(raw.pureJsVerifyPerSecond, 0)}/s (x${fmt(raw.nativeVerifyPerSecond / raw.pureJsVerifyPerSecond)}); sign ${fmt(raw.nativeSignPerSecond, 0)}/s`);
     const bare = await benchBareHttp();
@@ -197,7 +203,7 @@ async function main() {
     Object.assign(results, { raw, bare, embedded, grpc });
   }
 
-  if (!only || only === 'audit') {
+  if (part('audit')) {
     const append = await benchAuditAppend({ events: Number(process.env.BENCH_APPEND_EVENTS ?? 100_000) });
     console.log(`\naudit append (event store + chained EPCIS log, group commit, synchronous=FULL): ${fmt(append.eventsPerSecond, 0)} events/s over ${append.events} events`);
     const sizes = (process.env.BENCH_AUDIT_SIZES ?? '10000,100000,1000000').split(',').map(Number);
@@ -208,6 +214,18 @@ async function main() {
     const exported = await benchExportAndVerify({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? 1_000_000) });
     console.log(`\nexport of ${exported.events} events: ${fmt(exported.exportEventsPerSecond, 0)} events/s, server peak RSS ${fmt(exported.serverPeakRssMb, 0)} MB; offline verify ${fmt(exported.verifySeconds)} s (${exported.verifyOk ? 'ok' : 'FAILED'})`);
     Object.assign(results, { append, queries, exported });
+  }
+
+  if (part('distributed')) {
+    const distributed = await benchDistributed({
+      seconds: Number(process.env.BENCH_DIST_SECONDS ?? 20),
+      warmupSeconds: Number(process.env.BENCH_DIST_WARMUP_SECONDS ?? 5),
+      concurrency: Number(process.env.BENCH_DIST_CONCURRENCY ?? 64),
+      revocations: Number(process.env.BENCH_REVOCATIONS ?? 50),
+      profileDir: process.env.BENCH_DIST_PROFILE || undefined,
+    });
+    printDistributed(distributed);
+    results.distributed = distributed;
   }
 
   const out = join(root, 'tmp', 'bench-results.json');

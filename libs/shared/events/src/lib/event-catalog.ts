@@ -6,12 +6,14 @@ import type { DomainEventType } from './domain-event';
  * device id so each device's events stay in order.
  */
 export const EventCatalog = {
-  DeviceRegistered: { topic: 'm2m.registry.device.v1', schemaVersion: 1 },
-  DeviceRevoked: { topic: 'm2m.registry.device.v1', schemaVersion: 1 },
-  ChallengeIssued: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1 },
-  DeviceAuthenticated: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1 },
-  DeviceAuthenticationFailed: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1 },
-} as const satisfies Record<DomainEventType, { topic: string; schemaVersion: number }>;
+  DeviceRegistered: { topic: 'm2m.registry.device.v1', schemaVersion: 1, published: true },
+  DeviceRevoked: { topic: 'm2m.registry.device.v1', schemaVersion: 1, published: true },
+  // The challenge service's own bookkeeping: no other service consumes it (the outcome is what is audited),
+  // so the outbox relay leaves it in the service's log rather than paying a broker round trip per challenge.
+  ChallengeIssued: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: false },
+  DeviceAuthenticated: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: true },
+  DeviceAuthenticationFailed: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: true },
+} as const satisfies Record<DomainEventType, { topic: string; schemaVersion: number; published: boolean }>;
 
 export const deviceStreamId = (deviceId: string): string => `device-${deviceId}`;
 export const challengeStreamId = (challengeId: string): string => `challenge-${challengeId}`;

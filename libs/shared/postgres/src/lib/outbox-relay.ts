@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 
 import type { EventBus } from '@m2m-trust/shared-contracts';
-import type { RecordedEvent } from '@m2m-trust/shared-events';
+import { EventCatalog, type RecordedEvent } from '@m2m-trust/shared-events';
 
 import { type EventRow, rowToRecordedEvent } from './postgres-event-store';
 
@@ -100,15 +100,16 @@ export class OutboxRelay {
       [checkpoint.txId, checkpoint.position, this.options.batchSize ?? 500],
     );
     if (rows.length === 0) return false;
-    const events: RecordedEvent[] = rows.map(rowToRecordedEvent);
-    await this.options.bus.publish(events);
+    // Events no other service consumes (EventCatalog's `published`) stay in this log; the checkpoint passes them.
+    const events: RecordedEvent[] = rows.map(rowToRecordedEvent).filter((event) => EventCatalog[event.type].published);
+    if (events.length > 0) await this.options.bus.publish(events);
     const last = rows[rows.length - 1] as EventRow;
     await client.query(
       `INSERT INTO outbox_checkpoints (name, tx_id, position) VALUES ($1, $2::xid8, $3)
        ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position`,
       [this.options.name, last.tx_id, last.position],
     );
-    this.published += rows.length;
+    this.published += events.length;
     return true;
   }
 

@@ -174,6 +174,22 @@ describe('PostgresEventStore and OutboxRelay (PostgreSQL)', () => {
     }
   });
 
+  it('keeps events no other service consumes (ChallengeIssued) out of the broker, and passes them', async () => {
+    const issued = { type: 'ChallengeIssued', data: { deviceId: 'quiet' }, metadata: {} } as unknown as NewEvent;
+    await store.appendToStream('challenge-quiet', 0, [issued]);
+    await store.appendToStream('device-quiet', 0, [registered('quiet')]);
+    const bus = recordingBus();
+    const relay = new OutboxRelay({ url: TEST_DATABASE_URL, schema, name: 'spec-relay-quiet', bus, logger: quiet, pollMs: 5 });
+    relay.start();
+    try {
+      await waitFor(() => bus.published.some((e) => e.streamId === 'device-quiet'));
+      expect(bus.published.filter((e) => e.type === 'ChallengeIssued')).toEqual([]);
+      expect(relay.publishedCount).toBe(bus.published.length);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('lets one relay of a name lead at a time; the other takes over when the leader stops', async () => {
     const first = recordingBus();
     const second = recordingBus();

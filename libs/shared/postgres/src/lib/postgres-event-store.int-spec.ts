@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../testing/test-database';
 
 import { PostgresEventStore1763700001000 } from './event-store.pg-migration';
 import { OutboxRelay } from './outbox-relay';

@@ -126,7 +126,7 @@ function persistence(options: PlatformOptions): DynamicModule {
       {
         provide: EVENT_STORE,
         useFactory: (db: PostgresDatabase, credentials: PostgresDeviceCredentialsProjection, clock: Clock) =>
-          new PostgresEventStore(db, [], clock, { conditionVersion: credentials.conditionVersion }),
+          new PostgresEventStore(db, [], clock, { conditions: credentials.conditionSource }),
         inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, CLOCK],
       },
       {

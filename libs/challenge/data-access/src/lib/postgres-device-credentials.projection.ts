@@ -69,16 +69,14 @@ export class PostgresDeviceCredentialsProjection implements PostgresProjection, 
   }
 
   /**
-   * The condition reader for the challenge store: a verify's append is
-   * conditioned on the device's stream version, which this service knows from
-   * this table. FOR SHARE holds off a revocation until the verify commits, and
-   * a verify that reads after the revocation sees the new version and retries.
+   * Where the challenge store reads a device stream's version for a verify's
+   * (or an issue's) append condition: this table, which the store locks FOR
+   * SHARE in the append. A revocation's update waits for an append in flight;
+   * an append after it sees the new version and retries on fresh credentials.
    */
-  readonly conditionVersion = async (tx: PgExecutor, streamId: string): Promise<number | undefined> => {
+  readonly conditionSource = (streamId: string): { select: string; key: string } | undefined => {
     const match = DEVICE_STREAM.exec(streamId);
-    if (!match) return undefined;
-    const { rows } = await tx.query<{ version: number }>('SELECT version FROM device_credentials WHERE device_id = $1 FOR SHARE', [match[1]]);
-    return rows[0]?.version ?? 0;
+    return match ? { select: 'SELECT version FROM device_credentials WHERE device_id = {key}', key: match[1] as string } : undefined;
   };
 }
 

@@ -15,16 +15,14 @@ import {
 } from '@m2m-trust/audit-data-access';
 import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
-import { ensureServiceTopics, infraLogger, startConsuming, openServiceDatabase, serviceBus } from '@m2m-trust/shared-bootstrap';
+import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, startConsuming } from '@m2m-trust/shared-bootstrap';
 import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
-import { type AppConfig, HEALTH_CHECKS, type HealthCheck, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { type AppConfig, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 
-const KAFKA = Symbol('audit.kafka');
-const LOGGER = Symbol('audit.logger');
 
 /**
  * Writes the audit log from every audited domain event on Kafka: a batch per
@@ -34,8 +32,8 @@ const LOGGER = Symbol('audit.logger');
 class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(KAFKA) private readonly kafka: KafkaEventBus,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(EVENT_BUS) private readonly local: EventBus,
     private readonly writer: PostgresAuditLogWriter,
   ) {}
@@ -102,36 +100,24 @@ async function grantServiceRole(config: AppConfig, schema: string): Promise<void
 /** PostgreSQL (schema "audit"): the chained log, checkpoints and named queries; Kafka in. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
-  requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
-  const logger = infraLogger(config, 'audit-service');
   return {
     module: AuditPersistenceModule,
     providers: [
-      { provide: LOGGER, useValue: logger },
-      {
-        provide: POSTGRES_DATABASE,
-        useFactory: async () => {
-          const database = await openServiceDatabase(config, 'audit-service', 'audit', POSTGRES_AUDIT_MIGRATIONS);
-          await grantServiceRole(config, database.schema);
-          return database;
-        },
-      },
+      ...serviceInfrastructure(config, {
+        service: 'audit-service',
+        schema: 'audit',
+        migrations: POSTGRES_AUDIT_MIGRATIONS,
+        groupId: 'audit-service',
+        afterMigrate: (database) => grantServiceRole(config, database.schema),
+      }),
       PostgresAuditLogWriter,
       { provide: AUDIT_LOG_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresAuditLogReader(db.pool), inject: [POSTGRES_DATABASE] },
       { provide: AUDIT_CHAIN_STORE, useFactory: (db: PostgresDatabase) => new PostgresAuditChainStore(db.pool), inject: [POSTGRES_DATABASE] },
       { provide: NAMED_QUERY_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresNamedQueryRepository(db.pool), inject: [POSTGRES_DATABASE] },
-      { provide: EVENT_BUS, useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')) },
       {
-        provide: KAFKA,
-        useFactory: async () => {
-          await ensureServiceTopics(config, logger);
-          return serviceBus(config, 'audit-service', logger, 'audit-service');
-        },
-      },
-      {
-        provide: HEALTH_CHECKS,
-        useFactory: (db: PostgresDatabase): HealthCheck[] => [async () => void (await db.pool.query('SELECT 1'))],
-        inject: [POSTGRES_DATABASE],
+        provide: EVENT_BUS,
+        useFactory: (logger: Logger) => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
+        inject: [SERVICE_LOGGER],
       },
       AuditLifecycle,
     ],

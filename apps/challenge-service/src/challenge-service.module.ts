@@ -7,12 +7,12 @@ import {
   PostgresDeviceCredentialsProjection,
 } from '@m2m-trust/challenge-data-access';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
-import { ensureServiceTopics, infraLogger, startConsuming, openServiceDatabase, serviceBus, serviceRelay } from '@m2m-trust/shared-bootstrap';
+import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
-import { ConfigError, HEALTH_CHECKS, type HealthCheck, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { ConfigError, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import {
   type OutboxRelay,
   POSTGRES_DATABASE,
@@ -21,8 +21,6 @@ import {
   PostgresEventStore1763700001000,
 } from '@m2m-trust/shared-postgres';
 
-const KAFKA = Symbol('challenge.kafka');
-const LOGGER = Symbol('challenge.logger');
 const RELAY = Symbol('challenge.relay');
 
 const DEVICE_EVENTS = ['DeviceRegistered', 'DeviceRevoked'] as const;
@@ -36,8 +34,8 @@ const DEVICE_EVENTS = ['DeviceRegistered', 'DeviceRevoked'] as const;
 class ChallengeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(KAFKA) private readonly kafka: KafkaEventBus,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(RELAY) private readonly relay: OutboxRelay,
     @Inject(EVENT_BUS) private readonly local: EventBus,
     private readonly credentials: PostgresDeviceCredentialsProjection,
@@ -106,23 +104,26 @@ export class ChallengeServiceModule {
 /** PostgreSQL (schema "challenge"): challenge streams, device credentials; Kafka in and out; the outbox relay. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
-  requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
-  const logger = infraLogger(config, 'challenge-service');
   return {
     module: ChallengePersistenceModule,
     providers: [
-      { provide: LOGGER, useValue: logger },
-      {
-        provide: POSTGRES_DATABASE,
-        useFactory: () => openServiceDatabase(config, 'challenge-service', 'challenge', [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200]),
-      },
+      ...serviceInfrastructure(config, {
+        service: 'challenge-service',
+        schema: 'challenge',
+        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200],
+        groupId: 'challenge-service',
+      }),
       {
         provide: PostgresDeviceCredentialsProjection,
         useFactory: (db: PostgresDatabase) => new PostgresDeviceCredentialsProjection(db.pool),
         inject: [POSTGRES_DATABASE],
       },
       { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
-      { provide: EVENT_BUS, useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')) },
+      {
+        provide: EVENT_BUS,
+        useFactory: (logger: Logger) => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
+        inject: [SERVICE_LOGGER],
+      },
       {
         provide: EVENT_STORE,
         useFactory: (db: PostgresDatabase, credentials: PostgresDeviceCredentialsProjection, clock: Clock) =>
@@ -130,21 +131,9 @@ function persistence(options: PlatformOptions): DynamicModule {
         inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, CLOCK],
       },
       {
-        provide: KAFKA,
-        useFactory: async () => {
-          await ensureServiceTopics(config, logger);
-          return serviceBus(config, 'challenge-service', logger, 'challenge-service');
-        },
-      },
-      {
         provide: RELAY,
-        useFactory: (db: PostgresDatabase, bus: KafkaEventBus) => serviceRelay(config, db, bus, 'challenge', logger),
-        inject: [POSTGRES_DATABASE, KAFKA],
-      },
-      {
-        provide: HEALTH_CHECKS,
-        useFactory: (db: PostgresDatabase): HealthCheck[] => [async () => void (await db.pool.query('SELECT 1'))],
-        inject: [POSTGRES_DATABASE],
+        useFactory: (db: PostgresDatabase, bus: KafkaEventBus, logger: Logger) => serviceRelay(config, db, bus, 'challenge', logger),
+        inject: [POSTGRES_DATABASE, SERVICE_KAFKA, SERVICE_LOGGER],
       },
       ChallengeLifecycle,
     ],

@@ -1,12 +1,13 @@
+import type { Logger } from 'pino';
 import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 import { DEVICE_READ_REPOSITORY, PostgresDeviceProjection, PostgresDevices1763700001100 } from '@m2m-trust/registry-data-access';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RegistryModule } from '@m2m-trust/registry-feature';
-import { ensureServiceTopics, infraLogger, openServiceDatabase, serviceBus, serviceRelay } from '@m2m-trust/shared-bootstrap';
+import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_STORE } from '@m2m-trust/shared-contracts';
 import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
-import { HEALTH_CHECKS, type HealthCheck, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import {
   type OutboxRelay,
   POSTGRES_DATABASE,
@@ -15,13 +16,12 @@ import {
   PostgresEventStore1763700001000,
 } from '@m2m-trust/shared-postgres';
 
-const KAFKA = Symbol('registry.kafka');
 const RELAY = Symbol('registry.relay');
 
 class RegistryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(KAFKA) private readonly bus: KafkaEventBus,
+    @Inject(SERVICE_KAFKA) private readonly bus: KafkaEventBus,
     @Inject(RELAY) private readonly relay: OutboxRelay,
   ) {}
 
@@ -70,12 +70,10 @@ export class RegistryServiceModule {
 /** PostgreSQL (schema "registry"), the event store with the devices projection inline, Kafka and the outbox relay. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
-  requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
-  const logger = infraLogger(config, 'registry-service');
   return {
     module: RegistryPersistenceModule,
     providers: [
-      { provide: POSTGRES_DATABASE, useFactory: () => openServiceDatabase(config, 'registry-service', 'registry', [PostgresEventStore1763700001000, PostgresDevices1763700001100]) },
+      ...serviceInfrastructure(config, { service: 'registry-service', schema: 'registry', migrations: [PostgresEventStore1763700001000, PostgresDevices1763700001100] }),
       { provide: PostgresDeviceProjection, useFactory: (db: PostgresDatabase) => new PostgresDeviceProjection(db.pool), inject: [POSTGRES_DATABASE] },
       { provide: DEVICE_READ_REPOSITORY, useExisting: PostgresDeviceProjection },
       {
@@ -84,14 +82,10 @@ function persistence(options: PlatformOptions): DynamicModule {
         inject: [POSTGRES_DATABASE, PostgresDeviceProjection, CLOCK],
       },
       {
-        provide: KAFKA,
-        useFactory: async () => {
-          await ensureServiceTopics(config, logger);
-          return serviceBus(config, 'registry-service', logger);
-        },
+        provide: RELAY,
+        useFactory: (db: PostgresDatabase, bus: KafkaEventBus, logger: Logger) => serviceRelay(config, db, bus, 'registry', logger),
+        inject: [POSTGRES_DATABASE, SERVICE_KAFKA, SERVICE_LOGGER],
       },
-      { provide: RELAY, useFactory: (db: PostgresDatabase, bus: KafkaEventBus) => serviceRelay(config, db, bus, 'registry', logger), inject: [POSTGRES_DATABASE, KAFKA] },
-      { provide: HEALTH_CHECKS, useFactory: (db: PostgresDatabase): HealthCheck[] => [async () => void (await db.pool.query('SELECT 1'))], inject: [POSTGRES_DATABASE] },
       RegistryLifecycle,
     ],
     exports: [POSTGRES_DATABASE, DEVICE_READ_REPOSITORY, EVENT_STORE, HEALTH_CHECKS],

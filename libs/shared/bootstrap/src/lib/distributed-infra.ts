@@ -1,8 +1,9 @@
+import type { Provider } from '@nestjs/common';
 import type { Logger } from 'pino';
 
 import { ensureTopics, KafkaEventBus } from '@m2m-trust/shared-messaging';
-import { type AppConfig, createLogger, requireDistributed } from '@m2m-trust/shared-platform';
-import { OutboxRelay, openPostgresDatabase, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
+import { type AppConfig, createLogger, HEALTH_CHECKS, type HealthCheck, requireDistributed } from '@m2m-trust/shared-platform';
+import { OutboxRelay, openPostgresDatabase, POSTGRES_DATABASE, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
 
 /** One logger for a service's infrastructure adapters (relay, Kafka client), at the configured level. */
 export const infraLogger = (config: AppConfig, service: string): Logger => createLogger(config.logLevel).child({ app: service });
@@ -64,4 +65,54 @@ export function ensureServiceTopics(config: AppConfig, logger: Logger): Promise<
 export function serviceRelay(config: AppConfig, database: PostgresDatabase, bus: KafkaEventBus, name: string, logger: Logger): OutboxRelay {
   const { databaseUrl } = requireDistributed(config, ['databaseUrl']);
   return new OutboxRelay({ url: databaseUrl.reveal(), schema: database.schema, name, bus, logger });
+}
+
+/** The service's Kafka client (a KafkaEventBus) and its infrastructure logger, as providers. */
+export const SERVICE_KAFKA = Symbol.for('m2m-trust.ServiceKafka');
+export const SERVICE_LOGGER = Symbol.for('m2m-trust.ServiceLogger');
+
+export interface ServiceInfrastructureOptions {
+  /** The process's name: logs, PostgreSQL application_name, Kafka client id. */
+  readonly service: string;
+  /** Its schema unless M2M_DATABASE_SCHEMA says otherwise. */
+  readonly schema: string;
+  readonly migrations: readonly PostgresMigration[];
+  /** Its consumer group, when it consumes. */
+  readonly groupId?: string;
+  /** Run once the schema is migrated, before anything uses it (the audit service's grants). */
+  readonly afterMigrate?: (database: PostgresDatabase) => Promise<void>;
+}
+
+/**
+ * What every distributed service composes the same way: its migrated schema
+ * (POSTGRES_DATABASE), its Kafka client with the catalog's topics in place
+ * (SERVICE_KAFKA), its logger (SERVICE_LOGGER), and readiness (HEALTH_CHECKS:
+ * the database answers).
+ */
+export function serviceInfrastructure(config: AppConfig, options: ServiceInfrastructureOptions): Provider[] {
+  requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
+  const logger = infraLogger(config, options.service);
+  return [
+    { provide: SERVICE_LOGGER, useValue: logger },
+    {
+      provide: POSTGRES_DATABASE,
+      useFactory: async () => {
+        const database = await openServiceDatabase(config, options.service, options.schema, options.migrations);
+        await options.afterMigrate?.(database);
+        return database;
+      },
+    },
+    {
+      provide: SERVICE_KAFKA,
+      useFactory: async () => {
+        await ensureServiceTopics(config, logger);
+        return serviceBus(config, options.service, logger, options.groupId);
+      },
+    },
+    {
+      provide: HEALTH_CHECKS,
+      useFactory: (database: PostgresDatabase): HealthCheck[] => [async () => void (await database.pool.query('SELECT 1'))],
+      inject: [POSTGRES_DATABASE],
+    },
+  ];
 }

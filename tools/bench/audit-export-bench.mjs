@@ -1,13 +1,18 @@
 // Compliance export and offline verification at scale: fills a data directory
 // with a real audit chain, serves it with the built gateway, downloads a full
-// JSON-LD export (events/s, the server's peak RSS), then checks the file with
-// the built CLI (`m2m audit verify`). A harness, not a test: the integrator's
-// bench.mjs calls benchExportAndVerify; run alone with
+// export in each format (events/s, the server's peak RSS, each format from a
+// freshly started server so its VmHWM is that export's own), then checks each
+// file with the built CLI (`m2m audit verify`). A harness, not a test: the
+// integrator's bench.mjs calls benchExportAndVerify; run alone with
 //
-//   npm run build && node tools/bench/audit-export-bench.mjs [events]
+//   npm run build && node tools/bench/audit-export-bench.mjs [events] [--formats=jsonld,xml,csv] [--data=DIR]
+//
+// `--data=DIR` keeps the filled log in DIR and reuses it when it already holds
+// `events` records (filling 1M takes minutes), so runs before and after a
+// change read the same log.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -135,10 +140,10 @@ function statusMb(pid, field) {
 }
 
 /**
- * Samples the server's anonymous resident memory while `work` runs. VmHWM
- * alone also counts the database pages SQLite maps into memory (mmap_size,
- * 256 MiB), which are the page cache, not the export's footprint: the
- * anonymous part is what would grow if the export were buffered.
+ * Samples the server's anonymous resident memory while `work` runs: the
+ * JavaScript heap, buffers and SQLite's page caches, the part that would grow
+ * if the export were buffered. VmHWM also counts file-backed pages (code,
+ * libraries).
  */
 async function sampledPeak(pid, work) {
   let peak = statusMb(pid, 'RssAnon');
@@ -175,59 +180,100 @@ function runCli(args) {
   });
 }
 
-/**
- * Fills a data directory with `events` audit records, exports them all as
- * JSON-LD from the built server, and verifies the file with the built CLI.
- */
-export async function benchExportAndVerify({ events = 1_000_000 } = {}) {
-  const work = mkdtempSync(join(tmpdir(), 'm2m-export-bench-'));
-  const dataDir = join(work, 'data');
-  const file = join(work, 'export.jsonld');
-  const keysFile = join(work, 'keys.json');
+/** Records in an existing data directory's audit log, or null when it has none. */
+function auditRecordsIn(dataDir) {
+  const path = join(dataDir, 'm2m-trust.sqlite');
+  if (!existsSync(path)) return null;
+  const Database = require('better-sqlite3');
+  const db = new Database(path, { readonly: true });
   try {
-    let started = performance.now();
-    await fillAuditLog(dataDir, events);
-    const fillSeconds = seconds(started);
+    return db.prepare('SELECT COUNT(*) AS n FROM audit_events').get().n;
+  } catch {
+    return null;
+  } finally {
+    db.close();
+  }
+}
 
-    const gateway = await startGateway(dataDir);
-    let exportSeconds;
-    let serverPeakRssMb;
-    let serverRssAnonBeforeMb;
-    let serverPeakRssAnonMb;
-    try {
-      writeFileSync(keysFile, await (await fetch(`${gateway.url}/epcis/checkpoints/keys`)).text());
-      serverRssAnonBeforeMb = statusMb(gateway.pid, 'RssAnon');
-      started = performance.now();
-      serverPeakRssAnonMb = await sampledPeak(gateway.pid, async () => {
-        const response = await fetch(`${gateway.url}/epcis/export?format=jsonld`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-        if (response.status !== 200) throw new Error(`export answered ${response.status}: ${await response.text()}`);
-        await pipeline(Readable.fromWeb(response.body), createWriteStream(file));
-      });
-      exportSeconds = seconds(started);
-      serverPeakRssMb = statusMb(gateway.pid, 'VmHWM');
-    } finally {
-      await gateway.stop();
-    }
-
-    // Offline, as an auditor would: the key set saved beforehand, the server stopped (and off the CPUs).
+/** Exports the whole log in `format` from a freshly started gateway (its VmHWM is then this export's peak), and verifies the file offline. */
+async function benchFormat(dataDir, work, format) {
+  const file = join(work, `export.${format}`);
+  const keysFile = join(work, 'keys.json');
+  const gateway = await startGateway(dataDir);
+  let started;
+  let exportSeconds;
+  let serverPeakRssMb;
+  let serverPeakRssBeforeMb;
+  let serverRssAnonBeforeMb;
+  let serverPeakRssAnonMb;
+  try {
+    writeFileSync(keysFile, await (await fetch(`${gateway.url}/epcis/checkpoints/keys`)).text());
+    serverPeakRssBeforeMb = statusMb(gateway.pid, 'VmHWM');
+    serverRssAnonBeforeMb = statusMb(gateway.pid, 'RssAnon');
     started = performance.now();
-    const verify = await runCli(['audit', 'verify', file, '--keys', keysFile, '--json']);
-    const verifySeconds = seconds(started);
-    const report = verify.code === 0 || verify.code === 1 ? JSON.parse(verify.stdout) : null;
-    if (verify.code !== 0) process.stderr.write(`m2m audit verify exited ${verify.code}:\n${verify.stdout}${verify.stderr}\n`);
-    const exported = report?.manifest?.count ?? Number.NaN;
+    serverPeakRssAnonMb = await sampledPeak(gateway.pid, async () => {
+      const response = await fetch(`${gateway.url}/epcis/export?format=${format}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      if (response.status !== 200) throw new Error(`export answered ${response.status}: ${await response.text()}`);
+      await pipeline(Readable.fromWeb(response.body), createWriteStream(file));
+    });
+    exportSeconds = seconds(started);
+    serverPeakRssMb = statusMb(gateway.pid, 'VmHWM');
+  } finally {
+    await gateway.stop();
+  }
+
+  // Offline, as an auditor would: the key set saved beforehand, the server stopped (and off the CPUs).
+  started = performance.now();
+  const verify = await runCli(['audit', 'verify', file, '--keys', keysFile, '--json']);
+  const verifySeconds = seconds(started);
+  const report = verify.code === 0 || verify.code === 1 ? JSON.parse(verify.stdout) : null;
+  if (verify.code !== 0) process.stderr.write(`m2m audit verify exited ${verify.code}:\n${verify.stdout}${verify.stderr}\n`);
+  const exported = report?.manifest?.count ?? Number.NaN;
+  const result = {
+    format,
+    exportSeconds,
+    exportEventsPerSecond: exported / exportSeconds,
+    exportMegabytes: statSync(file).size / 2 ** 20,
+    serverPeakRssMb,
+    serverPeakRssBeforeMb,
+    serverRssAnonBeforeMb,
+    serverPeakRssAnonMb,
+    verifySeconds,
+    verifyPeakRssMb: verify.peakRssMb,
+    verifyOk: verify.code === 0 && report?.ok === true,
+    exported,
+  };
+  rmSync(file, { force: true });
+  return result;
+}
+
+/**
+ * Fills a data directory with `events` audit records (or reuses `dataDir`
+ * when it already holds them), exports them all in each format from the
+ * built server, and verifies each file with the built CLI. The top-level
+ * figures are the first format's (JSON-LD unless told otherwise).
+ */
+export async function benchExportAndVerify({ events = 1_000_000, formats = ['jsonld', 'xml', 'csv'], dataDir: keptDataDir } = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'm2m-export-bench-'));
+  const dataDir = keptDataDir ?? join(work, 'data');
+  try {
+    let fillSeconds = 0;
+    const existing = auditRecordsIn(dataDir);
+    if (existing !== events) {
+      if (existing !== null) rmSync(dataDir, { recursive: true, force: true });
+      const started = performance.now();
+      await fillAuditLog(dataDir, events);
+      fillSeconds = seconds(started);
+    }
+    const byFormat = {};
+    for (const format of formats) byFormat[format] = await benchFormat(dataDir, work, format);
+    const first = byFormat[formats[0]];
     return {
       events,
       fillSeconds,
-      exportSeconds,
-      exportEventsPerSecond: exported / exportSeconds,
-      exportMegabytes: statSync(file).size / 2 ** 20,
-      serverPeakRssMb,
-      serverRssAnonBeforeMb,
-      serverPeakRssAnonMb,
-      verifySeconds,
-      verifyPeakRssMb: verify.peakRssMb,
-      verifyOk: verify.code === 0 && report?.ok === true && exported === events,
+      ...first,
+      verifyOk: formats.every((format) => byFormat[format].verifyOk && byFormat[format].exported === events),
+      formats: byFormat,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -235,7 +281,16 @@ export async function benchExportAndVerify({ events = 1_000_000 } = {}) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const events = Number(process.argv[2] ?? 100_000);
-  const result = await benchExportAndVerify({ events });
+  const args = process.argv.slice(2);
+  const flag = (name) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const events = Number(args.find((arg) => !arg.startsWith('--')) ?? 100_000);
+  const formats = (flag('formats') ?? 'jsonld,xml,csv').split(',');
+  const result = await benchExportAndVerify({ events, formats, dataDir: flag('data') });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  for (const f of Object.values(result.formats)) {
+    process.stdout.write(
+      `${f.format.padEnd(6)} ${Math.round(f.exportEventsPerSecond).toLocaleString('en')} events/s, server VmHWM ${f.serverPeakRssMb.toFixed(0)} MB ` +
+        `(${f.serverPeakRssBeforeMb.toFixed(0)} MB before the export), RssAnon peak ${f.serverPeakRssAnonMb.toFixed(0)} MB, verify ${f.verifyOk ? 'ok' : 'FAILED'}\n`,
+    );
+  }
 }

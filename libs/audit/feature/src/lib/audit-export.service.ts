@@ -23,12 +23,57 @@ import { AUDIT_SIGNING_KEY, type AuditSigningKey } from './audit-signing-key';
 /** Paging and ordering make no sense for an export: it is the whole match, in record order. */
 const NOT_FOR_EXPORTS = ['perPage', 'nextPageToken', 'orderBy', 'orderDirection', 'eventCountLimit', 'maxEventCount'];
 const BATCH = 1000;
+/**
+ * Text encoded at a time, in UTF-16 code units. A batch's text in one piece
+ * (about 1 MB) is a large object, which V8 allocates in the old generation,
+ * freed only by a full collection; pieces this size are born and die in the
+ * young generation (measured: 55 MB less peak RSS for XML and CSV at a
+ * million records).
+ */
+const CHUNK = 16_384;
+/**
+ * Bytes handed to the response at a time (outside the JavaScript heap).
+ * Small writes cost clients dearly: Node 20's fetch re-copies all it has
+ * buffered each time it resumes parsing, and with 16 KiB writes the bench's
+ * client took 20 s and 300 MB for an export of 100k events that it reads in
+ * under a second in writes this size.
+ */
+const WRITE_BYTES = 256 * 1024;
+
+/** The body on its way out: encoded once, for the hash and the socket alike, and handed on in writes of about WRITE_BYTES. */
+class BodyWrites {
+  private readonly hash = createHash('sha256');
+  private pending: Buffer[] = [];
+  private size = 0;
+
+  /** Takes the next text; returns a write once enough is pending. */
+  add(text: string): Buffer | null {
+    const bytes = Buffer.from(text, 'utf8');
+    this.hash.update(bytes);
+    this.pending.push(bytes);
+    this.size += bytes.length;
+    return this.size >= WRITE_BYTES ? this.take() : null;
+  }
+
+  /** Everything pending, as one write. */
+  take(): Buffer {
+    const write = Buffer.concat(this.pending, this.size);
+    this.pending = [];
+    this.size = 0;
+    return write;
+  }
+
+  /** The SHA-256 of every byte taken so far (call once, after the last take). */
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
 
 export interface PreparedExport {
   readonly format: ExportFormat;
   readonly contentType: string;
   readonly filename: string;
-  readonly body: AsyncIterable<string>;
+  readonly body: AsyncIterable<Buffer>;
 }
 
 /**
@@ -72,15 +117,13 @@ export class AuditExportService {
     filters: Readonly<Record<string, string>>,
     filter: ReturnType<typeof parseEventQuery> | null,
     snapshotSeq: number,
-  ): AsyncGenerator<string> {
+  ): AsyncGenerator<Buffer> {
     const writer = exportWriter(format);
-    const body = createHash('sha256');
-    const emit = (text: string): string => {
-      body.update(text, 'utf8');
-      return text;
-    };
+    const body = new BodyWrites();
     const now = this.clock.now();
-    yield emit(writer.start(now.toISOString()));
+    body.add(writer.start(now.toISOString()));
+    // The start on its own: the client has the response under way however sparse the matches are.
+    yield body.take();
     let count = 0;
     let firstSeq: number | null = null;
     let last: { seq: number; hash: string } | null = null;
@@ -96,11 +139,19 @@ export class AuditExportService {
         count++;
         firstSeq ??= record.seq;
         last = record;
+        if (chunk.length >= CHUNK) {
+          const write = body.add(chunk);
+          chunk = '';
+          if (write) yield write;
+        }
       }
-      if (chunk) yield emit(chunk);
+      const write = chunk ? body.add(chunk) : null;
+      if (write) yield write;
       if (records.length < BATCH) break;
     }
-    yield emit(writer.end());
+    body.add(writer.end());
+    const tail = body.take();
+    if (tail.length > 0) yield tail;
     const manifest: ExportManifest = {
       iss: this.audience.get(),
       iat: Math.floor(now.getTime() / 1000),
@@ -112,11 +163,11 @@ export class AuditExportService {
       snapshotSeq,
       complete: filter === null,
       filters,
-      bodySha256: body.digest('hex'),
+      bodySha256: body.digest(),
     };
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(manifest)))
       .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: EXPORT_MANIFEST_JWS_TYPE })
       .sign(this.key.privateKey);
-    yield writer.manifest(jws);
+    yield Buffer.from(writer.manifest(jws), 'utf8');
   }
 }

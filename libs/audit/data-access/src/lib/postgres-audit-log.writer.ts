@@ -1,6 +1,8 @@
-import { AUDITED_EVENT_TYPES, type EpcisObjectEvent, GENESIS_HASH, recordHash, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { AUDITED_EVENT_TYPES, type EpcisObjectEvent, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
+
+import { auditRecordRow } from './audit-record-row';
 
 /** A record a call appended, for whoever pushes new events to subscribers once the transaction commits. */
 export interface AppendedAuditRecord {
@@ -77,31 +79,10 @@ export class PostgresAuditLogWriter implements PostgresProjection {
     const appended: AppendedAuditRecord[] = [];
     for (const [sourceEventId, e] of candidates) {
       seq++;
-      const hash = recordHash(seq, prevHash, e as unknown as Readonly<Record<string, unknown>>);
-      const values = [
-        seq,
-        prevHash,
-        hash,
-        e.eventID,
-        sourceEventId,
-        e.type,
-        e.eventTime,
-        e.recordTime,
-        e.action,
-        e.bizStep,
-        e.disposition,
-        e.epcList[0],
-        e['m2m:reason'] ?? null,
-        e['m2m:challengeId'] ?? null,
-        e['m2m:keyThumbprint'] ?? null,
-        e['m2m:actor'] ?? null,
-        e['m2m:requestId'] ?? null,
-        e['m2m:method'] ?? null,
-        JSON.stringify(e),
-      ];
+      const values = auditRecordRow(seq, prevHash, sourceEventId, e);
       values.forEach((value, i) => (columns[i] as unknown[]).push(value));
       appended.push({ seq, event: e });
-      prevHash = hash;
+      prevHash = values[2] as string;
     }
     await tx.query(INSERT_RECORDS, columns);
     return appended;

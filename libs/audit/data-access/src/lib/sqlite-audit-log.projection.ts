@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 
-import { AUDITED_EVENT_TYPES, GENESIS_HASH, recordHash, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { AUDITED_EVENT_TYPES, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+import { auditRecordRow } from './audit-record-row';
 
 /**
  * Writes each audited domain event's EPCIS record in the transaction that
@@ -32,26 +34,6 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
     const head = this.head.get();
     const seq = (head?.seq ?? 0) + 1;
     const prevHash = head?.hash ?? GENESIS_HASH;
-    this.insert.run(
-      seq,
-      prevHash,
-      recordHash(seq, prevHash, e as unknown as Readonly<Record<string, unknown>>),
-      e.eventID,
-      event.eventId,
-      e.type,
-      e.eventTime,
-      e.recordTime,
-      e.action,
-      e.bizStep,
-      e.disposition,
-      e.epcList[0],
-      e['m2m:reason'] ?? null,
-      e['m2m:challengeId'] ?? null,
-      e['m2m:keyThumbprint'] ?? null,
-      e['m2m:actor'] ?? null,
-      e['m2m:requestId'] ?? null,
-      e['m2m:method'] ?? null,
-      JSON.stringify(e),
-    );
+    this.insert.run(...auditRecordRow(seq, prevHash, event.eventId, e));
   }
 }

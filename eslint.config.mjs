@@ -29,9 +29,10 @@ export default tseslint.config(
             { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:registry', 'scope:shared'] },
             { sourceTag: 'scope:challenge', onlyDependOnLibsWithTags: ['scope:challenge', 'scope:shared'] },
             { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:audit', 'scope:shared'] },
+            { sourceTag: 'scope:access', onlyDependOnLibsWithTags: ['scope:access', 'scope:shared'] },
             {
               sourceTag: 'scope:gateway',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:audit', 'scope:gateway'],
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:audit', 'scope:access', 'scope:gateway'],
             },
             // The SDK is published on its own, so it depends on nothing inside the workspace. The CLI drives the service
             // through it only, and checks exports offline with the audit domain's own chain and hash rules (never a copy of them).

@@ -20,6 +20,9 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.INVALID_ARGUMENT;
     case ErrorCode.Unauthorized:
       return status.UNAUTHENTICATED;
+    case ErrorCode.InsufficientScope:
+      return status.PERMISSION_DENIED;
+    case ErrorCode.ApiKeyNotFound:
     case ErrorCode.DeviceNotFound:
     case ErrorCode.RouteNotFound:
     case ErrorCode.QueryNotFound:
@@ -31,10 +34,12 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.ALREADY_EXISTS;
     // The request is fine; the device's state refuses it, and retrying will not help.
     case ErrorCode.DeviceRevoked:
+    case ErrorCode.DeviceLocked:
       return status.FAILED_PRECONDITION;
     // Someone else decided in between: the caller may retry the whole operation.
     case ErrorCode.ConcurrencyConflict:
       return status.ABORTED;
+    case ErrorCode.RateLimited:
     case ErrorCode.QueryTooLarge:
     case ErrorCode.PayloadTooLarge:
     case ErrorCode.SubscriptionLimitReached:

@@ -62,12 +62,40 @@ const events: [DomainEvent, string, string, string][] = [
     'non_conformant',
   ],
   [{ type: 'DeviceRevoked', data: { deviceId: 'meter-1', reason: 'lost', revokedAt: '2026-11-21T08:00:03.000Z' } }, 'DELETE', 'decommissioning', 'inactive'],
+  [
+    {
+      type: 'DeviceLocked',
+      data: { deviceId: 'meter-1', failures: 5, lockNumber: 1, lockedAt: '2026-11-21T08:00:04.000Z', lockedUntil: '2026-11-21T08:01:04.000Z' },
+    },
+    'OBSERVE',
+    'holding',
+    'unavailable',
+  ],
+  [{ type: 'DeviceUnlocked', data: { deviceId: 'meter-1', reason: 'checked on site', unlockedAt: '2026-11-21T08:00:05.000Z' } }, 'OBSERVE', 'holding', 'active'],
+  [
+    {
+      type: 'ApiKeyCreated',
+      data: {
+        apiKeyId: 'k1',
+        name: 'auditor',
+        scopes: ['audit:read'],
+        expiresAt: null,
+        secretHash: 'cd'.repeat(32),
+        createdAt: '2026-11-21T08:00:06.000Z',
+      },
+    },
+    'ADD',
+    'commissioning',
+    'active',
+  ],
+  [{ type: 'ApiKeyRevoked', data: { apiKeyId: 'k1', reason: null, revokedAt: '2026-11-21T08:00:07.000Z' } }, 'DELETE', 'decommissioning', 'inactive'],
 ];
 
 describe('EPCIS mapping', () => {
   it.each(events.map(([e, ...rest]) => [e.type, e, ...rest] as const))('maps %s to a valid ObjectEvent %s', (_, event, action, bizStep, disposition) => {
     const epcis = toEpcisEvent(recorded(event))!;
-    expect(epcis).toMatchObject({ type: 'ObjectEvent', action, bizStep, disposition, epcList: ['urn:m2m-trust:device:meter-1'] });
+    const epc = 'apiKeyId' in event.data ? `urn:m2m-trust:api-key:${event.data.apiKeyId}` : 'urn:m2m-trust:device:meter-1';
+    expect(epcis).toMatchObject({ type: 'ObjectEvent', action, bizStep, disposition, epcList: [epc] });
     expect(epcis.eventTimeZoneOffset).toBe('+00:00');
     expect(epcis.recordTime).toBe('2026-11-21T08:00:00.500Z');
     expect(epcis['m2m:requestId']).toBe('req-1');
@@ -104,6 +132,13 @@ describe('EPCIS mapping', () => {
     };
     expect(toEpcisEvent(recorded(issued))).toBeNull();
     expect([...AUDITED_EVENT_TYPES].sort()).toEqual(events.map(([e]) => e.type).sort());
+  });
+
+  it("never copies an API key's secret hash into the audit log", () => {
+    const created = events.find(([e]) => e.type === 'ApiKeyCreated')![0];
+    const epcis = toEpcisEvent(recorded(created))!;
+    expect(JSON.stringify(epcis)).not.toContain('cd'.repeat(32));
+    expect(epcis).toMatchObject({ 'm2m:name': 'auditor', 'm2m:scopes': 'audit:read' });
   });
 
   it('keeps optional fields out when they are absent', () => {

@@ -2,7 +2,7 @@ import { assertUnreachable } from '@m2m-trust/shared-domain';
 import type { DomainEvent, DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
 
 import { computeEventHashId } from './event-hash';
-import { deviceEpc, EPCIS_PREFIXES, type EpcisAction } from './epcis-vocabulary';
+import { apiKeyEpc, deviceEpc, EPCIS_PREFIXES, type EpcisAction } from './epcis-vocabulary';
 
 /** One EPCIS 2.0 ObjectEvent as this service records it (no @context: documents carry it). */
 export interface EpcisObjectEvent {
@@ -23,7 +23,8 @@ interface Classification {
   readonly bizStep: string;
   readonly disposition: string;
   readonly eventTime: string;
-  readonly deviceId: string;
+  /** The one EPC the event is about: a device's or an API key's URN. */
+  readonly epc: string;
   readonly extensions: Readonly<Record<string, string | null | undefined>>;
 }
 
@@ -36,7 +37,7 @@ function classify(event: DomainEvent): Classification | null {
         bizStep: 'commissioning',
         disposition: 'active',
         eventTime: event.data.registeredAt,
-        deviceId: event.data.deviceId,
+        epc: deviceEpc(event.data.deviceId),
         extensions: { keyThumbprint: event.data.keyThumbprint },
       };
     case 'DeviceRevoked':
@@ -45,7 +46,7 @@ function classify(event: DomainEvent): Classification | null {
         bizStep: 'decommissioning',
         disposition: 'inactive',
         eventTime: event.data.revokedAt,
-        deviceId: event.data.deviceId,
+        epc: deviceEpc(event.data.deviceId),
         extensions: { reason: event.data.reason },
       };
     case 'DeviceAuthenticated':
@@ -54,8 +55,14 @@ function classify(event: DomainEvent): Classification | null {
         bizStep: 'inspecting',
         disposition: 'conformant',
         eventTime: event.data.verifiedAt,
-        deviceId: event.data.deviceId,
-        extensions: { method: event.data.method, challengeId: event.data.challengeId, keyThumbprint: event.data.keyThumbprint },
+        epc: deviceEpc(event.data.deviceId),
+        extensions: {
+          method: event.data.method,
+          challengeId: event.data.challengeId,
+          keyThumbprint: event.data.keyThumbprint,
+          tokenId: event.data.tokenId,
+          assertionId: event.data.assertionId,
+        },
       };
     case 'DeviceAuthenticationFailed':
       return {
@@ -63,13 +70,51 @@ function classify(event: DomainEvent): Classification | null {
         bizStep: 'inspecting',
         disposition: 'non_conformant',
         eventTime: event.data.failedAt,
-        deviceId: event.data.deviceId,
+        epc: deviceEpc(event.data.deviceId),
         extensions: {
           method: event.data.method,
           reason: event.data.reason,
           challengeId: event.data.challengeId,
           keyThumbprint: event.data.keyThumbprint,
+          assertionId: event.data.assertionId,
         },
+      };
+    case 'DeviceLocked':
+      return {
+        action: 'OBSERVE',
+        bizStep: 'holding',
+        disposition: 'unavailable',
+        eventTime: event.data.lockedAt,
+        epc: deviceEpc(event.data.deviceId),
+        extensions: { failures: String(event.data.failures), lockNumber: String(event.data.lockNumber), lockedUntil: event.data.lockedUntil },
+      };
+    case 'DeviceUnlocked':
+      return {
+        action: 'OBSERVE',
+        bizStep: 'holding',
+        disposition: 'active',
+        eventTime: event.data.unlockedAt,
+        epc: deviceEpc(event.data.deviceId),
+        extensions: { reason: event.data.reason },
+      };
+    case 'ApiKeyCreated':
+      return {
+        action: 'ADD',
+        bizStep: 'commissioning',
+        disposition: 'active',
+        eventTime: event.data.createdAt,
+        epc: apiKeyEpc(event.data.apiKeyId),
+        // Never the secret's hash: the log is for auditors, the hash only for checking keys.
+        extensions: { name: event.data.name, scopes: event.data.scopes.join(' '), expiresAt: event.data.expiresAt },
+      };
+    case 'ApiKeyRevoked':
+      return {
+        action: 'DELETE',
+        bizStep: 'decommissioning',
+        disposition: 'inactive',
+        eventTime: event.data.revokedAt,
+        epc: apiKeyEpc(event.data.apiKeyId),
+        extensions: { reason: event.data.reason },
       };
     case 'ChallengeIssued':
       // Issuing a challenge proves nothing about a device; its outcome is what is audited.
@@ -80,7 +125,16 @@ function classify(event: DomainEvent): Classification | null {
 }
 
 /** The domain events that become audit records; every other type maps to nothing. */
-export const AUDITED_EVENT_TYPES: readonly DomainEventType[] = ['DeviceRegistered', 'DeviceRevoked', 'DeviceAuthenticated', 'DeviceAuthenticationFailed'];
+export const AUDITED_EVENT_TYPES: readonly DomainEventType[] = [
+  'DeviceRegistered',
+  'DeviceRevoked',
+  'DeviceAuthenticated',
+  'DeviceAuthenticationFailed',
+  'DeviceLocked',
+  'DeviceUnlocked',
+  'ApiKeyCreated',
+  'ApiKeyRevoked',
+];
 
 /**
  * Maps a recorded domain event to its EPCIS ObjectEvent, or null when the
@@ -95,7 +149,7 @@ export function toEpcisEvent(event: RecordedEvent): EpcisObjectEvent | null {
     eventTime: c.eventTime,
     eventTimeZoneOffset: '+00:00',
     recordTime: event.recordedAt,
-    epcList: [deviceEpc(c.deviceId)],
+    epcList: [c.epc],
     action: c.action,
     bizStep: c.bizStep,
     disposition: c.disposition,

@@ -11,6 +11,9 @@ export const CBV_VERSION = '2.0.0';
 /** Devices are identified in `epcList` by this URN (docs/epcis.md). */
 export const DEVICE_URN_PREFIX = 'urn:m2m-trust:device:';
 export const deviceEpc = (deviceId: string): string => `${DEVICE_URN_PREFIX}${deviceId}`;
+/** Operators' API keys, whose creation and revocation are audited too. */
+export const API_KEY_URN_PREFIX = 'urn:m2m-trust:api-key:';
+export const apiKeyEpc = (apiKeyId: string): string => `${API_KEY_URN_PREFIX}${apiKeyId}`;
 
 export type EpcisAction = 'ADD' | 'OBSERVE' | 'DELETE';
 export const EPCIS_EVENT_TYPES = ['ObjectEvent', 'AggregationEvent', 'TransactionEvent', 'TransformationEvent', 'AssociationEvent'] as const;

@@ -37,6 +37,10 @@ function evolve(state: ChallengeState, event: ChallengeEvent): ChallengeState {
     case 'DeviceAuthenticationFailed':
       // The first verify attempt consumes the challenge, whatever its outcome.
       return state.status === 'none' ? state : { ...state, status: 'consumed' };
+    // The device's lock rides in the stream of the failure that caused it; the challenge is unchanged.
+    case 'DeviceLocked':
+    case 'DeviceUnlocked':
+      return state;
     default:
       return assertUnreachable(event);
   }

@@ -152,7 +152,7 @@ export class ChallengeService extends Authenticator {
     }
     if (outcome?.type === 'DeviceAuthenticationFailed') {
       this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });
-      return { verified: false, reason: outcome.data.reason };
+      return { verified: false, reason: outcome.data.reason as VerifyFailureReason };
     }
     throw new Error(`verify decided ${outcome?.type ?? 'nothing'}`);
   }

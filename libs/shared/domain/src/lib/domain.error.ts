@@ -7,6 +7,19 @@ export interface ErrorDetail {
 }
 
 /**
+ * When a refused request may be tried again: Retry-After over HTTP (and the
+ * RateLimit-* headers when a rate limit refused it), trailers over gRPC.
+ */
+export interface RetryInfo {
+  readonly afterSeconds: number;
+  /** The limit that refused the request, in requests per window. */
+  readonly limit?: number;
+  readonly remaining?: number;
+  /** The window, in seconds (RateLimit-Policy `w`). */
+  readonly windowSeconds?: number;
+}
+
+/**
  * The one exception type domain and application code throws. Transports turn
  * it into their own error shape (problem+json, gRPC status) by `code`.
  */
@@ -15,6 +28,7 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: readonly ErrorDetail[] = [],
+    readonly retry: RetryInfo | null = null,
   ) {
     super(message);
     this.name = 'DomainError';

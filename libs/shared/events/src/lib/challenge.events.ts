@@ -11,8 +11,29 @@ export const VerifyFailureReason = {
   ChallengeAlreadyUsed: 'CHALLENGE_ALREADY_USED',
   ChallengeNotFound: 'CHALLENGE_NOT_FOUND',
   DeviceRevoked: 'DEVICE_REVOKED',
+  DeviceLocked: 'DEVICE_LOCKED',
 } as const;
 export type VerifyFailureReason = (typeof VerifyFailureReason)[keyof typeof VerifyFailureReason];
+
+/**
+ * Why an OAuth client assertion (RFC 7523 private_key_jwt) was refused, beside
+ * the verify reasons that apply to it too (signature, revoked, locked).
+ */
+export const AssertionFailureReason = {
+  /** Claims other than the signature and time are wrong: iss/sub, aud, a missing jti. */
+  AssertionInvalid: 'ASSERTION_INVALID',
+  /** Expired, not yet valid, or valid for longer than the service accepts. */
+  AssertionExpired: 'ASSERTION_EXPIRED',
+  /** The jti was presented before. */
+  AssertionReused: 'ASSERTION_REUSED',
+} as const;
+export type AssertionFailureReason = (typeof AssertionFailureReason)[keyof typeof AssertionFailureReason];
+
+/** How a device proved who it is: the challenge-response protocol, or an OAuth client assertion. */
+export type AuthenticationMethod = 'challenge-response' | 'private_key_jwt';
+
+/** Every reason an authentication failure records (CHALLENGE_NOT_FOUND has no device to attribute it to). */
+export type AuthenticationFailureReason = Exclude<VerifyFailureReason, 'CHALLENGE_NOT_FOUND'> | AssertionFailureReason;
 
 export type ChallengeIssued = Message<
   'ChallengeIssued',
@@ -29,24 +50,60 @@ export type ChallengeIssued = Message<
 export type DeviceAuthenticated = Message<
   'DeviceAuthenticated',
   {
-    readonly challengeId: string;
+    /** The challenge answered; null for a client assertion. */
+    readonly challengeId: string | null;
     readonly deviceId: string;
     readonly keyThumbprint: string;
-    readonly method: 'challenge-response';
+    readonly method: AuthenticationMethod;
     readonly verifiedAt: string;
+    /** The `jti` of the access token issued for this authentication. */
+    readonly tokenId?: string;
+    /** The `jti` of the client assertion (private_key_jwt). */
+    readonly assertionId?: string;
   }
 >;
 
 export type DeviceAuthenticationFailed = Message<
   'DeviceAuthenticationFailed',
   {
-    readonly challengeId: string;
+    /** The challenge answered; null for a client assertion. */
+    readonly challengeId: string | null;
     readonly deviceId: string;
     readonly keyThumbprint: string | null;
-    readonly method: 'challenge-response';
-    readonly reason: Exclude<VerifyFailureReason, 'CHALLENGE_NOT_FOUND'>;
+    readonly method: AuthenticationMethod;
+    readonly reason: AuthenticationFailureReason;
     readonly failedAt: string;
+    /** The `jti` of the refused client assertion (private_key_jwt), when it had one. */
+    readonly assertionId?: string;
   }
 >;
 
-export type ChallengeEvent = ChallengeIssued | DeviceAuthenticated | DeviceAuthenticationFailed;
+/**
+ * Recorded with the failure that reached the lockout threshold, in the same
+ * stream and transaction: the device cannot authenticate until `lockedUntil`
+ * or until an operator lifts the lock.
+ */
+export type DeviceLocked = Message<
+  'DeviceLocked',
+  {
+    readonly deviceId: string;
+    /** Consecutive failures that led to the lock. */
+    readonly failures: number;
+    /** 1 for the first lock since the last success; each further lock doubles the period. */
+    readonly lockNumber: number;
+    readonly lockedAt: string;
+    readonly lockedUntil: string;
+  }
+>;
+
+/** An operator lifted the lock (a lock that simply ends needs no event: its end is in DeviceLocked). */
+export type DeviceUnlocked = Message<
+  'DeviceUnlocked',
+  {
+    readonly deviceId: string;
+    readonly reason: string | null;
+    readonly unlockedAt: string;
+  }
+>;
+
+export type ChallengeEvent = ChallengeIssued | DeviceAuthenticated | DeviceAuthenticationFailed | DeviceLocked | DeviceUnlocked;

@@ -1,7 +1,8 @@
+import type { ApiKeyEvent } from './access.events';
 import type { ChallengeEvent } from './challenge.events';
 import type { DeviceEvent } from './device.events';
 
-export type DomainEvent = DeviceEvent | ChallengeEvent;
+export type DomainEvent = DeviceEvent | ChallengeEvent | ApiKeyEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /** Who caused an event, and under which request; never secrets. */

@@ -1,4 +1,4 @@
-import type { DomainEventType } from './domain-event';
+import type { DomainEvent, DomainEventType } from './domain-event';
 
 /**
  * The one typed registry of event types: which topic carries them, the schema
@@ -13,7 +13,20 @@ export const EventCatalog = {
   ChallengeIssued: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: false },
   DeviceAuthenticated: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: true },
   DeviceAuthenticationFailed: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: true },
+  DeviceLocked: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: true },
+  DeviceUnlocked: { topic: 'm2m.challenge.challenge.v1', schemaVersion: 1, published: true },
+  ApiKeyCreated: { topic: 'm2m.access.api-key.v1', schemaVersion: 1, published: true },
+  ApiKeyRevoked: { topic: 'm2m.access.api-key.v1', schemaVersion: 1, published: true },
 } as const satisfies Record<DomainEventType, { topic: string; schemaVersion: number; published: boolean }>;
+
+/**
+ * The Kafka key of an event: the device id, so a device's events stay in one
+ * partition and in order; an API key's events keep to their key the same way.
+ */
+export function partitionKeyOf(event: DomainEvent): string {
+  return 'deviceId' in event.data ? event.data.deviceId : event.data.apiKeyId;
+}
 
 export const deviceStreamId = (deviceId: string): string => `device-${deviceId}`;
 export const challengeStreamId = (challengeId: string): string => `challenge-${challengeId}`;
+export const apiKeyStreamId = (apiKeyId: string): string => `api-key-${apiKeyId}`;

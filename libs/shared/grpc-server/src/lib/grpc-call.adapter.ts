@@ -131,6 +131,7 @@ export class GrpcCallAdapter {
       : new DomainError(ErrorCode.Internal, 'An unexpected error occurred; the request id identifies it in the logs');
     const code = grpcStatusOf(known.code);
     started.trailer.set(ERROR_CODE_TRAILER, known.code);
+    if (known.retry) started.trailer.set('retry-after', String(Math.max(1, Math.ceil(known.retry.afterSeconds))));
     this.log(call, started, code);
     return Object.assign(new Error(known.message), { code, details: known.message, metadata: started.trailer });
   }

@@ -1,4 +1,4 @@
-import { EventCatalog, type RecordedEvent } from '@m2m-trust/shared-events';
+import { EventCatalog, partitionKeyOf, type RecordedEvent } from '@m2m-trust/shared-events';
 
 import { isKnownEventType, topicFor, type TopicOptions } from './event-topics';
 import { MessagingError, MessagingErrorCode, type MessagingErrorDetails } from './messaging.error';
@@ -48,7 +48,7 @@ export function encodeEvent(event: RecordedEvent, options: TopicOptions = {}): E
   }
   return {
     topic: topicFor(event.type, options),
-    key: event.data.deviceId,
+    key: partitionKeyOf(event),
     value: JSON.stringify(event),
     headers: {
       [EventHeader.Type]: event.type,
@@ -109,7 +109,7 @@ export function decodeEvent(message: IncomingEventMessage): RecordedEvent {
   if (headerVersion !== String(event.schemaVersion)) throw malformed(`header ${EventHeader.SchemaVersion} disagrees with the value`, details);
   if (headerEventId !== event.eventId) throw malformed(`header ${EventHeader.EventId} disagrees with the value`, details);
   const key = message.key === null ? null : typeof message.key === 'string' ? message.key : message.key.toString('utf8');
-  if (key !== event.data.deviceId) throw malformed('key is not the device id', details);
+  if (key !== partitionKeyOf(event)) throw malformed('key is not the partition key of the event', details);
   return event;
 }
 

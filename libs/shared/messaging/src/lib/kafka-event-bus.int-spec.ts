@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
+import { type DomainEventType, partitionKeyOf, type RecordedEvent } from '@m2m-trust/shared-events';
 import { Kafka, Partitioners, type Admin } from 'kafkajs';
 
 import { ensureTopics } from './ensure-topics';
@@ -65,7 +65,7 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
 
 const positions = (events: readonly RecordedEvent[]): number[] => events.map((event) => event.position);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const byDevice = (event: RecordedEvent): string => `${topicFor(event.type)}|${event.data.deviceId}`;
+const byDevice = (event: RecordedEvent): string => `${topicFor(event.type)}|${partitionKeyOf(event)}`;
 
 /**
  * At-least-once in per-device order: for every device (on its topic), the

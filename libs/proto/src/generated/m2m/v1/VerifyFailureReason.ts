@@ -35,6 +35,10 @@ export const VerifyFailureReason = {
    * The device was revoked, including after this challenge was issued.
    */
   VERIFY_FAILURE_REASON_DEVICE_REVOKED: 'VERIFY_FAILURE_REASON_DEVICE_REVOKED',
+  /**
+   * The device is locked after repeated failed authentications (docs/abuse-limits.md).
+   */
+  VERIFY_FAILURE_REASON_DEVICE_LOCKED: 'VERIFY_FAILURE_REASON_DEVICE_LOCKED',
 } as const;
 
 /**
@@ -78,6 +82,11 @@ export type VerifyFailureReason =
    */
   | 'VERIFY_FAILURE_REASON_DEVICE_REVOKED'
   | 6
+  /**
+   * The device is locked after repeated failed authentications (docs/abuse-limits.md).
+   */
+  | 'VERIFY_FAILURE_REASON_DEVICE_LOCKED'
+  | 7
 
 /**
  * Why a well-formed verify did not authenticate (docs/protocol.md, "What

@@ -23,6 +23,19 @@ export interface VerifyResponse {
    * Why it was refused; VERIFY_FAILURE_REASON_UNSPECIFIED when verified.
    */
   'reason'?: (_m2m_v1_VerifyFailureReason);
+  /**
+   * Set only when verified: a short-lived access token (a JWT signed with
+   * EdDSA, docs/tokens.md) the device shows to the services it calls.
+   */
+  'accessToken'?: (string);
+  /**
+   * "Bearer" when access_token is set.
+   */
+  'tokenType'?: (string);
+  /**
+   * Seconds until access_token expires.
+   */
+  'expiresIn'?: (number);
 }
 
 /**
@@ -45,4 +58,17 @@ export interface VerifyResponse__Output {
    * Why it was refused; VERIFY_FAILURE_REASON_UNSPECIFIED when verified.
    */
   'reason': (_m2m_v1_VerifyFailureReason__Output);
+  /**
+   * Set only when verified: a short-lived access token (a JWT signed with
+   * EdDSA, docs/tokens.md) the device shows to the services it calls.
+   */
+  'accessToken': (string);
+  /**
+   * "Bearer" when access_token is set.
+   */
+  'tokenType': (string);
+  /**
+   * Seconds until access_token expires.
+   */
+  'expiresIn': (number);
 }

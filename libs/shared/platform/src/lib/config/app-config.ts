@@ -28,6 +28,21 @@ const EnvSchema = Type.Object({
   ),
   M2M_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
   M2M_AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  // Access tokens and OAuth (docs/tokens.md).
+  M2M_TOKEN_ISSUER: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  M2M_TOKEN_AUDIENCE: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^\\S+$' })),
+  M2M_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
+  M2M_TOKEN_KEY_ROTATION_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
+  M2M_CLIENT_ASSERTION_MAX_SECONDS: Type.Integer({ minimum: 10, maximum: 3_600, default: 300 }),
+  // HTTP Message Signatures (RFC 9421): how old `created` may be, and how far ahead of the clock.
+  M2M_SIGNATURE_MAX_AGE_SECONDS: Type.Integer({ minimum: 1, maximum: 3_600, default: 300 }),
+  // Abuse limits (docs/abuse-limits.md); 0 turns a limit off.
+  M2M_RATE_LIMIT_DEVICE_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
+  M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 600 }),
+  M2M_RATE_LIMIT_API_KEY_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 600 }),
+  M2M_LOCKOUT_THRESHOLD: Type.Integer({ minimum: 0, maximum: 1_000, default: 5 }),
+  M2M_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  M2M_LOCKOUT_MAX_SECONDS: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3_600 }),
   // No schema default: when unset it follows PORT (see loadConfig).
   GRPC_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   M2M_GRPC_TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -68,9 +83,45 @@ export interface AppConfig {
     /** How often the chain head is signed when it has moved. */
     readonly checkpointSeconds: number;
   };
+  readonly tokens: TokenConfig;
+  readonly signatures: {
+    /** M2M_SIGNATURE_MAX_AGE_SECONDS: a signed request's `created` may be at most this old (or this far ahead). */
+    readonly maxAgeSeconds: number;
+  };
+  readonly abuse: AbuseConfig;
   readonly logLevel: string;
   /** Distributed mode: all optional here; each service asks for what it needs with requireDistributed. */
   readonly distributed: DistributedConfig;
+}
+
+export interface TokenConfig {
+  /** M2M_TOKEN_ISSUER: `iss` of access tokens and the OAuth metadata's issuer; null: the URL the server listens on. */
+  readonly issuer: string | null;
+  /** M2M_TOKEN_AUDIENCE: `aud` of access tokens; null: the issuer. */
+  readonly audience: string | null;
+  /** M2M_TOKEN_TTL_SECONDS: lifetime of an access token. */
+  readonly ttlSeconds: number;
+  /** M2M_TOKEN_KEY_ROTATION_SECONDS: how long one signing key signs before the next takes over. */
+  readonly keyRotationSeconds: number;
+  /** M2M_CLIENT_ASSERTION_MAX_SECONDS: the longest `exp - now` (and `exp - iat`) a client assertion may have. */
+  readonly assertionMaxSeconds: number;
+}
+
+export interface AbuseConfig {
+  /** Requests per minute on challenge, verify and token issuance; 0: no limit. */
+  readonly rateLimits: {
+    readonly devicePerMinute: number;
+    readonly addressPerMinute: number;
+    /** Management and audit calls per minute per API key. */
+    readonly apiKeyPerMinute: number;
+  };
+  readonly lockout: {
+    /** Consecutive failed authentications that lock a device; 0: never lock. */
+    readonly threshold: number;
+    /** The first lock's length; each further lock before a success doubles it, up to maxSeconds. */
+    readonly seconds: number;
+    readonly maxSeconds: number;
+  };
 }
 
 export interface DistributedConfig {
@@ -157,6 +208,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       audience: (raw['M2M_AUDIENCE'] as string | undefined) ?? null,
     },
     audit: { checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number },
+    tokens: {
+      issuer: (raw['M2M_TOKEN_ISSUER'] as string | undefined) ?? null,
+      audience: (raw['M2M_TOKEN_AUDIENCE'] as string | undefined) ?? null,
+      ttlSeconds: raw['M2M_TOKEN_TTL_SECONDS'] as number,
+      keyRotationSeconds: raw['M2M_TOKEN_KEY_ROTATION_SECONDS'] as number,
+      assertionMaxSeconds: raw['M2M_CLIENT_ASSERTION_MAX_SECONDS'] as number,
+    },
+    signatures: { maxAgeSeconds: raw['M2M_SIGNATURE_MAX_AGE_SECONDS'] as number },
+    abuse: {
+      rateLimits: {
+        devicePerMinute: raw['M2M_RATE_LIMIT_DEVICE_PER_MINUTE'] as number,
+        addressPerMinute: raw['M2M_RATE_LIMIT_ADDRESS_PER_MINUTE'] as number,
+        apiKeyPerMinute: raw['M2M_RATE_LIMIT_API_KEY_PER_MINUTE'] as number,
+      },
+      lockout: {
+        threshold: raw['M2M_LOCKOUT_THRESHOLD'] as number,
+        seconds: raw['M2M_LOCKOUT_SECONDS'] as number,
+        maxSeconds: raw['M2M_LOCKOUT_MAX_SECONDS'] as number,
+      },
+    },
     logLevel: raw['M2M_LOG_LEVEL'] as string,
     distributed: {
       databaseUrl: raw['M2M_DATABASE_URL'] ? new Secret(raw['M2M_DATABASE_URL'] as string) : null,

@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from './app-config';
 @Injectable()
 export class ServiceAudience {
   private value: string | null;
+  private listening: string | null = null;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.value = config.challenge.audience;
@@ -16,7 +17,14 @@ export class ServiceAudience {
 
   /** Called once the server listens; a configured audience wins. */
   useListeningUrl(url: string): void {
+    this.listening = url;
     this.value ??= url;
+  }
+
+  /** The URL the server listens on (the default token issuer, docs/tokens.md). */
+  listeningUrl(): string {
+    if (this.listening === null) throw new Error('the listening URL is not known before the server listens');
+    return this.listening;
   }
 
   get(): string {

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { DomainError, type ErrorDetail, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
+import { DomainError, type ErrorDetail, ErrorCode, isDomainError, type RetryInfo } from '@m2m-trust/shared-domain';
 
 import { problemTypeOf } from './problem';
 
@@ -38,6 +38,20 @@ function toDomainError(exception: unknown): DomainError | null {
 }
 
 /**
+ * Retry-After (RFC 9110) and, for rate limits, the RateLimit-* fields of the
+ * IETF draft (draft-ietf-httpapi-ratelimit-headers): limit, remaining, reset.
+ */
+function setRetryHeaders(reply: FastifyReply, retry: RetryInfo): void {
+  const seconds = Math.max(1, Math.ceil(retry.afterSeconds));
+  void reply.header('retry-after', String(seconds));
+  if (retry.limit === undefined) return;
+  void reply.header('ratelimit-limit', String(retry.limit));
+  void reply.header('ratelimit-remaining', String(retry.remaining ?? 0));
+  void reply.header('ratelimit-reset', String(seconds));
+  if (retry.windowSeconds !== undefined) void reply.header('ratelimit-policy', `${retry.limit};w=${retry.windowSeconds}`);
+}
+
+/**
  * The one exception filter: known errors become application/problem+json
  * (RFC 9457) with a stable `code` and the request id; anything else is logged
  * and answered 500, never 400.
@@ -64,6 +78,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       requestId: request.id,
     };
     if (error.details.length > 0) body['errors'] = error.details satisfies readonly ErrorDetail[];
+    if (error.retry) setRetryHeaders(reply, error.retry);
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
   }
 }

@@ -18,6 +18,15 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 400, title: 'The public key cannot be registered', type: ours(code) };
     case ErrorCode.Unauthorized:
       return { status: 401, title: 'A valid API key is required', type: ours(code) };
+    case ErrorCode.InsufficientScope:
+      return { status: 403, title: 'The API key lacks the scope this route requires', type: ours(code) };
+    case ErrorCode.RateLimited:
+      return { status: 429, title: 'Too many requests; retry after the time given', type: ours(code) };
+    // The device, not the request, is refused until the lock ends (Retry-After) or an operator lifts it.
+    case ErrorCode.DeviceLocked:
+      return { status: 423, title: 'The device is locked after repeated failed authentications', type: ours(code) };
+    case ErrorCode.ApiKeyNotFound:
+      return { status: 404, title: 'No such API key', type: ours(code) };
     case ErrorCode.DeviceNotFound:
       return { status: 404, title: 'No such device', type: ours(code) };
     case ErrorCode.RouteNotFound:

@@ -6,3 +6,4 @@ export * from './lib/challenge.service';
 export * from './lib/authentication.grpc-binding';
 export * from './lib/authenticator';
 export * from './lib/device-propagation.grpc';
+export * from './lib/tokens/access-tokens';

@@ -3,8 +3,11 @@ import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap
 
 import {
   DEVICE_CREDENTIALS_REPOSITORY,
+  DEVICE_LOCKOUT_REPOSITORY,
   PostgresDeviceCredentials1763700001200,
   PostgresDeviceCredentialsProjection,
+  PostgresDeviceLockoutProjection,
+  PostgresDeviceLockouts1763700001600,
 } from '@m2m-trust/challenge-data-access';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
@@ -110,7 +113,7 @@ function persistence(options: PlatformOptions): DynamicModule {
       ...serviceInfrastructure(config, {
         service: 'challenge-service',
         schema: 'challenge',
-        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200],
+        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, PostgresDeviceLockouts1763700001600],
         groupId: 'challenge-service',
       }),
       {
@@ -120,15 +123,22 @@ function persistence(options: PlatformOptions): DynamicModule {
       },
       { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
       {
+        provide: PostgresDeviceLockoutProjection,
+        useFactory: (db: PostgresDatabase) => new PostgresDeviceLockoutProjection(db.pool),
+        inject: [POSTGRES_DATABASE],
+      },
+      { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: PostgresDeviceLockoutProjection },
+      {
         provide: EVENT_BUS,
         useFactory: (logger: Logger) => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
         inject: [SERVICE_LOGGER],
       },
       {
         provide: EVENT_STORE,
-        useFactory: (db: PostgresDatabase, credentials: PostgresDeviceCredentialsProjection, clock: Clock) =>
-          new PostgresEventStore(db, [], clock, { conditions: credentials.conditionSource }),
-        inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, CLOCK],
+        // Failure records commit with the failures; a plain success still takes the one-statement path (appliesTo).
+        useFactory: (db: PostgresDatabase, credentials: PostgresDeviceCredentialsProjection, lockouts: PostgresDeviceLockoutProjection, clock: Clock) =>
+          new PostgresEventStore(db, [lockouts], clock, { conditions: credentials.conditionSource }),
+        inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, PostgresDeviceLockoutProjection, CLOCK],
       },
       {
         provide: RELAY,
@@ -137,6 +147,14 @@ function persistence(options: PlatformOptions): DynamicModule {
       },
       ChallengeLifecycle,
     ],
-    exports: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, DEVICE_CREDENTIALS_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+    exports: [
+      POSTGRES_DATABASE,
+      PostgresDeviceCredentialsProjection,
+      DEVICE_CREDENTIALS_REPOSITORY,
+      DEVICE_LOCKOUT_REPOSITORY,
+      EVENT_BUS,
+      EVENT_STORE,
+      HEALTH_CHECKS,
+    ],
   };
 }

@@ -15,8 +15,11 @@ import {
 } from '@m2m-trust/audit-data-access';
 import {
   DEVICE_CREDENTIALS_REPOSITORY,
+  DEVICE_LOCKOUT_REPOSITORY,
   DeviceCredentials1763700000200,
+  DeviceLockouts1763700000600,
   SqliteDeviceCredentialsProjection,
+  SqliteDeviceLockoutProjection,
 } from '@m2m-trust/challenge-data-access';
 import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
@@ -51,7 +54,7 @@ export class EmbeddedPersistenceModule {
       providers: [
         {
           provide: SQLITE_DATABASE,
-          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520]),
+          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520, DeviceLockouts1763700000600]),
         },
         { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
         {
@@ -59,9 +62,11 @@ export class EmbeddedPersistenceModule {
           useFactory: (d: SqliteDatabase) => new SqliteDeviceCredentialsProjection(d.db),
           inject: [SQLITE_DATABASE],
         },
+        { provide: SqliteDeviceLockoutProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceLockoutProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: SqliteAuditLogProjection, useFactory: (d: SqliteDatabase) => new SqliteAuditLogProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
+        { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
         { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
         { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
         { provide: AUDIT_CHAIN_STORE, useFactory: (d: SqliteDatabase) => new SqliteAuditChainStore(d.db), inject: [SQLITE_DATABASE] },
@@ -75,15 +80,16 @@ export class EmbeddedPersistenceModule {
             database: SqliteDatabase,
             devices: SqliteDeviceProjection,
             credentials: SqliteDeviceCredentialsProjection,
+            lockouts: SqliteDeviceLockoutProjection,
             audit: SqliteAuditLogProjection,
             clock: Clock,
             bus: EventBus,
           ) => {
-            const store = new SqliteEventStore(database.db, [devices, credentials, audit], clock, bus);
+            const store = new SqliteEventStore(database.db, [devices, credentials, lockouts, audit], clock, bus);
             store.catchUpProjections();
             return store;
           },
-          inject: [SQLITE_DATABASE, SqliteDeviceProjection, SqliteDeviceCredentialsProjection, SqliteAuditLogProjection, CLOCK, EVENT_BUS],
+          inject: [SQLITE_DATABASE, SqliteDeviceProjection, SqliteDeviceCredentialsProjection, SqliteDeviceLockoutProjection, SqliteAuditLogProjection, CLOCK, EVENT_BUS],
         },
         {
           provide: HEALTH_CHECKS,
@@ -92,7 +98,7 @@ export class EmbeddedPersistenceModule {
         },
         DatabaseCloser,
       ],
-      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
     };
   }
 }

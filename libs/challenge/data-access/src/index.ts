@@ -3,3 +3,8 @@ export * from './lib/device-credentials.repository';
 export * from './lib/sqlite-device-credentials.projection';
 export * from './lib/postgres-device-credentials.migration';
 export * from './lib/postgres-device-credentials.projection';
+export * from './lib/device-lockout.repository';
+export * from './lib/device-lockouts.migration';
+export * from './lib/postgres-device-lockouts.migration';
+export * from './lib/postgres-device-lockout.projection';
+export * from './lib/sqlite-device-lockout.projection';

@@ -1,6 +1,8 @@
 import type { SignatureCheck } from '@m2m-trust/shared-crypto';
 import type { Message } from '@m2m-trust/shared-domain';
 
+import type { LockoutPolicy, LockoutStanding } from './lockout';
+
 /** What the credentials side knows of the device when a command runs. */
 export type DeviceStanding =
   | { readonly status: 'unknown' }
@@ -16,6 +18,8 @@ export type IssueChallenge = Message<
     readonly now: string;
     readonly ttlSeconds: number;
     readonly device: DeviceStanding;
+    /** A locked device gets no challenge until the lock ends. */
+    readonly lockout: LockoutStanding;
   }
 >;
 
@@ -24,6 +28,10 @@ export type VerifyChallenge = Message<
   {
     readonly now: string;
     readonly device: DeviceStanding;
+    readonly lockout: LockoutStanding;
+    readonly policy: LockoutPolicy;
+    /** The `jti` of the access token a success will issue: recorded in DeviceAuthenticated. */
+    readonly tokenId: string;
     /**
      * Checks the signature over the challenge's nonce. Deterministic, and only
      * called when every cheaper rule has passed.

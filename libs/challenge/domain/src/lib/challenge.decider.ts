@@ -8,6 +8,7 @@ import {
 
 import type { ChallengeCommand, DeviceStanding, IssueChallenge, VerifyChallenge } from './challenge.commands';
 import { formatChallengeNonce } from './challenge-nonce';
+import { activeLockEnd, hasLockoutRecord, lockAfterFailure, type LockoutStanding, secondsUntil } from './lockout';
 
 interface IssuedChallenge {
   readonly challengeId: string;
@@ -51,6 +52,12 @@ function issue(command: IssueChallenge, state: ChallengeState): ChallengeIssued[
   if (state.status !== 'none') throw new DomainError(ErrorCode.ConcurrencyConflict, `Challenge ${challengeId} exists already`);
   if (device.status === 'unknown') throw new DomainError(ErrorCode.DeviceNotFound, `Device ${deviceId} is not registered`);
   if (device.status === 'revoked') throw new DomainError(ErrorCode.DeviceRevoked, `Device ${deviceId} is revoked`);
+  const lockEnd = activeLockEnd(command.data.lockout, command.data.now);
+  if (lockEnd !== null) {
+    throw new DomainError(ErrorCode.DeviceLocked, `Device ${deviceId} is locked until ${lockEnd} after repeated failed authentications`, [], {
+      afterSeconds: secondsUntil(lockEnd, command.data.now),
+    });
+  }
   const expiresAt = new Date(Date.parse(command.data.now) + command.data.ttlSeconds * 1000).toISOString();
   const nonce = formatChallengeNonce({ audience: command.data.audience, challengeId, deviceId, random: command.data.random, expiresAt });
   return [{ type: 'ChallengeIssued', data: { challengeId, deviceId, nonce, issuedAt: command.data.now, expiresAt } }];
@@ -59,10 +66,11 @@ function issue(command: IssueChallenge, state: ChallengeState): ChallengeIssued[
 type FailureReason = DeviceAuthenticationFailed['data']['reason'];
 
 /** The rules a verify must pass before its signature matters, in order; null when only the signature is left. */
-function verifyPrecheck(state: ChallengeState, now: string, device: DeviceStanding): FailureReason | null {
+function verifyPrecheck(state: ChallengeState, now: string, device: DeviceStanding, lockout: LockoutStanding): FailureReason | null {
   if (state.status === 'consumed') return VerifyFailureReason.ChallengeAlreadyUsed;
   if (state.status === 'issued' && Date.parse(now) >= Date.parse(state.expiresAt)) return VerifyFailureReason.ChallengeExpired;
   if (device.status !== 'active') return VerifyFailureReason.DeviceRevoked;
+  if (activeLockEnd(lockout, now) !== null) return VerifyFailureReason.DeviceLocked;
   return null;
 }
 
@@ -72,9 +80,9 @@ function thumbprintOf(device: DeviceStanding): string | null {
 
 function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent[] {
   if (state.status === 'none') throw new DomainError(ErrorCode.ConcurrencyConflict, 'Cannot verify a challenge that was never issued');
-  const { now, device } = command.data;
-  const fail = (reason: FailureReason): DeviceAuthenticationFailed[] => [
-    {
+  const { now, device, lockout, policy } = command.data;
+  const fail = (reason: FailureReason): ChallengeEvent[] => {
+    const failed: DeviceAuthenticationFailed = {
       type: 'DeviceAuthenticationFailed',
       data: {
         challengeId: state.challengeId,
@@ -84,9 +92,12 @@ function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent
         reason,
         failedAt: now,
       },
-    },
-  ];
-  const refused = verifyPrecheck(state, now, device);
+    };
+    // The failure that reaches the threshold locks the device in the same append.
+    const locked = lockAfterFailure(state.deviceId, lockout, policy, reason, now);
+    return locked ? [failed, locked] : [failed];
+  };
+  const refused = verifyPrecheck(state, now, device, lockout);
   if (refused) return fail(refused);
   // Only narrows the type: verifyPrecheck has refused every other standing.
   if (device.status !== 'active') return fail(VerifyFailureReason.DeviceRevoked);
@@ -106,6 +117,8 @@ function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent
             keyThumbprint: device.keyThumbprint,
             method: 'challenge-response',
             verifiedAt: now,
+            tokenId: command.data.tokenId,
+            ...(hasLockoutRecord(lockout) ? { resetsLockout: true as const } : {}),
           },
         },
       ];

@@ -39,7 +39,15 @@ export class AuthenticationGrpcController implements GrpcUnaryController<Authent
     const answer = await this.challenges.verify(challengeId, signature, context);
     // The template type checks at compile time that every domain reason has its enum value in the proto.
     return answer.verified
-      ? { verified: true, deviceId: answer.deviceId, verifiedAt: answer.verifiedAt, reason: 'VERIFY_FAILURE_REASON_UNSPECIFIED' }
+      ? {
+          verified: true,
+          deviceId: answer.deviceId,
+          verifiedAt: answer.verifiedAt,
+          reason: 'VERIFY_FAILURE_REASON_UNSPECIFIED',
+          accessToken: answer.accessToken,
+          tokenType: answer.tokenType,
+          expiresIn: answer.expiresIn,
+        }
       : { verified: false, reason: `VERIFY_FAILURE_REASON_${answer.reason}` };
   }
 }

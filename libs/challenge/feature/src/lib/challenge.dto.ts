@@ -31,7 +31,15 @@ export const VerifyBodySchema = Type.Object(
 export type VerifyBody = Static<typeof VerifyBodySchema>;
 
 export const VerifyResponseSchema = Type.Union([
-  Type.Object({ verified: Type.Literal(true), deviceId: Type.String(), verifiedAt: Type.String({ format: 'date-time' }) }),
+  Type.Object({
+    verified: Type.Literal(true),
+    deviceId: Type.String(),
+    verifiedAt: Type.String({ format: 'date-time' }),
+    accessToken: Type.String({ description: 'A JWT signed with EdDSA by the service (docs/tokens.md): show it as "Authorization: Bearer <token>"' }),
+    tokenType: Type.Literal('Bearer'),
+    // Unsafe only to keep @nestjs/swagger's OpenAPI 3.0 types (exclusiveMaximum: boolean) happy; the schema is plain JSON Schema.
+    expiresIn: Type.Unsafe<number>({ type: 'integer', minimum: 1, description: 'Seconds until accessToken expires' }),
+  }),
   Type.Object({
     verified: Type.Literal(false),
     reason: Type.Union(Object.values(VerifyFailureReason).map((reason) => Type.Literal(reason))),

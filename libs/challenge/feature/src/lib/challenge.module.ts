@@ -5,12 +5,27 @@ import { Authenticator } from './authenticator';
 import { ChallengeController } from './challenge.controller';
 import { ChallengeService } from './challenge.service';
 import { DeviceCredentialsCache } from './device-credentials.cache';
+import { LockoutController } from './lockout/lockout.controller';
+import { LockoutService } from './lockout/lockout.service';
+import { ClientCredentialsService } from './oauth/client-credentials.service';
+import { TokenController } from './oauth/token.controller';
 import { PendingChallenges } from './pending-challenges';
 
-/** Where challenges are decided: needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY and CLOCK from the composition root. */
+/**
+ * Where challenges, client assertions and lockouts are decided: needs EVENT_STORE, EVENT_BUS,
+ * DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY and CLOCK from the composition root.
+ */
 @Module({
-  controllers: [ChallengeController],
-  providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges, { provide: Authenticator, useExisting: ChallengeService }],
+  controllers: [ChallengeController, LockoutController, TokenController],
+  providers: [
+    AuthenticationGrpcController,
+    ChallengeService,
+    ClientCredentialsService,
+    DeviceCredentialsCache,
+    LockoutService,
+    PendingChallenges,
+    { provide: Authenticator, useExisting: ChallengeService },
+  ],
   exports: [AuthenticationGrpcController, ChallengeService, Authenticator],
 })
 export class ChallengeModule {}

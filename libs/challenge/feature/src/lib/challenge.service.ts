@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 
+import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
 import { challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
 import { checkEd25519Signature, decodeSignature, type SignatureCheck } from '@m2m-trust/shared-crypto';
@@ -19,6 +20,7 @@ import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
 import { RandomPool } from './random-pool';
+import { AccessTokens } from './tokens/access-tokens';
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
   credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };
@@ -40,6 +42,8 @@ export class ChallengeService extends Authenticator {
     private readonly pending: PendingChallenges,
     private readonly metrics: Metrics,
     private readonly audience: ServiceAudience,
+    @Inject(DEVICE_LOCKOUT_REPOSITORY) private readonly lockouts: DeviceLockoutRepository,
+    private readonly tokens: AccessTokens,
   ) {
     super();
   }
@@ -47,6 +51,7 @@ export class ChallengeService extends Authenticator {
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
     for (let attempt = 1; ; attempt++) {
       const credentials = await this.credentials.get(deviceId);
+      const lockout = await this.lockouts.get(deviceId);
       // Time-ordered, so challenge streams append to the end of the stream index.
       // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
       const challengeId = uuidv7();
@@ -61,6 +66,7 @@ export class ChallengeService extends Authenticator {
             now: this.clock.now().toISOString(),
             ttlSeconds: this.config.challenge.ttlSeconds,
             device: standingOf(credentials),
+            lockout,
           },
         },
         challengeDecider.initialState,
@@ -103,12 +109,18 @@ export class ChallengeService extends Authenticator {
         return { verified: false, reason: VerifyFailureReason.ChallengeNotFound };
       }
       const credentials = await this.credentials.get(state.deviceId);
+      // Read fresh on every attempt: failures on other instances count too (docs/abuse-limits.md).
+      const lockout = await this.lockouts.get(state.deviceId);
       const events = challengeDecider.decide(
         {
           type: 'VerifyChallenge',
           data: {
             now: this.clock.now().toISOString(),
             device: standingOf(credentials),
+            lockout,
+            policy: this.config.abuse.lockout,
+            // Time-ordered like challenge ids; recorded in the success event so an auditor can trace a token.
+            tokenId: uuidv7(),
             checkSignature: (nonce) => this.check(credentials, nonce, signature),
           },
         },
@@ -144,11 +156,14 @@ export class ChallengeService extends Authenticator {
     return { state: events.reduce(challengeDecider.evolve, challengeDecider.initialState), version };
   }
 
-  private answer(events: readonly ChallengeEvent[]): VerifyResponse {
+  private async answer(events: readonly ChallengeEvent[]): Promise<VerifyResponse> {
     const outcome = events[0];
     if (outcome?.type === 'DeviceAuthenticated') {
       this.metrics.authentications.inc({ outcome: 'success', reason: '' });
-      return { verified: true, deviceId: outcome.data.deviceId, verifiedAt: outcome.data.verifiedAt };
+      const { deviceId, keyThumbprint, tokenId } = outcome.data;
+      if (tokenId === undefined) throw new Error('a verify succeeded without a token id');
+      const token = await this.tokens.issue({ deviceId, keyThumbprint, tokenId });
+      return { verified: true, deviceId, verifiedAt: outcome.data.verifiedAt, ...token };
     }
     if (outcome?.type === 'DeviceAuthenticationFailed') {
       this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });

@@ -25,7 +25,14 @@ export class RemoteAuthenticator extends Authenticator {
     const { authentication } = this.services;
     const answer = await this.services.call<VerifyResponse__Output>('challenge', authentication, 'Verify', { challengeId, signature }, metadata);
     return answer.verified
-      ? { verified: true, deviceId: answer.deviceId, verifiedAt: answer.verifiedAt }
+      ? {
+          verified: true,
+          deviceId: answer.deviceId,
+          verifiedAt: answer.verifiedAt,
+          accessToken: answer.accessToken,
+          tokenType: 'Bearer',
+          expiresIn: answer.expiresIn,
+        }
       : { verified: false, reason: String(answer.reason).slice(REASON_PREFIX.length) as VerifyFailureReason };
   }
 }

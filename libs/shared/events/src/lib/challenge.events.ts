@@ -60,6 +60,8 @@ export type DeviceAuthenticated = Message<
     readonly tokenId?: string;
     /** The `jti` of the client assertion (private_key_jwt). */
     readonly assertionId?: string;
+    /** Set when the device had failures or locks on record, which this success clears (docs/abuse-limits.md). */
+    readonly resetsLockout?: true;
   }
 >;
 

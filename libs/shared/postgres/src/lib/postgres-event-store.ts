@@ -73,13 +73,18 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  private projectionsFor(event: NewEvent): readonly PostgresProjection[] {
+    const handlers = this.byType.get(event.type);
+    return handlers === undefined ? [] : handlers.filter((projection) => projection.appliesTo?.(event) ?? true);
+  }
+
   async readStream<E extends DomainEvent = DomainEvent>(streamId: string): Promise<StreamSlice<E>> {
     const { rows } = await this.database.pool.query<EventRow>('SELECT * FROM events WHERE stream_id = $1 ORDER BY stream_version', [streamId]);
     return { version: rows.length, events: rows.map(rowToRecordedEvent) as RecordedEvent<E>[] };
   }
 
   async appendToStream(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    const inline = events.some((event) => this.byType.has(event.type));
+    const inline = events.some((event) => this.projectionsFor(event).length > 0);
     const result =
       inline || expectedVersion === 'any'
         ? await this.database.transaction((tx) => this.append(tx, streamId, expectedVersion, events, options))
@@ -110,7 +115,7 @@ export class PostgresEventStore implements EventStore {
     );
     const stored = recorded.map((event, i) => ({ ...event, position: Number((rows[i] as { position: string }).position) }) as RecordedEvent);
     for (const event of stored) {
-      for (const projection of this.byType.get(event.type) ?? []) await projection.apply(tx, event);
+      for (const projection of this.projectionsFor(event)) await projection.apply(tx, event);
     }
     return { nextExpectedVersion: start + events.length, events: stored };
   }

@@ -1,4 +1,4 @@
-import type { DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
+import type { DomainEventType, NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import type { PgExecutor } from './postgres-database';
 
@@ -11,5 +11,11 @@ import type { PgExecutor } from './postgres-database';
 export interface PostgresProjection {
   readonly name: string;
   readonly handles: readonly DomainEventType[];
+  /**
+   * Narrows `handles` to the events that change the model, so an append of
+   * events the model ignores keeps the store's one-statement path (a success
+   * only matters to the lockout record when there is a record to clear).
+   */
+  appliesTo?(event: NewEvent): boolean;
   apply(tx: PgExecutor, event: RecordedEvent): Promise<void>;
 }

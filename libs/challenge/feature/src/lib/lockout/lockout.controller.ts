@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import type { EventMetadata } from '@m2m-trust/shared-events';
+import { EventMeta, SchemaPipe } from '@m2m-trust/shared-platform';
+
+import {
+  type LockoutParams,
+  LockoutParamsSchema,
+  type LockoutResponse,
+  LockoutResponseSchema,
+  type UnlockDeviceBody,
+  UnlockDeviceBodySchema,
+} from './lockout.dto';
+import { LockoutService } from './lockout.service';
+
+@ApiTags('Devices')
+@ApiSecurity('apiKey')
+@ApiSecurity('bearer')
+@Controller('v1/devices')
+export class LockoutController {
+  constructor(private readonly lockouts: LockoutService) {}
+
+  @Get(':deviceId/lockout')
+  @ApiOperation({ summary: "A device's failed-authentication record and lock (docs/abuse-limits.md)" })
+  @ApiOkResponse({ schema: LockoutResponseSchema })
+  get(@Param(new SchemaPipe(LockoutParamsSchema)) params: LockoutParams): Promise<LockoutResponse> {
+    return this.lockouts.get(params.deviceId);
+  }
+
+  @Post(':deviceId/unlock')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Lift a device's lock and clear its failures; audited. Idempotent." })
+  @ApiBody({ schema: UnlockDeviceBodySchema, required: false })
+  @ApiOkResponse({ schema: LockoutResponseSchema })
+  unlock(
+    @Param(new SchemaPipe(LockoutParamsSchema)) params: LockoutParams,
+    @Body(new SchemaPipe(UnlockDeviceBodySchema)) body: UnlockDeviceBody,
+    @EventMeta() meta: EventMetadata,
+  ): Promise<LockoutResponse> {
+    return this.lockouts.unlock(params.deviceId, body.reason ?? null, meta);
+  }
+}

@@ -1,0 +1,192 @@
+import { createHash, type KeyObject } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
+import { v7 as uuidv7 } from 'uuid';
+
+import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
+import { type AssertionCheck, clientAssertionDecider, type ClientAssertionState } from '@m2m-trust/challenge-domain';
+import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
+import { ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
+import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
+import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
+
+import { DeviceCredentialsCache } from '../device-credentials.cache';
+import { AccessTokens } from '../tokens/access-tokens';
+import { OAuthError } from './oauth.error';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const MAX_JTI_LENGTH = 256;
+
+/** The token endpoint's form, as parsed (a repeated parameter arrives as an array and is refused). */
+export type TokenRequestForm = Readonly<Record<string, unknown>>;
+
+/** RFC 6749 section 5.1: what a client gets for its credentials. */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+}
+
+const REFUSAL: Record<string, string> = {
+  SIGNATURE_INVALID: 'The client assertion is not signed by the key registered for this device',
+  ASSERTION_EXPIRED: 'The client assertion is expired, not yet valid, or valid for longer than this server accepts',
+  ASSERTION_INVALID: 'The client assertion must name this server as aud and carry exp and a jti',
+  ASSERTION_REUSED: 'This client assertion (its jti) was used before',
+  DEVICE_REVOKED: 'The device is revoked',
+  DEVICE_LOCKED: 'The device is locked after repeated failed authentications',
+};
+
+/** Which assertion failure a jose refusal is (the audit event records it). */
+function checkOf(error: unknown): AssertionCheck {
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'SIGNATURE_INVALID';
+  if (error instanceof errors.JWTExpired) return 'ASSERTION_EXPIRED';
+  if (error instanceof errors.JWTClaimValidationFailed && (error.claim === 'nbf' || error.claim === 'iat')) return 'ASSERTION_EXPIRED';
+  if (error instanceof errors.JOSEError) return 'ASSERTION_INVALID';
+  throw error;
+}
+
+/**
+ * OAuth 2.0 client credentials with private_key_jwt (RFC 7523 section 2.2):
+ * the device signs a short-lived assertion with its registered Ed25519 key and
+ * gets an access token. Every outcome for a registered device is an audit
+ * event like a challenge-response, with method private_key_jwt.
+ */
+@Injectable()
+export class ClientCredentialsService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DEVICE_LOCKOUT_REPOSITORY) private readonly lockouts: DeviceLockoutRepository,
+    private readonly credentials: DeviceCredentialsCache,
+    private readonly tokens: AccessTokens,
+    private readonly audience: ServiceAudience,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async token(form: TokenRequestForm, metadata: EventMetadata): Promise<TokenResponse> {
+    const grantType = single(form, 'grant_type');
+    if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
+    if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+    if (form['scope'] !== undefined) throw new OAuthError('invalid_scope', 'Device tokens carry no scopes: send no scope parameter');
+    if (single(form, 'client_assertion_type') !== JWT_BEARER_ASSERTION) {
+      throw new OAuthError('invalid_client', `Authenticate with private_key_jwt: client_assertion_type=${JWT_BEARER_ASSERTION} and client_assertion`);
+    }
+    const assertion = single(form, 'client_assertion');
+    if (assertion === undefined) throw new OAuthError('invalid_client', 'client_assertion is required');
+    const deviceId = this.claimedDevice(assertion, single(form, 'client_id'));
+    for (let attempt = 1; ; attempt++) {
+      const credentials = await this.credentials.get(deviceId);
+      // Not audited: with no such device there is no one to attribute the attempt to.
+      if (!credentials) throw new OAuthError('invalid_client', 'Unknown client');
+      const now = this.clock.now();
+      const { check, jti } = await this.check(assertion, credentials.key, deviceId, now);
+      const streamId = jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`;
+      const { version, events: history } = await this.store.readStream<ChallengeEvent>(streamId);
+      const state = history.reduce<ClientAssertionState>(clientAssertionDecider.evolve, clientAssertionDecider.initialState);
+      const events = clientAssertionDecider.decide(
+        {
+          type: 'AuthenticateWithAssertion',
+          data: {
+            deviceId,
+            assertionId: jti,
+            now: now.toISOString(),
+            device: { status: credentials.status, keyThumbprint: credentials.keyThumbprint },
+            lockout: await this.lockouts.get(deviceId),
+            policy: this.config.abuse.lockout,
+            check,
+            tokenId: uuidv7(),
+          },
+        },
+        state,
+      );
+      try {
+        await this.store.appendToStream(
+          streamId,
+          version,
+          events.map((event) => ({ ...event, metadata: { ...metadata, actor: `device:${deviceId}` } })),
+          // As a verify: only while the device stands as we saw it, so a revocation that commits first wins.
+          { conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] },
+        );
+      } catch (error) {
+        // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh state.
+        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
+          this.credentials.invalidate(deviceId);
+          continue;
+        }
+        throw error;
+      }
+      return this.answer(events);
+    }
+  }
+
+  /** iss = sub = the device id (and client_id when sent), read before the signature can be checked with that device's key. */
+  private claimedDevice(assertion: string, clientId: string | undefined): string {
+    let claims: JWTPayload;
+    try {
+      if (decodeProtectedHeader(assertion).alg !== 'EdDSA') throw new OAuthError('invalid_client', 'The client assertion must be signed with alg EdDSA');
+      claims = decodeJwt(assertion);
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
+    }
+    if (!isDeviceId(claims.iss) || claims.sub !== claims.iss) throw new OAuthError('invalid_client', 'The client assertion must have iss and sub both set to the device id');
+    if (clientId !== undefined && clientId !== claims.iss) throw new OAuthError('invalid_client', 'client_id does not match the client assertion');
+    return claims.iss;
+  }
+
+  private async check(assertion: string, key: KeyObject, deviceId: string, now: Date): Promise<{ check: AssertionCheck; jti: string | null }> {
+    const issuer = this.issuer();
+    try {
+      const { payload } = await jwtVerify(assertion, key, {
+        algorithms: ['EdDSA'],
+        issuer: deviceId,
+        subject: deviceId,
+        // RFC 7523 names the token endpoint; RFC 7523bis and many clients (openid-client) use the issuer identifier.
+        audience: [issuer, `${issuer}/oauth2/token`],
+        currentDate: now,
+        clockTolerance: 5,
+        requiredClaims: ['exp', 'jti'],
+      });
+      const jti = typeof payload.jti === 'string' && payload.jti.length > 0 && payload.jti.length <= MAX_JTI_LENGTH ? payload.jti : null;
+      const remaining = (payload.exp as number) - now.getTime() / 1000;
+      if (remaining > this.config.tokens.assertionMaxSeconds) return { check: 'ASSERTION_EXPIRED', jti };
+      return { check: jti === null ? 'ASSERTION_INVALID' : 'valid', jti };
+    } catch (error) {
+      const claims = decodeJwt(assertion);
+      const jti = typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= MAX_JTI_LENGTH ? claims.jti : null;
+      return { check: checkOf(error), jti };
+    }
+  }
+
+  private async answer(events: readonly ChallengeEvent[]): Promise<TokenResponse> {
+    const outcome = events[0];
+    if (outcome?.type === 'DeviceAuthenticated') {
+      this.metrics.authentications.inc({ outcome: 'success', reason: '' });
+      const { deviceId, keyThumbprint, tokenId } = outcome.data;
+      if (tokenId === undefined) throw new Error('a client assertion succeeded without a token id');
+      const token = await this.tokens.issue({ deviceId, keyThumbprint, tokenId });
+      return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresIn };
+    }
+    if (outcome?.type === 'DeviceAuthenticationFailed') {
+      this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });
+      throw new OAuthError('invalid_client', REFUSAL[outcome.data.reason] ?? 'The client assertion was refused');
+    }
+    throw new Error(`a client assertion decided ${outcome?.type ?? 'nothing'}`);
+  }
+
+  private issuer(): string {
+    return this.config.tokens.issuer ?? this.audience.listeningUrl();
+  }
+}
+
+/** A parameter sent once; a repeated one is a malformed request (RFC 6749 section 3.2). */
+function single(form: TokenRequestForm, name: string): string | undefined {
+  const value = form[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be sent once`);
+  return value;
+}
+
+const digest = (jti: string): string => createHash('sha256').update(jti).digest('base64url');

@@ -1,0 +1,34 @@
+import { Body, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import type { EventMetadata } from '@m2m-trust/shared-events';
+import { EventMeta, Public } from '@m2m-trust/shared-platform';
+
+import { ClientCredentialsService, type TokenRequestForm, type TokenResponse } from './client-credentials.service';
+import { OAuthErrorFilter } from './oauth-error.filter';
+
+/** The OAuth 2.0 token endpoint (docs/tokens.md): devices authenticate with their own key, so no API key. */
+@ApiTags('OAuth')
+@Public()
+@UseFilters(OAuthErrorFilter)
+@Controller('oauth2')
+export class TokenController {
+  constructor(private readonly clientCredentials: ClientCredentialsService) {}
+
+  @Post('token')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @ApiOperation({ summary: 'client_credentials grant with private_key_jwt client authentication (RFC 6749, RFC 7523)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { access_token: { type: 'string' }, token_type: { type: 'string', enum: ['Bearer'] }, expires_in: { type: 'integer' } },
+      required: ['access_token', 'token_type', 'expires_in'],
+    },
+  })
+  token(@Body() form: TokenRequestForm | undefined, @EventMeta() meta: EventMetadata): Promise<TokenResponse> {
+    return this.clientCredentials.token(form ?? {}, meta);
+  }
+}

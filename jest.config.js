@@ -26,9 +26,9 @@ const swc = [
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // @noble/* and jose ship ES modules only; Node 20.19 loads them natively, Jest needs them compiled.
-  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(@noble|jose)/.+\\.js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@noble|jose)/)'],
+  // @noble/*, jose and openid-client (with oauth4webapi) ship ES modules only; Node 20.19 loads them natively, Jest needs them compiled.
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(@noble|jose|openid-client|oauth4webapi)/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(@noble|jose|openid-client|oauth4webapi)/)'],
   moduleNameMapper,
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };

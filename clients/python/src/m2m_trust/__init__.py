@@ -8,6 +8,7 @@
 from ._core import RETRY_STATUSES, Call, FilterValue, Settings
 from ._version import __version__
 from .client import AsyncM2MApi, AsyncM2MClient, M2MApi, M2MClient
+from .oauth import JWT_BEARER, client_assertion
 from .device import (
     ALGORITHM,
     DEFAULT_MAX_CLOCK_SKEW,
@@ -63,6 +64,9 @@ __all__ = [
     "parse_nonce",
     "sign_challenge",
     "device_epc",
+    # OAuth
+    "JWT_BEARER",
+    "client_assertion",
     # errors
     "M2MError",
     "APIError",

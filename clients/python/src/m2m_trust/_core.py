@@ -13,7 +13,9 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 
 from ._version import __version__
+from .device import PrivateKeyLike
 from .errors import M2MConnectionError, M2MError, M2MTimeoutError, error_from_response, parse_retry_after
+from .oauth import JWT_BEARER, client_assertion
 
 JSON = dict[str, Any]
 #: A filter value for ``GET /epcis/events``: a string, a number, a datetime (sent as RFC 3339 UTC),
@@ -55,6 +57,8 @@ class Call:
     path: str
     params: Optional[Mapping[str, str]] = None
     body: Any = _NO_BODY
+    #: An ``application/x-www-form-urlencoded`` body (the OAuth endpoints), instead of JSON.
+    form: Optional[Mapping[str, str]] = None
     auth: bool = True
     retry: bool = True
 
@@ -75,6 +79,8 @@ def request_args(settings: Settings, call: Call) -> dict[str, Any]:
         args["params"] = dict(call.params)
     if call.body is not _NO_BODY:
         args["json"] = call.body
+    if call.form is not None:
+        args["data"] = dict(call.form)
     return args
 
 
@@ -167,8 +173,9 @@ _R = TypeVar("_R")
 class BaseM2M(Generic[_R]):
     """Every endpoint once. ``_R`` is what a call gives: a dict (sync) or an awaitable of one (async)."""
 
-    def __init__(self, send: Callable[[Call], _R]) -> None:
+    def __init__(self, send: Callable[[Call], _R], base_url: str) -> None:
         self._send = send
+        self._base_url = base_url
 
     # -- operators (API key) -------------------------------------------------------------------
 
@@ -227,6 +234,19 @@ class BaseM2M(Generic[_R]):
     def initiate_challenge(self, device_id: str) -> _R:
         """``POST /v1/challenges``: ``{id, deviceId, nonce, algorithm, expiresAt}``."""
         return self._send(Call("POST", "/v1/challenges", body={"deviceId": device_id}, auth=False))
+
+    def request_token(self, *, device_id: str, private_key: PrivateKeyLike, audience: Optional[str] = None, lifetime: int = 60) -> _R:
+        """``POST /oauth2/token``: OAuth 2.0 client credentials with ``private_key_jwt`` (RFC 7523).
+
+        Signs a one-time client assertion (``iss`` = ``sub`` = ``device_id``, ``aud`` = the token
+        endpoint unless ``audience`` names another, a fresh ``jti``, ``exp`` in ``lifetime`` seconds)
+        with the device's Ed25519 key and answers ``{access_token, token_type: "Bearer", expires_in}``.
+        Refusals raise :class:`~m2m_trust.AuthenticationError` with ``code`` ``invalid_client``
+        (RFC 6749 error codes). Never retried: the assertion is single-use.
+        """
+        assertion = client_assertion(device_id, private_key, audience=audience or f"{self._base_url}/oauth2/token", lifetime=lifetime)
+        form = {"grant_type": "client_credentials", "client_assertion_type": JWT_BEARER, "client_assertion": assertion}
+        return self._send(Call("POST", "/oauth2/token", form=form, auth=False, retry=False))
 
     def verify(self, challenge_id: str, signature: str) -> _R:
         """``POST /v1/challenges/verify``: ``{verified: True, deviceId, verifiedAt}`` or ``{verified: False, reason}``.

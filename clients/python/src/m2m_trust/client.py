@@ -56,7 +56,7 @@ class M2MApi(BaseM2M[JSON]):
     """``client.m2m``: every call answers a plain ``dict`` or raises an :class:`~m2m_trust.M2MError`."""
 
     def __init__(self, client: "M2MClient") -> None:
-        super().__init__(lambda call: json_of(client._execute(call)))
+        super().__init__(lambda call: json_of(client._execute(call)), client.settings.base_url)
         self._client = client
 
     def iter_devices(self, *, status: Optional[str] = None, page_size: Optional[int] = None) -> Iterator[JSON]:
@@ -152,7 +152,7 @@ class AsyncM2MApi(BaseM2M[Awaitable[JSON]]):
         async def send(call: Call) -> Any:
             return json_of(await client._execute(call))
 
-        super().__init__(send)
+        super().__init__(send, client.settings.base_url)
         self._client = client
 
     async def iter_devices(self, *, status: Optional[str] = None, page_size: Optional[int] = None) -> AsyncIterator[JSON]:

@@ -197,9 +197,10 @@ def error_from_response(response: httpx.Response) -> APIError:
         value = problem.get(key)
         return value if isinstance(value, str) else None
 
-    code = text("code")
+    # problem+json carries `code`; the OAuth endpoints answer RFC 6749's `error` and `error_description`.
+    code = text("code") or text("error")
     title = text("title")
-    detail = text("detail")
+    detail = text("detail") or text("error_description")
     request_id = text("requestId") or response.headers.get("x-request-id")
     message = detail or title or f"HTTP {status} {response.reason_phrase}".strip()
     if code:

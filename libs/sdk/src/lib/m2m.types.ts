@@ -81,11 +81,21 @@ export const VERIFY_FAILURE_REASONS = [
   'CHALLENGE_ALREADY_USED',
   'CHALLENGE_NOT_FOUND',
   'DEVICE_REVOKED',
+  'DEVICE_LOCKED',
 ] as const;
 export type VerifyFailureReason = (typeof VERIFY_FAILURE_REASONS)[number];
 
 export type VerifyResult =
-  | { readonly verified: true; readonly deviceId: string; readonly verifiedAt: string }
+  | {
+      readonly verified: true;
+      readonly deviceId: string;
+      readonly verifiedAt: string;
+      /** A short-lived JWT (EdDSA) to show the services the device calls: `Authorization: Bearer <accessToken>`. */
+      readonly accessToken: string;
+      readonly tokenType: 'Bearer';
+      /** Seconds until accessToken expires. */
+      readonly expiresIn: number;
+    }
   | { readonly verified: false; readonly reason: VerifyFailureReason };
 
 /** Error codes the service answers with today; others may be added, so `code` stays a string. */

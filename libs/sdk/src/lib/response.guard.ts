@@ -64,8 +64,16 @@ export function asChallenge(response: TransportResponse): Challenge {
 export function asVerifyResult(response: TransportResponse): VerifyResult {
   const record = object(response, response.body, 'result');
   if (record['verified'] === true) {
-    strings(response, record, ['deviceId', 'verifiedAt'], 'result');
-    return { verified: true, deviceId: record['deviceId'] as string, verifiedAt: record['verifiedAt'] as string };
+    strings(response, record, ['deviceId', 'verifiedAt', 'accessToken'], 'result');
+    if (record['tokenType'] !== 'Bearer' || typeof record['expiresIn'] !== 'number') throw invalid(response, 'a verified result without a bearer token');
+    return {
+      verified: true,
+      deviceId: record['deviceId'] as string,
+      verifiedAt: record['verifiedAt'] as string,
+      accessToken: record['accessToken'] as string,
+      tokenType: 'Bearer',
+      expiresIn: record['expiresIn'],
+    };
   }
   if (record['verified'] === false && VERIFY_FAILURE_REASONS.includes(record['reason'] as VerifyFailureReason)) {
     return { verified: false, reason: record['reason'] as VerifyFailureReason };

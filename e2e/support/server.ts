@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { GENEROUS_RATE_LIMITS } from '../../tools/scripts/cluster.cjs';
+
 const MAIN = resolve(__dirname, '../../dist/apps/gateway/src/main.js');
 
 export interface RunningServer {
@@ -28,6 +30,8 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
     HOST: '127.0.0.1',
     M2M_DATA_DIR: dataDir,
     M2M_LOG_LEVEL: 'info',
+    // Suites authenticate thousands of times from one address; a suite about the limits sets its own.
+    ...GENEROUS_RATE_LIMITS,
     ...(adminKey ? { M2M_ADMIN_API_KEY: adminKey } : {}),
     ...options.env,
   };

@@ -20,6 +20,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { GENEROUS_RATE_LIMITS } from '../scripts/cluster.cjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const dist = (path) => require(join(root, 'dist', path));
@@ -105,7 +107,7 @@ export async function fillAuditLog(dataDir, events) {
 
 async function startGateway(dataDir) {
   const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: dataDir, M2M_ADMIN_API_KEY: ADMIN_KEY, M2M_LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: dataDir, M2M_ADMIN_API_KEY: ADMIN_KEY, M2M_LOG_LEVEL: 'info', ...GENEROUS_RATE_LIMITS },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 import { Pool } from 'undici';
 
+import { GENEROUS_RATE_LIMITS } from '../scripts/cluster.cjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const ADMIN_KEY = 'audit-bench-admin-key-0123456789abcdef';
@@ -64,6 +66,7 @@ async function startGateway(dataDir) {
       M2M_DATA_DIR: dataDir,
       M2M_ADMIN_API_KEY: ADMIN_KEY,
       M2M_LOG_LEVEL: 'warn',
+      ...GENEROUS_RATE_LIMITS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

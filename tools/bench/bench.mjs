@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyAsync as nobleVerifyAsync } from '@noble/ed25519';
 import { Pool } from 'undici';
 
+import { GENEROUS_RATE_LIMITS } from '../scripts/cluster.cjs';
 import { benchAuditAppend } from './audit-append-bench.mjs';
 import { benchExportAndVerify } from './audit-export-bench.mjs';
 import { benchAuditQueries } from './audit-query-bench.mjs';
@@ -39,7 +40,7 @@ const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 async function startGateway(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'm2m-bench-'));
   const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: dataDir, M2M_ADMIN_API_KEY: ADMIN_KEY, ...extraEnv },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: dataDir, M2M_ADMIN_API_KEY: ADMIN_KEY, ...GENEROUS_RATE_LIMITS, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -41,7 +41,7 @@ import { Pool } from 'undici';
 import { DATABASE_URL, KAFKA_BROKERS, up } from '../infra/infra.mjs';
 
 const require = createRequire(import.meta.url);
-const { ROOT, freePort, serviceEnv, startApp } = require('../scripts/cluster.cjs');
+const { ROOT, GENEROUS_RATE_LIMITS, freePort, gatewayDatabaseEnv, serviceEnv, startApp } = require('../scripts/cluster.cjs');
 
 const CLK_TCK = 100; // USER_HZ on Linux
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
@@ -328,8 +328,8 @@ async function startCluster({ databaseUrl, kafkaBrokers, admin, id, log, profile
     const auditUrl = await auditRoleUrl(admin, databaseUrl);
     const apps = await Promise.allSettled([
       startApp('registry-service', { ...serviceEnv('registry', base), ...prof }),
-      startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, ...prof }),
-      startApp('audit-service', { ...serviceEnv('audit', base), M2M_DATABASE_URL: auditUrl, M2M_DATABASE_MIGRATION_URL: databaseUrl, ...prof }),
+      startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, ...GENEROUS_RATE_LIMITS, ...prof }),
+      startApp('audit-service', { ...serviceEnv('audit', base), M2M_DATABASE_URL: auditUrl, M2M_DATABASE_MIGRATION_URL: databaseUrl, ...GENEROUS_RATE_LIMITS, ...prof }),
     ]);
     for (const app of apps) if (app.status === 'fulfilled') started.push(app.value);
     const failed = apps.find((app) => app.status === 'rejected');
@@ -344,6 +344,9 @@ async function startCluster({ databaseUrl, kafkaBrokers, admin, id, log, profile
       M2M_REGISTRY_GRPC_URL: registry.grpcUrl,
       M2M_CHALLENGE_GRPC_URL: challenge.grpcUrl,
       M2M_AUDIT_URL: audit.url,
+      // Limits on, in PostgreSQL as deployed, but out of reach of the load's one address.
+      ...gatewayDatabaseEnv(base),
+      ...GENEROUS_RATE_LIMITS,
       ...prof,
     });
     started.push(gateway);
@@ -360,7 +363,7 @@ async function stopCluster(cluster, { admin, kafkaBrokers, log }) {
   // The gateway first, so no request reaches a service that is going away.
   for (const app of [...cluster.services].reverse()) await app.stop('SIGTERM');
   const { schemaPrefix, topicPrefix } = cluster.base;
-  for (const kind of ['registry', 'challenge', 'audit']) {
+  for (const kind of ['registry', 'challenge', 'audit', 'gateway']) {
     await admin.query(`DROP SCHEMA IF EXISTS "${schemaPrefix}${kind}" CASCADE`).catch((error) => log(`could not drop schema ${schemaPrefix}${kind}: ${error.message}`));
   }
   const { Kafka, logLevel } = require('kafkajs');

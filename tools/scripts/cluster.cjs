@@ -101,4 +101,23 @@ function serviceEnv(kind, base) {
   return env;
 }
 
-module.exports = { ROOT, freePort, startApp, serviceEnv, mainOf };
+/**
+ * A gateway's PostgreSQL: where its rate limits count, so that every gateway
+ * holds the same per-address and per-API-key budgets (docs/abuse-limits.md).
+ */
+function gatewayDatabaseEnv(base) {
+  return { M2M_DATABASE_URL: base.databaseUrl, M2M_DATABASE_SCHEMA: `${base.schemaPrefix ?? ''}gateway` };
+}
+
+/**
+ * Rate limits no test suite or load test reaches, though all of them
+ * authenticate thousands of times from one loopback address; still on, so
+ * the limiter's cost is in every measurement.
+ */
+const GENEROUS_RATE_LIMITS = {
+  M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '1000000',
+  M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: '10000000',
+  M2M_RATE_LIMIT_API_KEY_PER_MINUTE: '10000000',
+};
+
+module.exports = { ROOT, freePort, startApp, serviceEnv, gatewayDatabaseEnv, GENEROUS_RATE_LIMITS, mainOf };

@@ -32,3 +32,5 @@ export function startApp(
   options?: { name?: string; echo?: ((text: string) => void) | null; timeoutMs?: number },
 ): Promise<RunningApp>;
 export function serviceEnv(kind: 'registry' | 'challenge' | 'audit', base: ServiceBase): Record<string, string>;
+export function gatewayDatabaseEnv(base: Pick<ServiceBase, 'databaseUrl' | 'schemaPrefix'>): Record<string, string>;
+export const GENEROUS_RATE_LIMITS: Readonly<Record<string, string>>;

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { DATABASE_URL, KAFKA_BROKERS, up } from '../infra/infra.mjs';
 
 const require = createRequire(import.meta.url);
-const { ROOT, freePort, serviceEnv, startApp } = require('./cluster.cjs');
+const { ROOT, freePort, gatewayDatabaseEnv, serviceEnv, startApp } = require('./cluster.cjs');
 
 const env = process.env;
 const dataDir = resolve(ROOT, env.M2M_DATA_DIR ?? 'data');
@@ -97,6 +97,7 @@ async function main() {
       M2M_CHALLENGE_GRPC_URL: challenge.grpcUrl,
       M2M_AUDIT_URL: audit.url,
       M2M_AUDIT_GRPC_URL: audit.grpcUrl,
+      ...gatewayDatabaseEnv(base),
     },
     { echo },
   );

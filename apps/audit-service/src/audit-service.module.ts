@@ -22,6 +22,7 @@ import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
+import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 
 
 /**
@@ -74,7 +75,14 @@ export class AuditServiceModule {
     requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers']);
     return {
       module: AuditServiceModule,
-      imports: [PlatformModule.forRoot(options), persistence(options), AuditGrpcModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        // The gateway passes /epcis/* through before its own routes, unauthenticated: the per-API-key limit of those
+        // requests is counted here, once the key is checked. In memory: this role may only read and append its schema.
+        RateLimitModule.forRoot(options, { store: { kind: 'memory' }, enforce: ['http'] }),
+        persistence(options),
+        AuditGrpcModule,
+      ],
     };
   }
 }

@@ -16,6 +16,7 @@ import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { ConfigError, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 import {
   type OutboxRelay,
   POSTGRES_DATABASE,
@@ -99,7 +100,13 @@ export class ChallengeServiceModule {
     }
     return {
       module: ChallengeServiceModule,
-      imports: [PlatformModule.forRoot(options), persistence(options), ChallengeGrpcModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        // The per-device limit, shared by every instance; its callers are gateways, so no per-address or per-key limit here.
+        RateLimitModule.forRoot(options, { store: { kind: 'postgres', defaultSchema: 'challenge', service: 'challenge-service' }, enforce: [] }),
+        persistence(options),
+        ChallengeGrpcModule,
+      ],
     };
   }
 }

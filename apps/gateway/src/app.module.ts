@@ -4,6 +4,7 @@ import { AuditModule } from '@m2m-trust/audit-feature';
 import { ChallengeModule } from '@m2m-trust/challenge-feature';
 import { RegistryModule } from '@m2m-trust/registry-feature';
 import { PlatformModule, type PlatformOptions } from '@m2m-trust/shared-platform';
+import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 
 import { EmbeddedPersistenceModule } from './embedded-persistence.module';
 import { GrpcModule } from './grpc/grpc.module';
@@ -16,6 +17,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(options),
+        // One process: its memory is the whole count.
+        RateLimitModule.forRoot(options, { store: { kind: 'memory' }, enforce: ['http', 'grpc'] }),
         EmbeddedPersistenceModule.forRoot(options.config.dataDir),
         RegistryModule,
         ChallengeModule,

@@ -7,6 +7,7 @@ import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator,
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
 import { type AppConfig, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { RateLimitModule, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
 
 /** A gateway is distributed when it is told where the services are (all three, or start refuses). */
 export const isDistributedGateway = (config: AppConfig): boolean =>
@@ -51,6 +52,16 @@ export async function proxyAuditService(fastify: FastifyInstance, config: AppCon
 })
 class GatewayGrpcModule {}
 
+/**
+ * The gateways hold the per-address and per-API-key limits; with
+ * M2M_DATABASE_URL they count in one PostgreSQL table (schema "gateway") so
+ * the limits hold across instances (docs/abuse-limits.md).
+ */
+function rateLimitStore(config: AppConfig): RateLimitStoreChoice {
+  if (config.distributed.databaseUrl) return { kind: 'postgres', defaultSchema: 'gateway', service: 'gateway' };
+  return { kind: 'memory', warning: 'M2M_DATABASE_URL is not set: rate limits are counted per gateway instance, not across instances' };
+}
+
 /** The distributed gateway: the same public HTTP and gRPC API, every call answered by the services behind it. */
 @Module({})
 export class DistributedGatewayModule {
@@ -58,7 +69,12 @@ export class DistributedGatewayModule {
     requireDistributed(options.config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl']);
     return {
       module: DistributedGatewayModule,
-      imports: [PlatformModule.forRoot(options), DistributedClientsModule, GatewayGrpcModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        RateLimitModule.forRoot(options, { store: rateLimitStore(options.config), enforce: ['http', 'grpc'] }),
+        DistributedClientsModule,
+        GatewayGrpcModule,
+      ],
     };
   }
 }

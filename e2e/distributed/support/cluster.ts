@@ -27,6 +27,8 @@ export interface ClusterOptions {
   readonly kafkaBrokers?: string;
   /** Names the suite in schema, topic and data-directory names. */
   readonly name: string;
+  /** Added to every process's environment (after the generous default rate limits, so a suite can set its own). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface Cluster {
@@ -78,13 +80,14 @@ async function auditRoleUrl(databaseUrl: string): Promise<string> {
   return url.toString();
 }
 
-const SERVICES = ['registry', 'challenge', 'audit'] as const;
+/** Every schema a cluster creates: the services' and the gateways' (their rate limits). */
+const SCHEMAS = ['registry', 'challenge', 'audit', 'gateway'] as const;
 
 async function dropSchemas(databaseUrl: string, schemaPrefix: string): Promise<void> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    for (const kind of SERVICES) await client.query(`DROP SCHEMA IF EXISTS ${schemaPrefix}${kind} CASCADE`);
+    for (const kind of SCHEMAS) await client.query(`DROP SCHEMA IF EXISTS ${schemaPrefix}${kind} CASCADE`);
   } finally {
     await client.end();
   }
@@ -131,6 +134,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), `m2m-dist-${name}-`));
   const adminKey = `test-admin-key-${name}-${id}-${randomBytes(8).toString('hex')}`;
   const base = { databaseUrl: DATABASE_URL, kafkaBrokers, adminKey, dataDir, schemaPrefix, topicPrefix };
+  const suiteEnv = { ...launcher.GENEROUS_RATE_LIMITS, ...options.env };
   const started: RunningApp[] = [];
   const dead: RunningApp[] = [];
   const stopAll = async (): Promise<void> => {
@@ -143,18 +147,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const audience = `http://127.0.0.1:${gatewayPorts[0]}`;
     const auditEnv: Record<string, string> = {
       ...launcher.serviceEnv('audit', base),
+      ...suiteEnv,
       M2M_DATABASE_URL: await auditRoleUrl(DATABASE_URL),
       M2M_DATABASE_MIGRATION_URL: DATABASE_URL,
       PORT: String(await launcher.freePort()),
       GRPC_PORT: String(await launcher.freePort()),
     };
     const [registry, audit, ...challenges] = await startAll(started, [
-      () => launcher.startApp('registry-service', launcher.serviceEnv('registry', base), { name: `${name}:registry` }),
+      () => launcher.startApp('registry-service', { ...launcher.serviceEnv('registry', base), ...suiteEnv }, { name: `${name}:registry` }),
       () => launcher.startApp('audit-service', auditEnv, { name: `${name}:audit` }),
       ...Array.from({ length: options.challengeInstances ?? 1 }, (_, i) => () =>
         launcher.startApp(
           'challenge-service',
-          { ...launcher.serviceEnv('challenge', base), M2M_DATA_DIR: join(dataDir, `challenge-${i + 1}`), M2M_AUDIENCE: audience },
+          { ...launcher.serviceEnv('challenge', base), ...suiteEnv, M2M_DATA_DIR: join(dataDir, `challenge-${i + 1}`), M2M_AUDIENCE: audience },
           { name: `${name}:challenge-${i + 1}` },
         ),
       ),
@@ -174,6 +179,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             M2M_REGISTRY_GRPC_URL: registry!.grpcUrl,
             M2M_CHALLENGE_GRPC_URL: challenges[i % challenges.length]!.grpcUrl,
             M2M_AUDIT_URL: audit!.url,
+            // The rate limits of every gateway count in one table, as deployed.
+            ...launcher.gatewayDatabaseEnv(base),
+            ...suiteEnv,
           },
           { name: `${name}:gateway-${i + 1}` },
         ),

@@ -3,6 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } fro
 
 import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
 import type { EventMetadata } from '@m2m-trust/shared-events';
+import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import {
   type ChallengeResponse,
@@ -24,6 +25,7 @@ export class ChallengeController {
   constructor(private readonly challenges: Authenticator) {}
 
   @Post()
+  @RateLimitedByAddress()
   @ApiOperation({ summary: 'Issue a single-use challenge for a device to sign' })
   @ApiBody({ schema: InitiateChallengeBodySchema })
   @ApiCreatedResponse({ schema: ChallengeResponseSchema })
@@ -32,6 +34,7 @@ export class ChallengeController {
   }
 
   @Post('verify')
+  @RateLimitedByAddress()
   @HttpCode(200)
   @ApiOperation({ summary: 'Verify the signed challenge; the first attempt consumes it, whatever its outcome' })
   @ApiBody({ schema: VerifyBodySchema })

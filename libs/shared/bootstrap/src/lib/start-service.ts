@@ -64,6 +64,8 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: config.http.bodyLimitBytes,
+    // request.ip (the rate limits' client address) comes from X-Forwarded-For only when a named proxy sent it.
+    trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     return503OnClosing: true,
     // Device ids are up to 128 characters; Fastify's default would answer 414 before that.
     routerOptions: { maxParamLength: 256 },

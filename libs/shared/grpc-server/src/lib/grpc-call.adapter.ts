@@ -22,7 +22,19 @@ import { type AdminApiKey, presentedApiKey, requestIdFor } from '@m2m-trust/shar
 export type GrpcAccess = 'api-key' | 'public';
 
 /** What the adapter reads of any call, unary or streaming. */
-type AnyCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPath'>;
+type AnyCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPath' | 'getPeer'>;
+
+/**
+ * Consulted once a call is authenticated, before its handler: the edge's rate
+ * limits (per client address on public calls, per API key on the others).
+ * Rejects with a DomainError (RATE_LIMITED) to refuse the call.
+ */
+export interface GrpcCallLimiter {
+  admit(call: { readonly access: GrpcAccess; readonly actor: string | null; readonly peer: string }): Promise<void>;
+}
+
+/** Provided only where calls arrive from clients (the gateway): a service behind it would count the gateway's address. */
+export const GRPC_CALL_LIMITER = Symbol.for('m2m-trust.GrpcCallLimiter');
 
 /** One call as it goes through: its request id, what the controller gets, and the trailing metadata answered. */
 interface Started {
@@ -58,6 +70,7 @@ export class GrpcCallAdapter {
   constructor(
     adminKey: AdminApiKey,
     private readonly logger: Logger,
+    private readonly limiter: GrpcCallLimiter | null = null,
   ) {
     this.adminDigest = digest(adminKey.key.reveal());
   }
@@ -69,7 +82,7 @@ export class GrpcCallAdapter {
         callback(this.fail(call, started, started.refusal));
         return;
       }
-      handler(call.request, started.context).then(
+      this.admit(call, access, started).then(() => handler(call.request, started.context)).then(
         (response) => {
           this.log(call, started, status.OK);
           callback(null, response, started.trailer);
@@ -89,7 +102,7 @@ export class GrpcCallAdapter {
         call.emit('error', this.fail(call, started, started.refusal));
         return;
       }
-      void this.pump(call, handler(call.request, started.context)).then(
+      void this.admit(call, access, started).then(() => this.pump(call, handler(call.request, started.context))).then(
         () => {
           this.log(call, started, call.cancelled ? status.CANCELLED : status.OK);
           if (!call.cancelled) call.end(started.trailer);
@@ -105,6 +118,10 @@ export class GrpcCallAdapter {
       if (call.cancelled) return;
       if (!call.write(message)) await drainedOrCancelled(call);
     }
+  }
+
+  private async admit(call: AnyCall, access: GrpcAccess, started: Started): Promise<void> {
+    await this.limiter?.admit({ access, actor: started.context.actor ?? null, peer: call.getPeer() });
   }
 
   private begin(call: AnyCall, access: GrpcAccess): Started {

@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from 'pino';
 
@@ -18,7 +18,7 @@ import {
   type HealthCheck,
 } from '@m2m-trust/shared-platform';
 
-import { GrpcCallAdapter } from './grpc-call.adapter';
+import { GRPC_CALL_LIMITER, GrpcCallAdapter, type GrpcCallLimiter } from './grpc-call.adapter';
 
 /** How long a shutdown waits for calls in flight (a long QueryEvents stream, say) before cutting them. */
 const DRAIN_MS = 5_000;
@@ -56,13 +56,14 @@ export class GrpcServer implements OnModuleDestroy {
     @Inject(ADMIN_API_KEY) private readonly adminKey: AdminApiKey,
     @Inject(HEALTH_CHECKS) private readonly checks: readonly HealthCheck[],
     @Inject(GRPC_SERVICES) private readonly services: readonly GrpcServiceBinding[],
+    @Optional() @Inject(GRPC_CALL_LIMITER) private readonly limiter: GrpcCallLimiter | null = null,
   ) {}
 
   /** Listens on HOST:GRPC_PORT (0: any free port); called by main once HTTP listens, like registerHttpObservability. */
   async listen(logger: Logger): Promise<GrpcListening> {
     const credentials = this.credentials();
     const grpcObject = loadM2mGrpcObject();
-    const calls = new GrpcCallAdapter(this.adminKey, logger);
+    const calls = new GrpcCallAdapter(this.adminKey, logger, this.limiter);
     const server = new Server({
       // The same bound as HTTP bodies: a larger message is refused with RESOURCE_EXHAUSTED before it is decoded.
       'grpc.max_receive_message_length': this.config.http.bodyLimitBytes,

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 import { type Static, Type } from '@sinclair/typebox';
 import Ajv from 'ajv';
 
@@ -40,6 +42,8 @@ const EnvSchema = Type.Object({
   M2M_RATE_LIMIT_DEVICE_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
   M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 600 }),
   M2M_RATE_LIMIT_API_KEY_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 600 }),
+  // Reverse proxies whose X-Forwarded-For names the client: addresses, CIDRs or proxy-addr's loopback/linklocal/uniquelocal.
+  M2M_TRUST_PROXY: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
   M2M_LOCKOUT_THRESHOLD: Type.Integer({ minimum: 0, maximum: 1_000, default: 5 }),
   M2M_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   M2M_LOCKOUT_MAX_SECONDS: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3_600 }),
@@ -65,7 +69,13 @@ type Env = Static<typeof EnvSchema>;
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.properties);
 
 export interface AppConfig {
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    /** M2M_TRUST_PROXY: the proxies trusted to name the client in X-Forwarded-For; empty: the socket's address is the client. */
+    readonly trustProxy: readonly string[];
+  };
   /** The gRPC API, on the same host as HTTP. */
   readonly grpc: {
     readonly port: number;
@@ -170,6 +180,26 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * M2M_TRUST_PROXY as Fastify's trustProxy list. Only named proxies: trusting
+ * any sender of X-Forwarded-For would let every client pick the address its
+ * rate limit is counted under.
+ */
+function trustedProxies(value: string | undefined): readonly string[] {
+  if (value === undefined) return [];
+  const entries = value.split(',');
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 4 ? 32 : 128;
+    const valid = PROXY_PRESETS.includes(entry) || (family !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits)));
+    if (!valid) throw new ConfigError(`Invalid configuration: M2M_TRUST_PROXY: "${entry}" is no IP address, CIDR or one of ${PROXY_PRESETS.join(', ')}`);
+  }
+  return entries;
+}
+
 /**
  * Reads the environment once, validates it and returns typed, nested config.
  * Nothing else in the code base reads process.env.
@@ -194,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('Invalid configuration: M2M_GRPC_TLS_CERT_FILE and M2M_GRPC_TLS_KEY_FILE are set together or not at all');
   }
   return {
-    http: { host, port, bodyLimitBytes: raw['M2M_BODY_LIMIT_BYTES'] as number },
+    http: { host, port, bodyLimitBytes: raw['M2M_BODY_LIMIT_BYTES'] as number, trustProxy: trustedProxies(raw['M2M_TRUST_PROXY'] as string | undefined) },
     grpc: {
       // 50051 by default; but a start on any free HTTP port (PORT=0: tests, a second local instance)
       // takes any free gRPC port too, so such starts never collide on a fixed one.

@@ -1,0 +1,7 @@
+export * from './lib/client-address';
+export * from './lib/rate-limit.interceptor';
+export * from './lib/rate-limit.module';
+export * from './lib/rate-limited-by-address.decorator';
+export * from './lib/rate-limited-grpc-calls';
+export * from './lib/rate-limits';
+export * from './lib/rate-limits.pg-migration';

@@ -14,6 +14,7 @@ import {
   VerifyFailureReason,
 } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
+import { RateLimits } from '@m2m-trust/shared-rate-limit';
 
 import { Authenticator } from './authenticator';
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
@@ -44,11 +45,13 @@ export class ChallengeService extends Authenticator {
     private readonly audience: ServiceAudience,
     @Inject(DEVICE_LOCKOUT_REPOSITORY) private readonly lockouts: DeviceLockoutRepository,
     private readonly tokens: AccessTokens,
+    private readonly rateLimits: RateLimits,
   ) {
     super();
   }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
+    await this.rateLimits.consume('device', deviceId);
     for (let attempt = 1; ; attempt++) {
       const credentials = await this.credentials.get(deviceId);
       const lockout = await this.lockouts.get(deviceId);
@@ -108,6 +111,9 @@ export class ChallengeService extends Authenticator {
         this.metrics.authentications.inc({ outcome: 'failure', reason: VerifyFailureReason.ChallengeNotFound });
         return { verified: false, reason: VerifyFailureReason.ChallengeNotFound };
       }
+      // Per device as well as per address: known only now that the challenge names its device. A refused
+      // verify leaves the challenge unconsumed; the device may retry it after Retry-After.
+      if (attempt === 1) await this.rateLimits.consume('device', state.deviceId);
       const credentials = await this.credentials.get(state.deviceId);
       // Read fresh on every attempt: failures on other instances count too (docs/abuse-limits.md).
       const lockout = await this.lockouts.get(state.deviceId);

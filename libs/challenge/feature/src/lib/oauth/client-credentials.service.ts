@@ -10,6 +10,7 @@ import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shar
 import { ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
+import { RateLimits } from '@m2m-trust/shared-rate-limit';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
 import { AccessTokens } from '../tokens/access-tokens';
@@ -63,6 +64,7 @@ export class ClientCredentialsService {
     private readonly tokens: AccessTokens,
     private readonly audience: ServiceAudience,
     private readonly metrics: Metrics,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   async token(form: TokenRequestForm, metadata: EventMetadata): Promise<TokenResponse> {
@@ -76,6 +78,7 @@ export class ClientCredentialsService {
     const assertion = single(form, 'client_assertion');
     if (assertion === undefined) throw new OAuthError('invalid_client', 'client_assertion is required');
     const deviceId = this.claimedDevice(assertion, single(form, 'client_id'));
+    await this.rateLimits.consume('device', deviceId);
     for (let attempt = 1; ; attempt++) {
       const credentials = await this.credentials.get(deviceId);
       // Not audited: with no such device there is no one to attribute the attempt to.

@@ -3,6 +3,7 @@ import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagg
 
 import type { EventMetadata } from '@m2m-trust/shared-events';
 import { EventMeta, Public } from '@m2m-trust/shared-platform';
+import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { ClientCredentialsService, type TokenRequestForm, type TokenResponse } from './client-credentials.service';
 import { OAuthErrorFilter } from './oauth-error.filter';
@@ -16,6 +17,7 @@ export class TokenController {
   constructor(private readonly clientCredentials: ClientCredentialsService) {}
 
   @Post('token')
+  @RateLimitedByAddress()
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')

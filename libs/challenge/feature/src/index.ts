@@ -7,3 +7,6 @@ export * from './lib/authentication.grpc-binding';
 export * from './lib/authenticator';
 export * from './lib/device-propagation.grpc';
 export * from './lib/tokens/access-tokens';
+export * from './lib/device-auth/authenticated-device';
+export * from './lib/device-auth/device-auth.decorator';
+export * from './lib/device-auth/device-auth.guard';

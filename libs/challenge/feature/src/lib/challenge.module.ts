@@ -5,13 +5,16 @@ import { Authenticator } from './authenticator';
 import { ChallengeController } from './challenge.controller';
 import { ChallengeService } from './challenge.service';
 import { DeviceCredentialsCache } from './device-credentials.cache';
+import { DEVICE_AUTH_PROVIDERS } from './device-auth/device-auth.providers';
+import { MeController } from './device-auth/me.controller';
 import { PendingChallenges } from './pending-challenges';
 
 /** Where challenges are decided: needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY and CLOCK from the composition root. */
 @Module({
-  controllers: [ChallengeController],
-  providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges, { provide: Authenticator, useExisting: ChallengeService }],
-  exports: [AuthenticationGrpcController, ChallengeService, Authenticator],
+  controllers: [ChallengeController, MeController],
+  providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges, { provide: Authenticator, useExisting: ChallengeService }, ...DEVICE_AUTH_PROVIDERS],
+  // DeviceAuthGuard's dependencies travel with it, so another module's routes can use @DeviceAuth().
+  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, DeviceCredentialsCache, ...DEVICE_AUTH_PROVIDERS],
 })
 export class ChallengeModule {}
 

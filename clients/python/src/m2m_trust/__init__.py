@@ -38,6 +38,7 @@ from .errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from .http_signatures import DEFAULT_SIGNED_COMPONENTS, content_digest, sign_request, signature_base
 
 __all__ = [
     "__version__",
@@ -63,6 +64,11 @@ __all__ = [
     "parse_nonce",
     "sign_challenge",
     "device_epc",
+    # HTTP Message Signatures (RFC 9421)
+    "DEFAULT_SIGNED_COMPONENTS",
+    "sign_request",
+    "signature_base",
+    "content_digest",
     # errors
     "M2MError",
     "APIError",

@@ -18,6 +18,16 @@ export {
 } from './lib/device-keys';
 export { CHALLENGE_PROTOCOL_LABEL, type ChallengeNonceFields, parseChallengeNonce } from './lib/challenge-nonce';
 export { type ChallengeExpectation, checkChallenge, DEFAULT_CLOCK_TOLERANCE_MS, signChallenge } from './lib/challenge.signer';
+export {
+  contentDigest,
+  DEFAULT_SIGNED_COMPONENTS,
+  type DigestAlgorithm,
+  type RequestSignatureHeaders,
+  type RequestSigningOptions,
+  type RequestToSign,
+  requestSignatureBase,
+  signRequest,
+} from './lib/request.signer';
 
 export {
   type ApiErrorInit,

@@ -39,6 +39,7 @@ from .errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from .http_signatures import DEFAULT_SIGNED_COMPONENTS, content_digest, sign_request, signature_base
 
 __all__ = [
     "__version__",
@@ -67,6 +68,11 @@ __all__ = [
     # OAuth
     "JWT_BEARER",
     "client_assertion",
+    # HTTP Message Signatures (RFC 9421)
+    "DEFAULT_SIGNED_COMPONENTS",
+    "sign_request",
+    "signature_base",
+    "content_digest",
     # errors
     "M2MError",
     "APIError",

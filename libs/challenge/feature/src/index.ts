@@ -13,3 +13,6 @@ export * from './lib/lockout/lockout.service';
 export * from './lib/oauth/client-credentials.service';
 export * from './lib/oauth/oauth.error';
 export * from './lib/oauth/token.controller';
+export * from './lib/device-auth/authenticated-device';
+export * from './lib/device-auth/device-auth.decorator';
+export * from './lib/device-auth/device-auth.guard';

@@ -5,6 +5,8 @@ import { Authenticator } from './authenticator';
 import { ChallengeController } from './challenge.controller';
 import { ChallengeService } from './challenge.service';
 import { DeviceCredentialsCache } from './device-credentials.cache';
+import { DEVICE_AUTH_PROVIDERS } from './device-auth/device-auth.providers';
+import { MeController } from './device-auth/me.controller';
 import { LockoutController } from './lockout/lockout.controller';
 import { LockoutService } from './lockout/lockout.service';
 import { ClientCredentialsService } from './oauth/client-credentials.service';
@@ -16,7 +18,7 @@ import { PendingChallenges } from './pending-challenges';
  * DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY and CLOCK from the composition root.
  */
 @Module({
-  controllers: [ChallengeController, LockoutController, TokenController],
+  controllers: [ChallengeController, LockoutController, MeController, TokenController],
   providers: [
     AuthenticationGrpcController,
     ChallengeService,
@@ -25,8 +27,10 @@ import { PendingChallenges } from './pending-challenges';
     LockoutService,
     PendingChallenges,
     { provide: Authenticator, useExisting: ChallengeService },
+    ...DEVICE_AUTH_PROVIDERS,
   ],
-  exports: [AuthenticationGrpcController, ChallengeService, Authenticator],
+  // DeviceAuthGuard's dependencies travel with it, so another module's routes can use @DeviceAuth().
+  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, DeviceCredentialsCache, ...DEVICE_AUTH_PROVIDERS],
 })
 export class ChallengeModule {}
 

@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
+import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access';
 import {
   AUDIT_CHAIN_STORE,
   AUDIT_LOG_REPOSITORY,
@@ -39,7 +40,7 @@ class DatabaseCloser implements OnApplicationShutdown {
 
 /**
  * The embedded default's persistence: one SQLite file, one event store, and
- * every read model (devices, device credentials, audit log) kept inline with it.
+ * every read model (devices, device credentials, audit log, API keys) kept inline with it.
  */
 @Global()
 @Module({})
@@ -51,7 +52,7 @@ export class EmbeddedPersistenceModule {
       providers: [
         {
           provide: SQLITE_DATABASE,
-          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520]),
+          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520, ApiKeys1763700000610]),
         },
         { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
         {
@@ -60,7 +61,9 @@ export class EmbeddedPersistenceModule {
           inject: [SQLITE_DATABASE],
         },
         { provide: SqliteAuditLogProjection, useFactory: (d: SqliteDatabase) => new SqliteAuditLogProjection(d.db), inject: [SQLITE_DATABASE] },
+        { provide: SqliteApiKeyProjection, useFactory: (d: SqliteDatabase) => new SqliteApiKeyProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
+        { provide: API_KEY_READ_REPOSITORY, useExisting: SqliteApiKeyProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
         { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
         { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
@@ -78,12 +81,13 @@ export class EmbeddedPersistenceModule {
             audit: SqliteAuditLogProjection,
             clock: Clock,
             bus: EventBus,
+            apiKeys: SqliteApiKeyProjection,
           ) => {
-            const store = new SqliteEventStore(database.db, [devices, credentials, audit], clock, bus);
+            const store = new SqliteEventStore(database.db, [devices, credentials, audit, apiKeys], clock, bus);
             store.catchUpProjections();
             return store;
           },
-          inject: [SQLITE_DATABASE, SqliteDeviceProjection, SqliteDeviceCredentialsProjection, SqliteAuditLogProjection, CLOCK, EVENT_BUS],
+          inject: [SQLITE_DATABASE, SqliteDeviceProjection, SqliteDeviceCredentialsProjection, SqliteAuditLogProjection, CLOCK, EVENT_BUS, SqliteApiKeyProjection],
         },
         {
           provide: HEALTH_CHECKS,
@@ -92,7 +96,7 @@ export class EmbeddedPersistenceModule {
         },
         DatabaseCloser,
       ],
-      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, API_KEY_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { AccessModule } from '@m2m-trust/access-feature';
 import { AuditModule } from '@m2m-trust/audit-feature';
 import { ChallengeModule } from '@m2m-trust/challenge-feature';
 import { RegistryModule } from '@m2m-trust/registry-feature';
@@ -23,6 +24,7 @@ export class AppModule {
         RegistryModule,
         ChallengeModule,
         AuditModule,
+        AccessModule,
         GrpcModule,
       ],
     };

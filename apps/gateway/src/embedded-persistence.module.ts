@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
+import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access';
 import {
   AUDIT_CHAIN_STORE,
   AUDIT_LOG_REPOSITORY,
@@ -42,7 +43,7 @@ class DatabaseCloser implements OnApplicationShutdown {
 
 /**
  * The embedded default's persistence: one SQLite file, one event store, and
- * every read model (devices, device credentials, audit log) kept inline with it.
+ * every read model (devices, device credentials, audit log, API keys) kept inline with it.
  */
 @Global()
 @Module({})
@@ -54,7 +55,17 @@ export class EmbeddedPersistenceModule {
       providers: [
         {
           provide: SQLITE_DATABASE,
-          useFactory: () => openSqliteDatabase(dataDir, [Devices1763700000100, DeviceCredentials1763700000200, AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520, DeviceLockouts1763700000600]),
+          useFactory: () =>
+            openSqliteDatabase(dataDir, [
+              Devices1763700000100,
+              DeviceCredentials1763700000200,
+              AuditLog1763700000300,
+              AuditChain1763700000400,
+              AuditQueryIndexes1763700000510,
+              NamedQueries1763700000520,
+              DeviceLockouts1763700000600,
+              ApiKeys1763700000610,
+            ]),
         },
         { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
         {
@@ -64,7 +75,9 @@ export class EmbeddedPersistenceModule {
         },
         { provide: SqliteDeviceLockoutProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceLockoutProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: SqliteAuditLogProjection, useFactory: (d: SqliteDatabase) => new SqliteAuditLogProjection(d.db), inject: [SQLITE_DATABASE] },
+        { provide: SqliteApiKeyProjection, useFactory: (d: SqliteDatabase) => new SqliteApiKeyProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
+        { provide: API_KEY_READ_REPOSITORY, useExisting: SqliteApiKeyProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
         { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
         { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
@@ -84,12 +97,22 @@ export class EmbeddedPersistenceModule {
             audit: SqliteAuditLogProjection,
             clock: Clock,
             bus: EventBus,
+            apiKeys: SqliteApiKeyProjection,
           ) => {
-            const store = new SqliteEventStore(database.db, [devices, credentials, lockouts, audit], clock, bus);
+            const store = new SqliteEventStore(database.db, [devices, credentials, lockouts, audit, apiKeys], clock, bus);
             store.catchUpProjections();
             return store;
           },
-          inject: [SQLITE_DATABASE, SqliteDeviceProjection, SqliteDeviceCredentialsProjection, SqliteDeviceLockoutProjection, SqliteAuditLogProjection, CLOCK, EVENT_BUS],
+          inject: [
+            SQLITE_DATABASE,
+            SqliteDeviceProjection,
+            SqliteDeviceCredentialsProjection,
+            SqliteDeviceLockoutProjection,
+            SqliteAuditLogProjection,
+            CLOCK,
+            EVENT_BUS,
+            SqliteApiKeyProjection,
+          ],
         },
         {
           provide: HEALTH_CHECKS,
@@ -98,7 +121,19 @@ export class EmbeddedPersistenceModule {
         },
         DatabaseCloser,
       ],
-      exports: [SQLITE_DATABASE, DEVICE_READ_REPOSITORY, DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+      exports: [
+        SQLITE_DATABASE,
+        DEVICE_READ_REPOSITORY,
+        API_KEY_READ_REPOSITORY,
+        DEVICE_CREDENTIALS_REPOSITORY,
+        DEVICE_LOCKOUT_REPOSITORY,
+        AUDIT_LOG_REPOSITORY,
+        AUDIT_CHAIN_STORE,
+        NAMED_QUERY_REPOSITORY,
+        EVENT_BUS,
+        EVENT_STORE,
+        HEALTH_CHECKS,
+      ],
     };
   }
 }

@@ -4,6 +4,16 @@
 export { M2MClient, type M2MClientOptions, DEFAULT_TIMEOUT_MS } from './lib/m2m.client';
 export { M2MApi, type AuthenticateInput } from './lib/m2m.api';
 export { AuditApi, type EpcisEventPage, type ExportOptions } from './lib/audit.api';
+export { ApiKeysApi } from './lib/api-keys.api';
+export {
+  type ApiKey,
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  type ApiKeyStatus,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  type RevokeApiKeyInput,
+} from './lib/api-keys.types';
 export { type CallOptions } from './lib/http.transport';
 export { type RetryOptions, DEFAULT_RETRY_POLICY } from './lib/retry.policy';
 export { type EpcisEventFilters, type Instant, type OneOrMany, deviceEpc, epcisQueryParams } from './lib/epcis-query';

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { type Command, clientFactory, type OptionSpec, stringOption } from './cli.command';
 import { type CliSettings, parseTimeout, resolveSettings } from './cli.config';
 import { exitCodeFor, UsageError } from './cli.error';
+import { apiKeysCreateCommand, apiKeysListCommand, apiKeysRevokeCommand } from './commands/api-keys.command';
 import { auditExportCommand } from './commands/audit-export.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
 import { auditQueryCommand } from './commands/audit.command';
@@ -34,6 +35,9 @@ export const COMMANDS: readonly Command[] = [
   auditQueryCommand,
   auditExportCommand,
   auditVerifyCommand,
+  apiKeysCreateCommand,
+  apiKeysListCommand,
+  apiKeysRevokeCommand,
 ];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {

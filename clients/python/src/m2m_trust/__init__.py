@@ -7,6 +7,7 @@
 
 from ._core import RETRY_STATUSES, Call, FilterValue, Settings
 from ._version import __version__
+from .api_keys import API_KEY_SCOPES, ApiKeysApi, AsyncApiKeysApi
 from .client import AsyncM2MApi, AsyncM2MClient, M2MApi, M2MClient
 from .oauth import JWT_BEARER, client_assertion
 from .device import (
@@ -48,6 +49,9 @@ __all__ = [
     "AsyncM2MClient",
     "M2MApi",
     "AsyncM2MApi",
+    "ApiKeysApi",
+    "AsyncApiKeysApi",
+    "API_KEY_SCOPES",
     "Settings",
     "Call",
     "FilterValue",

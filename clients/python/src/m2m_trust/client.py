@@ -24,6 +24,7 @@ from ._core import (
     request_args,
     transport_error,
 )
+from .api_keys import ApiKeysApi, AsyncApiKeysApi
 from .device import DEFAULT_MAX_CLOCK_SKEW, PrivateKeyLike, sign_challenge
 
 __all__ = ["M2MClient", "AsyncM2MClient", "M2MApi", "AsyncM2MApi"]
@@ -115,6 +116,7 @@ class M2MClient:
         self.settings = _settings(base_url, api_key, timeout, max_retries, backoff_factor, max_retry_after, headers)
         self._http = httpx.Client(timeout=timeout, headers=self.settings.default_headers(), transport=transport)
         self.m2m = M2MApi(self)
+        self.api_keys = ApiKeysApi(self)
 
     def _execute(self, call: Call) -> httpx.Response:
         attempt = 0
@@ -204,6 +206,7 @@ class AsyncM2MClient:
         self.settings = _settings(base_url, api_key, timeout, max_retries, backoff_factor, max_retry_after, headers)
         self._http = httpx.AsyncClient(timeout=timeout, headers=self.settings.default_headers(), transport=transport)
         self.m2m = AsyncM2MApi(self)
+        self.api_keys = AsyncApiKeysApi(self)
 
     async def _execute(self, call: Call) -> httpx.Response:
         attempt = 0

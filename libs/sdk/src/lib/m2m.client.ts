@@ -1,3 +1,4 @@
+import { ApiKeysApi } from './api-keys.api';
 import { AuditApi } from './audit.api';
 import { HttpTransport } from './http.transport';
 import { M2MApi } from './m2m.api';
@@ -41,6 +42,8 @@ export class M2MClient {
   readonly m2m: M2MApi;
   /** The EPCIS 2.0 audit log. */
   readonly audit: AuditApi;
+  /** API keys with scopes. */
+  readonly apiKeys: ApiKeysApi;
 
   constructor(options: M2MClientOptions) {
     const baseUrl = new URL(options.baseUrl);
@@ -64,5 +67,6 @@ export class M2MClient {
     });
     this.m2m = new M2MApi(http, options.audience ?? baseUrl.origin);
     this.audit = new AuditApi(http);
+    this.apiKeys = new ApiKeysApi(http);
   }
 }

@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { JSONWebKeySet } from 'jose';
 
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import { Public } from '@m2m-trust/shared-platform';
+import { Public, RequireScope } from '@m2m-trust/shared-platform';
 
 import { AuditCheckpointService } from './audit-checkpoint.service';
 import { AuditChainVerifier, type ChainReport } from './audit-chain.verifier';
@@ -36,8 +36,7 @@ export class AuditChainController {
   }
 
   @Get('chain/verify')
-  @ApiSecurity('apiKey')
-  @ApiSecurity('bearer')
+  @RequireScope('audit:read')
   @ApiOperation({ summary: 'Walk the whole chain and every checkpoint; name the first record that is not what the chain says' })
   verify(): Promise<ChainReport> {
     return this.verifier.verify();

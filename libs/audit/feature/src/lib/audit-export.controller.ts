@@ -1,16 +1,16 @@
 import { Readable } from 'node:stream';
 
 import { Controller, Get, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { CBV_VERSION, EPCIS_VERSION, EXPORT_FORMATS, queryParameterError } from '@m2m-trust/audit-domain';
+import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { AuditExportService } from './audit-export.service';
 
 @ApiTags('Audit (EPCIS 2.0)')
-@ApiSecurity('apiKey')
-@ApiSecurity('bearer')
+@RequireScope('audit:read')
 @Controller('epcis')
 export class AuditExportController {
   constructor(private readonly exports: AuditExportService) {}

@@ -8,6 +8,6 @@ export const auditBinding = (audit: AuditGrpcController): GrpcServiceBinding => 
   name: 'm2m.v1.Audit',
   definition: (m2m) => m2m.m2m.v1.Audit.service,
   handlers: (calls): AuditHandlers => ({
-    QueryEvents: calls.serverStream('api-key', (request) => audit.queryEvents(request)),
+    QueryEvents: calls.serverStream('audit:read', (request) => audit.queryEvents(request)),
   }),
 });

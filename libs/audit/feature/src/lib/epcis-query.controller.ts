@@ -1,16 +1,16 @@
 import { Controller, Get, Header, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { CBV_VERSION, EPCIS_VERSION, parseEventQuery, queryFingerprint } from '@m2m-trust/audit-domain';
+import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { EpcisEventsService } from './epcis-events.service';
 import { ApiEpcisQuery, JSON_LD, linkNext, singleValued } from './epcis-http.helpers';
 
 /** The EPCIS 2.0 REST query binding over the audit log. */
 @ApiTags('Audit (EPCIS 2.0)')
-@ApiSecurity('apiKey')
-@ApiSecurity('bearer')
+@RequireScope('audit:read')
 @Controller('epcis')
 export class EpcisQueryController {
   constructor(private readonly events: EpcisEventsService) {}

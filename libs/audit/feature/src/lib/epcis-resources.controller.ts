@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
@@ -17,14 +17,14 @@ import {
   queryParameterError,
 } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { EpcisEventsService } from './epcis-events.service';
 import { ApiEpcisQuery, ApiPaging, JSON_LD, linkNext, noParameters, singleValued } from './epcis-http.helpers';
 
 /** The binding's top-level resources over the audit log: one event, the event types, events by EPC and by business step. */
 @ApiTags('Audit (EPCIS 2.0)')
-@ApiSecurity('apiKey')
-@ApiSecurity('bearer')
+@RequireScope('audit:read')
 @Controller('epcis')
 export class EpcisResourcesController {
   constructor(

@@ -10,7 +10,6 @@ import {
   ApiParam,
   ApiProduces,
   ApiQuery,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -31,6 +30,7 @@ import {
   subscriptionError,
 } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { EpcisEventsService } from './epcis-events.service';
 import { ApiPaging, JSON_LD, linkNext, noParameters, singleValued } from './epcis-http.helpers';
@@ -50,8 +50,7 @@ function acceptsEventStream(accept: string | undefined): boolean {
 
 /** Named queries (POST /queries and friends) and their results, paged or streamed. */
 @ApiTags('Audit (EPCIS 2.0)')
-@ApiSecurity('apiKey')
-@ApiSecurity('bearer')
+@RequireScope('audit:read')
 @Controller('epcis/queries')
 export class NamedQueryController {
   constructor(

@@ -48,7 +48,7 @@ export const devicePropagationBinding = (
   name: 'm2m.internal.v1.DevicePropagation',
   definition: () => DEVICE_PROPAGATION_SERVICE,
   handlers: (calls) => ({
-    AwaitDevice: calls.unary('api-key', async (request: AwaitDeviceRequest): Promise<AwaitDeviceResponse> => {
+    AwaitDevice: calls.unary('admin', async (request: AwaitDeviceRequest): Promise<AwaitDeviceResponse> => {
       const timeoutMs = Math.min(Math.max(Number(request.timeoutMs) || 0, 0), MAX_WAIT_MS);
       const standing: DeviceStanding = request.standing === 'revoked' ? 'revoked' : 'registered';
       return { reached: await awaitDevice(String(request.deviceId), standing, timeoutMs) };

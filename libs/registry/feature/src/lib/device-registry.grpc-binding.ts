@@ -8,9 +8,9 @@ export const deviceRegistryBinding = (registry: DeviceRegistryGrpcController): G
   name: 'm2m.v1.DeviceRegistry',
   definition: (m2m) => m2m.m2m.v1.DeviceRegistry.service,
   handlers: (calls): DeviceRegistryHandlers => ({
-    RegisterDevice: calls.unary('api-key', (request, context) => registry.registerDevice(request, context)),
-    GetDevice: calls.unary('api-key', (request) => registry.getDevice(request)),
-    ListDevices: calls.unary('api-key', (request) => registry.listDevices(request)),
-    RevokeDevice: calls.unary('api-key', (request, context) => registry.revokeDevice(request, context)),
+    RegisterDevice: calls.unary('devices:write', (request, context) => registry.registerDevice(request, context)),
+    GetDevice: calls.unary('devices:read', (request) => registry.getDevice(request)),
+    ListDevices: calls.unary('devices:read', (request) => registry.listDevices(request)),
+    RevokeDevice: calls.unary('devices:write', (request, context) => registry.revokeDevice(request, context)),
   }),
 });

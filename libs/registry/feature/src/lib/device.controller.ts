@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import type { DeviceView } from '@m2m-trust/registry-domain';
-import { EventMeta, SchemaPipe } from '@m2m-trust/shared-platform';
+import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 
 import {
@@ -36,13 +36,12 @@ export function toDeviceResponse(view: DeviceView): DeviceResponse {
 }
 
 @ApiTags('Devices')
-@ApiSecurity('apiKey')
-@ApiSecurity('bearer')
 @Controller('v1/devices')
 export class DeviceController {
   constructor(private readonly devices: DeviceDirectory) {}
 
   @Post()
+  @RequireScope('devices:write')
   @ApiOperation({ summary: 'Register a device with its Ed25519 public key' })
   @ApiBody({ schema: RegisterDeviceBodySchema })
   @ApiCreatedResponse({ schema: DeviceResponseSchema })
@@ -54,6 +53,7 @@ export class DeviceController {
   }
 
   @Get()
+  @RequireScope('devices:read')
   @ApiOperation({ summary: 'List devices in registration order, a page at a time' })
   @ApiOkResponse({ schema: DeviceListResponseSchema })
   async list(@Query(new SchemaPipe(ListDevicesQuerySchema)) query: ListDevicesQuery): Promise<DeviceListResponse> {
@@ -66,6 +66,7 @@ export class DeviceController {
   }
 
   @Get(':deviceId')
+  @RequireScope('devices:read')
   @ApiOperation({ summary: 'Get one device' })
   @ApiOkResponse({ schema: DeviceResponseSchema })
   async get(@Param(new SchemaPipe(DeviceIdParamsSchema)) params: DeviceIdParams): Promise<DeviceResponse> {
@@ -73,6 +74,7 @@ export class DeviceController {
   }
 
   @Post(':deviceId/revoke')
+  @RequireScope('devices:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a device: no authentication succeeds for it afterwards. Idempotent.' })
   @ApiBody({ schema: RevokeDeviceBodySchema, required: false })

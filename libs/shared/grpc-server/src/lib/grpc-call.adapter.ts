@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -16,10 +15,14 @@ import type { Logger } from 'pino';
 
 import { ERROR_CODE_TRAILER, type GrpcCallContext, grpcStatusOf, REQUEST_ID_METADATA, REQUEST_ID_TRAILER } from '@m2m-trust/proto';
 import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
-import { type AdminApiKey, presentedApiKey, requestIdFor } from '@m2m-trust/shared-platform';
+import type { ApiKeyScope } from '@m2m-trust/shared-events';
+import { type ApiKeyAuthenticator, presentedApiKey, requestIdFor } from '@m2m-trust/shared-platform';
 
-/** `api-key`: management and audit calls, as HTTP's guard; `public`: called by devices, as @Public() routes. */
-export type GrpcAccess = 'api-key' | 'public';
+/**
+ * Who may call a method: an API key holding the scope (as HTTP's @RequireScope()), `admin`: only the admin key
+ * (internal calls between services), or `public`: devices, as @Public() routes.
+ */
+export type GrpcAccess = ApiKeyScope | 'admin' | 'public';
 
 /** What the adapter reads of any call, unary or streaming. */
 type AnyCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPath' | 'getPeer'>;
@@ -45,8 +48,6 @@ interface Started {
   readonly at: number;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-
 /** The metadata HTTP would read as headers; a key sent more than once is ambiguous and counts as absent. */
 function headersOf(metadata: Metadata): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
@@ -59,36 +60,35 @@ function headersOf(metadata: Metadata): IncomingHttpHeaders {
 
 /**
  * What every gRPC call goes through, whatever its service: the request id
- * (the caller's x-request-id or a new one), the API key check, one access
+ * (the caller's x-request-id or a new one), the API key and scope check, one access
  * log line, and errors turned into a status with the stable error code and
  * the request id in trailing metadata. The per-service controllers stay free
  * of transport concerns, as HTTP controllers do.
  */
 export class GrpcCallAdapter {
-  private readonly adminDigest: Buffer;
-
   constructor(
-    adminKey: AdminApiKey,
+    private readonly authenticator: ApiKeyAuthenticator,
     private readonly logger: Logger,
     private readonly limiter: GrpcCallLimiter | null = null,
-  ) {
-    this.adminDigest = digest(adminKey.key.reveal());
-  }
+  ) {}
 
   unary<Request, Response>(access: GrpcAccess, handler: (request: Request, context: GrpcCallContext) => Promise<Response>): handleUnaryCall<Request, Response> {
     return (call, callback) => {
-      const started = this.begin(call, access);
-      if (started.refusal) {
-        callback(this.fail(call, started, started.refusal));
-        return;
-      }
-      this.admit(call, access, started).then(() => handler(call.request, started.context)).then(
-        (response) => {
-          this.log(call, started, status.OK);
-          callback(null, response, started.trailer);
-        },
-        (error: unknown) => callback(this.fail(call, started, error)),
-      );
+      void this.begin(call, access).then((started) => {
+        if (started.refusal) {
+          callback(this.fail(call, started, started.refusal));
+          return;
+        }
+        this.admit(call, access, started)
+          .then(() => handler(call.request, started.context))
+          .then(
+            (response) => {
+              this.log(call, started, status.OK);
+              callback(null, response, started.trailer);
+            },
+            (error: unknown) => callback(this.fail(call, started, error)),
+          );
+      });
     };
   }
 
@@ -97,18 +97,21 @@ export class GrpcCallAdapter {
     handler: (request: Request, context: GrpcCallContext) => AsyncIterable<Response>,
   ): handleServerStreamingCall<Request, Response> {
     return (call) => {
-      const started = this.begin(call, access);
-      if (started.refusal) {
-        call.emit('error', this.fail(call, started, started.refusal));
-        return;
-      }
-      void this.admit(call, access, started).then(() => this.pump(call, handler(call.request, started.context))).then(
-        () => {
-          this.log(call, started, call.cancelled ? status.CANCELLED : status.OK);
-          if (!call.cancelled) call.end(started.trailer);
-        },
-        (error: unknown) => call.emit('error', this.fail(call, started, error)),
-      );
+      void this.begin(call, access).then((started) => {
+        if (started.refusal) {
+          call.emit('error', this.fail(call, started, started.refusal));
+          return;
+        }
+        void this.admit(call, access, started)
+          .then(() => this.pump(call, handler(call.request, started.context)))
+          .then(
+            () => {
+              this.log(call, started, call.cancelled ? status.CANCELLED : status.OK);
+              if (!call.cancelled) call.end(started.trailer);
+            },
+            (error: unknown) => call.emit('error', this.fail(call, started, error)),
+          );
+      });
     };
   }
 
@@ -124,7 +127,8 @@ export class GrpcCallAdapter {
     await this.limiter?.admit({ access, actor: started.context.actor ?? null, peer: call.getPeer() });
   }
 
-  private begin(call: AnyCall, access: GrpcAccess): Started {
+  /** Never rejects: a refusal (or a verifier that failed) is carried in `refusal`, answered like any error. */
+  private async begin(call: AnyCall, access: GrpcAccess): Promise<Started> {
     const at = performance.now();
     const headers = headersOf(call.metadata);
     // The HTTP rules themselves, read from metadata: they only look at these headers.
@@ -132,13 +136,20 @@ export class GrpcCallAdapter {
     const trailer = new Metadata();
     trailer.set(REQUEST_ID_TRAILER, requestId);
     if (access === 'public') return { requestId, context: { requestId }, trailer, refusal: null, at };
-    const presented = presentedApiKey({ headers } as FastifyRequest);
-    // Compare digests in constant time, as the HTTP guard does: neither length nor prefix leaks.
-    if (presented === null || !timingSafeEqual(digest(presented), this.adminDigest)) {
-      const refusal = new DomainError(ErrorCode.Unauthorized, 'Send the API key as metadata "authorization: Bearer <key>" or "x-api-key: <key>"');
+    try {
+      // The HTTP guard's rules: 401 UNAUTHENTICATED without a valid key, 403 PERMISSION_DENIED without the scope.
+      const principal = await this.authenticator.authenticate(
+        presentedApiKey({ headers } as FastifyRequest),
+        'metadata "authorization: Bearer <key>" or "x-api-key: <key>"',
+      );
+      if (access === 'admin') this.authenticator.authorizeAdmin(principal);
+      else this.authenticator.authorize(principal, access);
+      return { requestId, context: { requestId, actor: principal.actor }, trailer, refusal: null, at };
+    } catch (error) {
+      const refusal = isDomainError(error) ? error : new DomainError(ErrorCode.Internal, 'The API key could not be checked');
+      if (!isDomainError(error)) this.logger.error({ err: error, requestId, rpc: call.getPath() }, 'API key check failed');
       return { requestId, context: { requestId }, trailer, refusal, at };
     }
-    return { requestId, context: { requestId, actor: 'api-key:admin' }, trailer, refusal: null, at };
   }
 
   private fail(call: AnyCall, started: Started, error: unknown): ServerErrorResponse {

@@ -9,8 +9,7 @@ import type { Logger } from 'pino';
 
 import { loadM2mGrpcObject, M2M_PROTO_SOURCES, type M2mGrpcObject, reflectionPackageDefinition } from '@m2m-trust/proto';
 import {
-  ADMIN_API_KEY,
-  type AdminApiKey,
+  ApiKeyAuthenticator,
   APP_CONFIG,
   type AppConfig,
   ConfigError,
@@ -53,7 +52,7 @@ export class GrpcServer implements OnModuleDestroy {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(ADMIN_API_KEY) private readonly adminKey: AdminApiKey,
+    private readonly authenticator: ApiKeyAuthenticator,
     @Inject(HEALTH_CHECKS) private readonly checks: readonly HealthCheck[],
     @Inject(GRPC_SERVICES) private readonly services: readonly GrpcServiceBinding[],
     @Optional() @Inject(GRPC_CALL_LIMITER) private readonly limiter: GrpcCallLimiter | null = null,
@@ -63,7 +62,7 @@ export class GrpcServer implements OnModuleDestroy {
   async listen(logger: Logger): Promise<GrpcListening> {
     const credentials = this.credentials();
     const grpcObject = loadM2mGrpcObject();
-    const calls = new GrpcCallAdapter(this.adminKey, logger, this.limiter);
+    const calls = new GrpcCallAdapter(this.authenticator, logger, this.limiter);
     const server = new Server({
       // The same bound as HTTP bodies: a larger message is refused with RESOURCE_EXHAUSTED before it is decoded.
       'grpc.max_receive_message_length': this.config.http.bodyLimitBytes,

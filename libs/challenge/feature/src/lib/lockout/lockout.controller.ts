@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import type { EventMetadata } from '@m2m-trust/shared-events';
-import { EventMeta, SchemaPipe } from '@m2m-trust/shared-platform';
+import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
 
 import {
   type LockoutParams,
@@ -22,6 +22,7 @@ export class LockoutController {
   constructor(private readonly lockouts: LockoutService) {}
 
   @Get(':deviceId/lockout')
+  @RequireScope('devices:read')
   @ApiOperation({ summary: "A device's failed-authentication record and lock (docs/abuse-limits.md)" })
   @ApiOkResponse({ schema: LockoutResponseSchema })
   get(@Param(new SchemaPipe(LockoutParamsSchema)) params: LockoutParams): Promise<LockoutResponse> {
@@ -29,6 +30,7 @@ export class LockoutController {
   }
 
   @Post(':deviceId/unlock')
+  @RequireScope('devices:write')
   @HttpCode(200)
   @ApiOperation({ summary: "Lift a device's lock and clear its failures; audited. Idempotent." })
   @ApiBody({ schema: UnlockDeviceBodySchema, required: false })

@@ -1,19 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import type { ApiKeyScope } from '@m2m-trust/shared-events';
 
-import { ADMIN_API_KEY, type AdminApiKey } from '../config/admin-api-key';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { IS_PUBLIC } from './public.decorator';
+import { REQUIRED_SCOPE } from './require-scope.decorator';
 
 export interface AuthenticatedRequest extends FastifyRequest {
   actor?: string;
 }
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export function presentedApiKey(request: FastifyRequest): string | null {
@@ -26,27 +23,25 @@ export function presentedApiKey(request: FastifyRequest): string | null {
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null;
 }
 
-/** Every route needs the API key unless it is marked @Public(). */
+/**
+ * Every route needs an API key holding its @RequireScope() scope unless it is
+ * @Public(); a route with neither fails closed. 401 when the key is missing
+ * or not valid, 403 INSUFFICIENT_SCOPE when it lacks the scope.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly adminDigest: Buffer;
-
   constructor(
     private readonly reflector: Reflector,
-    @Inject(ADMIN_API_KEY) adminKey: AdminApiKey,
-  ) {
-    this.adminDigest = digest(adminKey.key.reveal());
-  }
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const presented = presentedApiKey(request);
-    // Compare digests in constant time: neither length nor prefix leaks.
-    if (presented === null || !timingSafeEqual(digest(presented), this.adminDigest)) {
-      throw new DomainError(ErrorCode.Unauthorized, 'Send the API key as "Authorization: Bearer <key>" or "X-API-Key: <key>"');
-    }
-    request.actor = 'api-key:admin';
+    const principal = await this.authenticator.authenticate(presentedApiKey(request), '"Authorization: Bearer <key>" or "X-API-Key: <key>"');
+    this.authenticator.authorize(principal, this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, targets) ?? null);
+    request.actor = principal.actor;
     return true;
   }
 }

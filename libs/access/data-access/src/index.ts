@@ -1,0 +1,3 @@
+export * from './lib/api-key.repository';
+export * from './lib/api-keys.migration';
+export * from './lib/sqlite-api-key.projection';

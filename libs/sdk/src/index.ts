@@ -82,6 +82,8 @@ export {
   type PublicJwk,
   type RegisterDeviceInput,
   type RevokeDeviceInput,
+  type DeviceLockout,
+  type UnlockDeviceInput,
   VERIFY_FAILURE_REASONS,
   type VerifyFailureReason,
   type VerifyInput,

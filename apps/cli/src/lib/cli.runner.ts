@@ -8,7 +8,14 @@ import { auditExportCommand } from './commands/audit-export.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
 import { auditQueryCommand } from './commands/audit.command';
 import { authCommand } from './commands/auth.command';
-import { devicesGetCommand, devicesListCommand, devicesRegisterCommand, devicesRevokeCommand } from './commands/devices.command';
+import {
+  devicesGetCommand,
+  devicesListCommand,
+  devicesLockoutCommand,
+  devicesRegisterCommand,
+  devicesRevokeCommand,
+  devicesUnlockCommand,
+} from './commands/devices.command';
 import { keygenCommand } from './commands/keygen.command';
 import { EXIT_CODE_HELP, ExitCode } from './exit-code';
 import { CliOutput, type TextSink } from './output/cli.output';
@@ -31,6 +38,8 @@ export const COMMANDS: readonly Command[] = [
   devicesListCommand,
   devicesGetCommand,
   devicesRevokeCommand,
+  devicesLockoutCommand,
+  devicesUnlockCommand,
   authCommand,
   auditQueryCommand,
   auditExportCommand,

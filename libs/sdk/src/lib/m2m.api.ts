@@ -5,16 +5,18 @@ import { M2MInvalidResponseError } from './m2m.error';
 import {
   type Challenge,
   type Device,
+  type DeviceLockout,
   type DevicePage,
   type InitiateChallengeInput,
   type IterateDevicesQuery,
   type ListDevicesQuery,
   type RegisterDeviceInput,
   type RevokeDeviceInput,
+  type UnlockDeviceInput,
   type VerifyInput,
   type VerifyResult,
 } from './m2m.types';
-import { asChallenge, asDevice, asDevicePage, asVerifyResult } from './response.guard';
+import { asChallenge, asDevice, asDeviceLockout, asDevicePage, asVerifyResult } from './response.guard';
 
 export interface AuthenticateInput {
   readonly deviceId: string;
@@ -88,6 +90,29 @@ export class M2MApi {
         { method: 'POST', target: `v1/devices/${encodeURIComponent(deviceId)}/revoke`,
           body: input.reason === undefined ? {} : { reason: input.reason },
           authenticated: true, retry: 'idempotent' },
+        options,
+      ),
+    );
+  }
+
+  /** Operator: a device's failed-authentication record and lock. */
+  async getDeviceLockout(deviceId: string, options?: CallOptions): Promise<DeviceLockout> {
+    return asDeviceLockout(
+      await this.http.request({ method: 'GET', target: `v1/devices/${encodeURIComponent(deviceId)}/lockout`, authenticated: true, retry: 'idempotent' }, options),
+    );
+  }
+
+  /** Operator: lifts a device's lock and clears its failures (audited). Idempotent. */
+  async unlockDevice(deviceId: string, input: UnlockDeviceInput = {}, options?: CallOptions): Promise<DeviceLockout> {
+    return asDeviceLockout(
+      await this.http.request(
+        {
+          method: 'POST',
+          target: `v1/devices/${encodeURIComponent(deviceId)}/unlock`,
+          body: input.reason === undefined ? {} : { reason: input.reason },
+          authenticated: true,
+          retry: 'idempotent',
+        },
         options,
       ),
     );

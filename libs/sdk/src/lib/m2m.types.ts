@@ -53,6 +53,23 @@ export interface RevokeDeviceInput {
   readonly reason?: string;
 }
 
+/** A device's failed-authentication record (docs/abuse-limits.md). */
+export interface DeviceLockout {
+  readonly deviceId: string;
+  /** Whether authentications are refused now. */
+  readonly locked: boolean;
+  /** End of the current lock; null when not locked. */
+  readonly lockedUntil: string | null;
+  readonly consecutiveFailures: number;
+  /** Locks since the last success or unlock: the next one lasts twice as long. */
+  readonly lockNumber: number;
+}
+
+export interface UnlockDeviceInput {
+  /** Recorded in the audit log. */
+  readonly reason?: string;
+}
+
 export interface Challenge {
   /** A UUID; the `cid` field of the nonce. */
   readonly id: string;

@@ -3,6 +3,7 @@ import {
   type AuditCheckpoint,
   type Challenge,
   type Device,
+  type DeviceLockout,
   type DevicePage,
   type EpcisEvent,
   type EpcisQueryDocument,
@@ -42,6 +43,16 @@ function device(response: TransportResponse, value: unknown, what = 'device'): D
   strings(response, record, ['deviceId', 'publicKey', 'keyThumbprint', 'status', 'createdAt'], what);
   if (record['status'] !== 'active' && record['status'] !== 'revoked') throw invalid(response, `${what}.status is ${String(record['status'])}`);
   return record as unknown as Device;
+}
+
+export function asDeviceLockout(response: TransportResponse): DeviceLockout {
+  const record = object(response, response.body, 'lockout');
+  strings(response, record, ['deviceId'], 'lockout');
+  if (typeof record['locked'] !== 'boolean' || typeof record['consecutiveFailures'] !== 'number' || typeof record['lockNumber'] !== 'number') {
+    throw invalid(response, 'not a device lockout');
+  }
+  if (record['lockedUntil'] !== null && typeof record['lockedUntil'] !== 'string') throw invalid(response, 'lockout.lockedUntil is not a string or null');
+  return record as unknown as DeviceLockout;
 }
 
 export function asDevice(response: TransportResponse): Device {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-import { derivePublicKeyHex, type Device, type DeviceStatus } from '@m2m-trust/sdk';
+import { derivePublicKeyHex, type Device, type DeviceLockout, type DeviceStatus } from '@m2m-trust/sdk';
 
 import { type Command, deviceArgument, type Invocation, integerOption, requiredString, stringOption } from '../cli.command';
 import { UsageError } from '../cli.error';
@@ -139,6 +139,44 @@ export const devicesRevokeCommand: Command = {
     const reason = stringOption(invocation.values, 'reason');
     const device = await invocation.operatorClient().m2m.revokeDevice(deviceArgument(invocation), reason === undefined ? {} : { reason });
     invocation.output.result(device, () => deviceFields(device));
+    return ExitCode.Ok;
+  },
+};
+
+const lockoutFields = (lockout: DeviceLockout): string =>
+  renderFields([
+    ['device id', lockout.deviceId],
+    ['locked', lockout.locked ? `yes, until ${lockout.lockedUntil}` : 'no'],
+    ['consecutive failures', String(lockout.consecutiveFailures)],
+    ['locks since success', String(lockout.lockNumber)],
+  ]);
+
+export const devicesLockoutCommand: Command = {
+  path: ['devices', 'lockout'],
+  summary: "Show a device's failed-authentication record and lock",
+  usage: 'DEVICE_ID',
+  positionals: { name: 'DEVICE_ID', max: 1 },
+  options: { device: DEVICE_OPTION },
+  async run(invocation) {
+    const lockout = await invocation.operatorClient().m2m.getDeviceLockout(deviceArgument(invocation));
+    invocation.output.result(lockout, () => lockoutFields(lockout));
+    return ExitCode.Ok;
+  },
+};
+
+export const devicesUnlockCommand: Command = {
+  path: ['devices', 'unlock'],
+  summary: "Lift a device's lock after repeated failed authentications (audited; idempotent)",
+  usage: 'DEVICE_ID [--reason TEXT]',
+  positionals: { name: 'DEVICE_ID', max: 1 },
+  options: {
+    device: DEVICE_OPTION,
+    reason: { type: 'string', value: 'TEXT', description: 'why; recorded in the audit log' },
+  },
+  async run(invocation) {
+    const reason = stringOption(invocation.values, 'reason');
+    const lockout = await invocation.operatorClient().m2m.unlockDevice(deviceArgument(invocation), reason === undefined ? {} : { reason });
+    invocation.output.result(lockout, () => lockoutFields(lockout));
     return ExitCode.Ok;
   },
 };

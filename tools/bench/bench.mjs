@@ -5,7 +5,7 @@
 //
 //   npm run bench                       # defaults
 //   BENCH_SECONDS=10 npm run bench      # longer runs per level
-//   BENCH_ONLY=auth|audit|distributed npm run bench   # one part (or a list: auth,distributed)
+//   BENCH_ONLY=auth|credentials|audit|distributed npm run bench   # one part (or a list: auth,distributed)
 //   BENCH_AUDIT_SIZES=10000,100000 BENCH_EXPORT_EVENTS=100000 npm run bench
 //   BENCH_DIST_SECONDS=20 BENCH_REVOCATIONS=50 npm run bench   # see distributed-bench.mjs
 //
@@ -26,6 +26,7 @@ import { GENEROUS_RATE_LIMITS } from '../scripts/cluster.cjs';
 import { benchAuditAppend } from './audit-append-bench.mjs';
 import { benchExportAndVerify } from './audit-export-bench.mjs';
 import { benchAuditQueries } from './audit-query-bench.mjs';
+import { benchCredentials, printCredentials } from './credentials-bench.mjs';
 import { benchDistributed, printDistributed } from './distributed-bench.mjs';
 import { benchGrpcAuthentications } from './grpc-bench.mjs';
 
@@ -202,6 +203,25 @@ async function main() {
     table('embedded default over HTTP (SQLite, one process): full authentications = challenge + sign + verify, audit committed', embedded, bare);
     table('embedded default over gRPC: the same flow', grpc, bare);
     Object.assign(results, { raw, bare, embedded, grpc });
+  }
+
+  if (part('credentials')) {
+    const concurrency = Math.max(...LEVELS);
+    const gateway = await startGateway();
+    try {
+      const pool = new Pool(gateway.url, { connections: 4 });
+      const devices = Array.from({ length: concurrency }, (_, i) => newDevice(`credentials-${i}`));
+      for (const d of devices) {
+        const r = await json(pool, 'POST', '/v1/devices', { deviceId: d.deviceId, publicKey: d.publicKey }, { 'x-api-key': ADMIN_KEY });
+        if (r.status !== 201) throw new Error(`registration failed: ${JSON.stringify(r)}`);
+      }
+      await pool.close();
+      const credentials = await benchCredentials({ url: gateway.url, adminKey: ADMIN_KEY, devices, seconds: SECONDS, concurrency, json });
+      printCredentials(credentials, concurrency);
+      results.credentials = credentials;
+    } finally {
+      await gateway.stop();
+    }
   }
 
   if (part('audit')) {

@@ -5,6 +5,9 @@ import {
   DEVICE_CREDENTIALS_REPOSITORY,
   PostgresDeviceCredentials1763700001200,
   PostgresDeviceCredentialsProjection,
+  PostgresTokenSigningKeyRepository,
+  PostgresTokenSigningKeys1763700001260,
+  TOKEN_SIGNING_KEY_REPOSITORY,
 } from '@m2m-trust/challenge-data-access';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
@@ -101,7 +104,7 @@ export class ChallengeServiceModule {
   }
 }
 
-/** PostgreSQL (schema "challenge"): challenge streams, device credentials; Kafka in and out; the outbox relay. */
+/** PostgreSQL (schema "challenge"): challenge streams, device credentials, token signing keys; Kafka in and out; the outbox relay. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
   return {
@@ -110,7 +113,7 @@ function persistence(options: PlatformOptions): DynamicModule {
       ...serviceInfrastructure(config, {
         service: 'challenge-service',
         schema: 'challenge',
-        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200],
+        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, PostgresTokenSigningKeys1763700001260],
         groupId: 'challenge-service',
       }),
       {
@@ -119,6 +122,7 @@ function persistence(options: PlatformOptions): DynamicModule {
         inject: [POSTGRES_DATABASE],
       },
       { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
+      { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresTokenSigningKeyRepository(db.pool), inject: [POSTGRES_DATABASE] },
       {
         provide: EVENT_BUS,
         useFactory: (logger: Logger) => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
@@ -137,6 +141,6 @@ function persistence(options: PlatformOptions): DynamicModule {
       },
       ChallengeLifecycle,
     ],
-    exports: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, DEVICE_CREDENTIALS_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
+    exports: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, DEVICE_CREDENTIALS_REPOSITORY, TOKEN_SIGNING_KEY_REPOSITORY, EVENT_BUS, EVENT_STORE, HEALTH_CHECKS],
   };
 }

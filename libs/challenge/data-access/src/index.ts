@@ -3,3 +3,8 @@ export * from './lib/device-credentials.repository';
 export * from './lib/sqlite-device-credentials.projection';
 export * from './lib/postgres-device-credentials.migration';
 export * from './lib/postgres-device-credentials.projection';
+export * from './lib/token-signing-keys.repository';
+export * from './lib/token-signing-keys.migration';
+export * from './lib/sqlite-token-signing-keys.repository';
+export * from './lib/postgres-token-signing-keys.migration';
+export * from './lib/postgres-token-signing-keys.repository';

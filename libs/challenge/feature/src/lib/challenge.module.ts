@@ -6,12 +6,17 @@ import { ChallengeController } from './challenge.controller';
 import { ChallengeService } from './challenge.service';
 import { DeviceCredentialsCache } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
+import { TokensModule } from './tokens/tokens.module';
 
-/** Where challenges are decided: needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY and CLOCK from the composition root. */
+/**
+ * Where challenges are decided: needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY,
+ * TOKEN_SIGNING_KEY_REPOSITORY and CLOCK from the composition root.
+ */
 @Module({
+  imports: [TokensModule],
   controllers: [ChallengeController],
   providers: [AuthenticationGrpcController, ChallengeService, DeviceCredentialsCache, PendingChallenges, { provide: Authenticator, useExisting: ChallengeService }],
-  exports: [AuthenticationGrpcController, ChallengeService, Authenticator],
+  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, TokensModule],
 })
 export class ChallengeModule {}
 

@@ -7,7 +7,6 @@ export * from './lib/authentication.grpc-binding';
 export * from './lib/authenticator';
 export * from './lib/device-propagation.grpc';
 export * from './lib/tokens/access-tokens';
-export * from './lib/tokens/form-body';
 export * from './lib/tokens/jose-access-tokens';
 export * from './lib/tokens/oauth.dto';
 export * from './lib/tokens/oauth-discovery.controller';

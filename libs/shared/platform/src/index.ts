@@ -3,6 +3,7 @@ export * from './lib/config/app-config';
 export * from './lib/config/service-audience';
 export * from './lib/http/api-key.guard';
 export * from './lib/http/event-metadata.decorator';
+export * from './lib/http/form-body';
 export * from './lib/http/problem';
 export * from './lib/http/problem-details.filter';
 export * from './lib/http/public.decorator';

@@ -7,6 +7,7 @@ import { ADMIN_API_KEY, type AdminApiKey } from './config/admin-api-key';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ServiceAudience } from './config/service-audience';
 import { ApiKeyGuard } from './http/api-key.guard';
+import { FormBodySupport } from './http/form-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { HealthController, MetricsController } from './observability/health.controller';
 import { Metrics } from './observability/metrics';
@@ -31,6 +32,7 @@ export class PlatformModule {
         { provide: Metrics, useValue: options.metrics },
         { provide: CLOCK, useValue: systemClock },
         ServiceAudience,
+        FormBodySupport,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

@@ -2,7 +2,8 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { AcceptsFormBody } from './form-body';
+import { AcceptsFormBody } from '@m2m-trust/shared-platform';
+
 import { IntrospectionRequestSchema, IntrospectionResponseSchema, type OAuthError, OAuthErrorSchema } from './oauth.dto';
 import { type IntrospectionResult, TokenIntrospection } from './token-introspection.service';
 

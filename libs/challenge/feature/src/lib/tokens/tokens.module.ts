@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 
 import { AccessTokens } from './access-tokens';
-import { FormBodySupport } from './form-body';
 import { JoseAccessTokens } from './jose-access-tokens';
 import { OAuthDiscoveryController } from './oauth-discovery.controller';
 import { OAuthIssuer } from './oauth-issuer';
@@ -17,7 +16,6 @@ import { TokenSigningKeyRing } from './token-signing-key-ring';
 @Module({
   controllers: [OAuthDiscoveryController, TokenIntrospectionController],
   providers: [
-    FormBodySupport,
     JoseAccessTokens,
     OAuthIssuer,
     TokenIntrospection,

@@ -76,7 +76,7 @@ async function main() {
 
   const [registry, challenge, audit] = await Promise.all([
     startApp('registry-service', serviceEnv('registry', base), { echo }),
-    startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience }, { echo }),
+    startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: env.M2M_TOKEN_ISSUER ?? audience }, { echo }),
     startApp(
       'audit-service',
       { ...serviceEnv('audit', base), M2M_DATABASE_URL: await auditRole(databaseUrl), M2M_DATABASE_MIGRATION_URL: databaseUrl },

@@ -8,6 +8,9 @@ import {
   PostgresDeviceCredentialsProjection,
   PostgresDeviceLockoutProjection,
   PostgresDeviceLockouts1763700001600,
+  PostgresTokenSigningKeyRepository,
+  PostgresTokenSigningKeys1763700001260,
+  TOKEN_SIGNING_KEY_REPOSITORY,
 } from '@m2m-trust/challenge-data-access';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
@@ -111,7 +114,7 @@ export class ChallengeServiceModule {
   }
 }
 
-/** PostgreSQL (schema "challenge"): challenge streams, device credentials; Kafka in and out; the outbox relay. */
+/** PostgreSQL (schema "challenge"): challenge streams, device credentials, token signing keys; Kafka in and out; the outbox relay. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
   return {
@@ -120,7 +123,7 @@ function persistence(options: PlatformOptions): DynamicModule {
       ...serviceInfrastructure(config, {
         service: 'challenge-service',
         schema: 'challenge',
-        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, PostgresDeviceLockouts1763700001600],
+        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, PostgresTokenSigningKeys1763700001260, PostgresDeviceLockouts1763700001600],
         groupId: 'challenge-service',
       }),
       {
@@ -129,6 +132,7 @@ function persistence(options: PlatformOptions): DynamicModule {
         inject: [POSTGRES_DATABASE],
       },
       { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
+      { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresTokenSigningKeyRepository(db.pool), inject: [POSTGRES_DATABASE] },
       {
         provide: PostgresDeviceLockoutProjection,
         useFactory: (db: PostgresDatabase) => new PostgresDeviceLockoutProjection(db.pool),
@@ -159,6 +163,7 @@ function persistence(options: PlatformOptions): DynamicModule {
       PostgresDeviceCredentialsProjection,
       DEVICE_CREDENTIALS_REPOSITORY,
       DEVICE_LOCKOUT_REPOSITORY,
+      TOKEN_SIGNING_KEY_REPOSITORY,
       EVENT_BUS,
       EVENT_STORE,
       HEALTH_CHECKS,

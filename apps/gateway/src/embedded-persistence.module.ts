@@ -21,6 +21,9 @@ import {
   DeviceLockouts1763700000600,
   SqliteDeviceCredentialsProjection,
   SqliteDeviceLockoutProjection,
+  SqliteTokenSigningKeyRepository,
+  TOKEN_SIGNING_KEY_REPOSITORY,
+  TokenSigningKeys1763700000260,
 } from '@m2m-trust/challenge-data-access';
 import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
@@ -59,6 +62,7 @@ export class EmbeddedPersistenceModule {
             openSqliteDatabase(dataDir, [
               Devices1763700000100,
               DeviceCredentials1763700000200,
+              TokenSigningKeys1763700000260,
               AuditLog1763700000300,
               AuditChain1763700000400,
               AuditQueryIndexes1763700000510,
@@ -80,6 +84,7 @@ export class EmbeddedPersistenceModule {
         { provide: API_KEY_READ_REPOSITORY, useExisting: SqliteApiKeyProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
         { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
+        { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteTokenSigningKeyRepository(d.db), inject: [SQLITE_DATABASE] },
         { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
         { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
         { provide: AUDIT_CHAIN_STORE, useFactory: (d: SqliteDatabase) => new SqliteAuditChainStore(d.db), inject: [SQLITE_DATABASE] },
@@ -127,6 +132,7 @@ export class EmbeddedPersistenceModule {
         API_KEY_READ_REPOSITORY,
         DEVICE_CREDENTIALS_REPOSITORY,
         DEVICE_LOCKOUT_REPOSITORY,
+        TOKEN_SIGNING_KEY_REPOSITORY,
         AUDIT_LOG_REPOSITORY,
         AUDIT_CHAIN_STORE,
         NAMED_QUERY_REPOSITORY,

@@ -159,7 +159,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...Array.from({ length: options.challengeInstances ?? 1 }, (_, i) => () =>
         launcher.startApp(
           'challenge-service',
-          { ...launcher.serviceEnv('challenge', base), ...suiteEnv, M2M_DATA_DIR: join(dataDir, `challenge-${i + 1}`), M2M_AUDIENCE: audience },
+          { ...launcher.serviceEnv('challenge', base), ...suiteEnv, M2M_DATA_DIR: join(dataDir, `challenge-${i + 1}`), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: audience },
           { name: `${name}:challenge-${i + 1}` },
         ),
       ),

@@ -8,3 +8,8 @@ export * from './lib/device-lockouts.migration';
 export * from './lib/postgres-device-lockouts.migration';
 export * from './lib/postgres-device-lockout.projection';
 export * from './lib/sqlite-device-lockout.projection';
+export * from './lib/token-signing-keys.repository';
+export * from './lib/token-signing-keys.migration';
+export * from './lib/sqlite-token-signing-keys.repository';
+export * from './lib/postgres-token-signing-keys.migration';
+export * from './lib/postgres-token-signing-keys.repository';

@@ -12,12 +12,15 @@ import { LockoutService } from './lockout/lockout.service';
 import { ClientCredentialsService } from './oauth/client-credentials.service';
 import { TokenController } from './oauth/token.controller';
 import { PendingChallenges } from './pending-challenges';
+import { TokensModule } from './tokens/tokens.module';
 
 /**
- * Where challenges, client assertions and lockouts are decided: needs EVENT_STORE, EVENT_BUS,
- * DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY and CLOCK from the composition root.
+ * Where challenges, client assertions and lockouts are decided, and access tokens signed: needs EVENT_STORE,
+ * EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY, TOKEN_SIGNING_KEY_REPOSITORY and CLOCK
+ * from the composition root.
  */
 @Module({
+  imports: [TokensModule],
   controllers: [ChallengeController, LockoutController, MeController, TokenController],
   providers: [
     AuthenticationGrpcController,
@@ -30,7 +33,7 @@ import { PendingChallenges } from './pending-challenges';
     ...DEVICE_AUTH_PROVIDERS,
   ],
   // DeviceAuthGuard's dependencies travel with it, so another module's routes can use @DeviceAuth().
-  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, DeviceCredentialsCache, ...DEVICE_AUTH_PROVIDERS],
+  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, DeviceCredentialsCache, TokensModule, ...DEVICE_AUTH_PROVIDERS],
 })
 export class ChallengeModule {}
 

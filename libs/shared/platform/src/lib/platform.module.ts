@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ServiceAudience } from './config/service-audience';
 import { ApiKeyAuthenticator } from './http/api-key.authenticator';
 import { ApiKeyGuard } from './http/api-key.guard';
+import { FormBodySupport } from './http/form-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { RouteScopeCheck } from './http/route-scope.check';
 import { HealthController, MetricsController } from './observability/health.controller';
@@ -40,6 +41,7 @@ export class PlatformModule {
         ServiceAudience,
         ApiKeyAuthenticator,
         RouteScopeCheck,
+        FormBodySupport,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

@@ -9,11 +9,12 @@ import { type AssertionCheck, clientAssertionDecider, type ClientAssertionState 
 import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
 import { ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
-import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
+import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
 import { AccessTokens } from '../tokens/access-tokens';
+import { OAuthIssuer } from '../tokens/oauth-issuer';
 import { OAuthError } from './oauth.error';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -62,7 +63,7 @@ export class ClientCredentialsService {
     @Inject(DEVICE_LOCKOUT_REPOSITORY) private readonly lockouts: DeviceLockoutRepository,
     private readonly credentials: DeviceCredentialsCache,
     private readonly tokens: AccessTokens,
-    private readonly audience: ServiceAudience,
+    private readonly issuer: OAuthIssuer,
     private readonly metrics: Metrics,
     private readonly rateLimits: RateLimits,
   ) {}
@@ -140,14 +141,14 @@ export class ClientCredentialsService {
   }
 
   private async check(assertion: string, key: KeyObject, deviceId: string, now: Date): Promise<{ check: AssertionCheck; jti: string | null }> {
-    const issuer = this.issuer();
+    const issuer = this.issuer.issuer();
     try {
       const { payload } = await jwtVerify(assertion, key, {
         algorithms: ['EdDSA'],
         issuer: deviceId,
         subject: deviceId,
         // RFC 7523 names the token endpoint; RFC 7523bis and many clients (openid-client) use the issuer identifier.
-        audience: [issuer, `${issuer}/oauth2/token`],
+        audience: [issuer, this.issuer.endpoint('/oauth2/token')],
         currentDate: now,
         clockTolerance: 5,
         requiredClaims: ['exp', 'jti'],
@@ -177,10 +178,6 @@ export class ClientCredentialsService {
       throw new OAuthError('invalid_client', REFUSAL[outcome.data.reason] ?? 'The client assertion was refused');
     }
     throw new Error(`a client assertion decided ${outcome?.type ?? 'nothing'}`);
-  }
-
-  private issuer(): string {
-    return this.config.tokens.issuer ?? this.audience.listeningUrl();
   }
 }
 

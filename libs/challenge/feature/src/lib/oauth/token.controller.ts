@@ -2,14 +2,14 @@ import { Body, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/co
 import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import type { EventMetadata } from '@m2m-trust/shared-events';
-import { EventMeta, Public } from '@m2m-trust/shared-platform';
+import { AcceptsFormBody, EventMeta, Public } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { ClientCredentialsService, type TokenRequestForm, type TokenResponse } from './client-credentials.service';
 import { OAuthErrorFilter } from './oauth-error.filter';
 
 /** The OAuth 2.0 token endpoint (docs/tokens.md): devices authenticate with their own key, so no API key. */
-@ApiTags('OAuth')
+@ApiTags('OAuth 2.0')
 @Public()
 @UseFilters(OAuthErrorFilter)
 @Controller('oauth2')
@@ -18,6 +18,7 @@ export class TokenController {
 
   @Post('token')
   @RateLimitedByAddress()
+  @AcceptsFormBody()
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')

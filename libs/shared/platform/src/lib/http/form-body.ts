@@ -1,0 +1,53 @@
+import formBody from '@fastify/formbody';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+const FORM = 'application/x-www-form-urlencoded';
+const ACCEPTS_FORM = 'm2mTrustAcceptsForm';
+const REGISTERED = 'm2mTrustFormBody';
+
+const isForm = (request: FastifyRequest): boolean => (request.headers['content-type'] ?? '').toLowerCase().startsWith(FORM);
+
+/**
+ * Marks a route that takes an `application/x-www-form-urlencoded` body: the
+ * OAuth endpoints, whose RFCs (6749, 7662) prescribe it. Every other route is
+ * JSON-only and answers such a body 415.
+ */
+export const AcceptsFormBody = (): MethodDecorator => RouteConfig({ [ACCEPTS_FORM]: true });
+
+/**
+ * Form bodies for the routes marked @AcceptsFormBody() and for no other.
+ * Nest's Fastify adapter installs a form parser for every route; it is
+ * replaced here by @fastify/formbody, and a hook refuses form bodies, before
+ * they are parsed, on every route not marked. (Fastify's parsers apply to the
+ * whole instance Nest puts its routes on, so the route config is the only
+ * per-route switch.) Duplicate parameters parse to arrays, which the OAuth
+ * routes refuse.
+ */
+@Injectable()
+export class FormBodySupport implements OnModuleInit {
+  constructor(private readonly host: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const adapter = this.host.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (adapter?.getType() !== 'fastify') return;
+    const fastify = adapter.getInstance<FastifyInstance>();
+    if (fastify.hasDecorator(REGISTERED)) return;
+    fastify.decorate(REGISTERED, true);
+    if (fastify.hasContentTypeParser(FORM)) fastify.removeContentTypeParser(FORM);
+    // Not awaited: awaiting would load the routes queued so far at once, before
+    // Nest installs its error handler, and their errors would bypass the problem filter.
+    void fastify.register(formBody);
+    fastify.addHook('onRequest', async (request) => {
+      // An unmatched route has no config; its 404 says more than a 415 would.
+      if (!isForm(request) || request.routeOptions.url === undefined) return;
+      if ((request.routeOptions.config as unknown as Record<string, unknown>)[ACCEPTS_FORM] !== true) {
+        throw new DomainError(ErrorCode.UnsupportedMediaType, `Unsupported Media Type: ${FORM}`);
+      }
+    });
+  }
+}

@@ -195,7 +195,15 @@ describe('gRPC API', () => {
           `m2m-trust-challenge/v1;aud=https://grpc.test.example;cid=${challenge.id};did=${device.deviceId};rnd=${/;rnd=([A-Za-z0-9_-]{43});/.exec(challenge.nonce)![1]};exp=${challenge.expiresAt}`,
         );
         const answer = ok(await deviceGrpc.verify(challenge.id, device.signHex(challenge.nonce)));
-        expect(answer).toEqual({ verified: true, deviceId: device.deviceId, verifiedAt: expect.any(String), reason: 'VERIFY_FAILURE_REASON_UNSPECIFIED' });
+        expect(answer).toEqual({
+          verified: true,
+          deviceId: device.deviceId,
+          verifiedAt: expect.any(String),
+          reason: 'VERIFY_FAILURE_REASON_UNSPECIFIED',
+          accessToken: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
+          tokenType: 'Bearer',
+          expiresIn: 300,
+        });
       } finally {
         deviceGrpc.close();
       }
@@ -224,7 +232,7 @@ describe('gRPC API', () => {
       const [grpcEvent] = await events(`EQ_m2m:requestId=${requestId}`);
       const [httpEvent] = await events(`MATCH_epc=urn:m2m-trust:device:${viaHttp.deviceId}&EQ_action=OBSERVE`);
       // Everything but what identifies the device, the challenge, the request and the moment is the same.
-      const varying = ['eventID', 'eventTime', 'recordTime', 'm2m:requestId', 'm2m:challengeId', 'm2m:keyThumbprint', 'm2m:sourceEventId'];
+      const varying = ['eventID', 'eventTime', 'recordTime', 'm2m:requestId', 'm2m:challengeId', 'm2m:keyThumbprint', 'm2m:sourceEventId', 'm2m:tokenId'];
       const shape = (event: EpcisEvent, d: Device) => {
         for (const field of varying) expect(event[field]).toEqual(expect.any(String));
         const rest = Object.fromEntries(Object.entries(event).filter(([field]) => !varying.includes(field)));
@@ -364,7 +372,15 @@ describe('gRPC API', () => {
       const c = await challengeFor(device.deviceId);
       const signature = device.signHex(c.nonce);
       expect(ok(await grpc.verify(c.id, signature)).verified).toBe(true);
-      expect(ok(await grpc.verify(c.id, signature))).toEqual({ verified: false, deviceId: '', verifiedAt: '', reason: 'VERIFY_FAILURE_REASON_CHALLENGE_ALREADY_USED' });
+      expect(ok(await grpc.verify(c.id, signature))).toEqual({
+        verified: false,
+        deviceId: '',
+        verifiedAt: '',
+        reason: 'VERIFY_FAILURE_REASON_CHALLENGE_ALREADY_USED',
+        accessToken: '',
+        tokenType: '',
+        expiresIn: 0,
+      });
     });
 
     it('refuses a signature by another key, and one made for another challenge', async () => {

@@ -76,7 +76,7 @@ describe('access tokens: JWKS, OAuth metadata, introspection', () => {
         grant_types_supported: ['client_credentials'],
         response_types_supported: [],
         token_endpoint_auth_methods_supported: ['private_key_jwt'],
-        token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
+        token_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'Ed25519'],
         introspection_endpoint_auth_methods_supported: ['Bearer'],
       });
     });

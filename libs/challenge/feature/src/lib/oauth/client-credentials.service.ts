@@ -18,6 +18,9 @@ import { OAuthIssuer } from '../tokens/oauth-issuer';
 import { OAuthError } from './oauth.error';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Ed25519 signatures under either name: EdDSA (RFC 8037) or the fully-specified Ed25519 (RFC 9864). */
+export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
+const ALGORITHMS: readonly string[] = CLIENT_ASSERTION_ALGORITHMS;
 const MAX_JTI_LENGTH = 256;
 
 /** The token endpoint's form, as parsed (a repeated parameter arrives as an array and is refused). */
@@ -129,7 +132,9 @@ export class ClientCredentialsService {
   private claimedDevice(assertion: string, clientId: string | undefined): string {
     let claims: JWTPayload;
     try {
-      if (decodeProtectedHeader(assertion).alg !== 'EdDSA') throw new OAuthError('invalid_client', 'The client assertion must be signed with alg EdDSA');
+      if (!ALGORITHMS.includes(decodeProtectedHeader(assertion).alg ?? '')) {
+        throw new OAuthError('invalid_client', 'The client assertion must be signed with Ed25519 (alg EdDSA or Ed25519)');
+      }
       claims = decodeJwt(assertion);
     } catch (error) {
       if (error instanceof OAuthError) throw error;
@@ -144,7 +149,7 @@ export class ClientCredentialsService {
     const issuer = this.issuer.issuer();
     try {
       const { payload } = await jwtVerify(assertion, key, {
-        algorithms: ['EdDSA'],
+        algorithms: [...ALGORITHMS],
         issuer: deviceId,
         subject: deviceId,
         // RFC 7523 names the token endpoint; RFC 7523bis and many clients (openid-client) use the issuer identifier.

@@ -5,6 +5,7 @@ import type { JSONWebKeySet } from 'jose';
 
 import { Public } from '@m2m-trust/shared-platform';
 
+import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/client-credentials.service';
 import { type AuthorizationServerMetadata, AuthorizationServerMetadataSchema, JwksSchema } from './oauth.dto';
 import { OAuthIssuer } from './oauth-issuer';
 import { TokenSigningKeyRing } from './token-signing-key-ring';
@@ -44,7 +45,8 @@ export class OAuthDiscoveryController {
       // RFC 8414 requires the member; there is no authorization endpoint, so no response type.
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
+      // EdDSA (RFC 8037) and its fully-specified name Ed25519 (RFC 9864, what openid-client signs with): the same signature.
+      token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
       // An access token type is a valid value here (RFC 8414 section 2): the operator API key, sent as a bearer token.
       introspection_endpoint_auth_methods_supported: ['Bearer'],
     };

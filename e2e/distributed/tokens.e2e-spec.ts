@@ -1,4 +1,8 @@
-import { Api } from '../support/client';
+import { randomUUID } from 'node:crypto';
+
+import { SignJWT } from 'jose';
+
+import { Api, authenticate, newDevice, register } from '../support/client';
 import { type Cluster, startCluster } from './support/cluster';
 
 interface Jwks {
@@ -7,14 +11,14 @@ interface Jwks {
 
 /**
  * The challenge service holds the token signing ring in its schema: every
- * instance publishes the same keys and names the same issuer.
- * TODO(issue 7): the distributed gateway does not pass /.well-known/* and /oauth2/* through to the challenge service yet.
+ * instance publishes the same keys and names the same issuer; the gateways
+ * pass its HTTP routes (OAuth, JWKS, GET /v1/me, lockouts) through.
  */
 describe('distributed mode: access-token keys shared by challenge-service instances', () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await startCluster({ name: 'tokens', challengeInstances: 2 });
+    cluster = await startCluster({ name: 'tokens', challengeInstances: 2, gateways: 2 });
   }, 120_000);
 
   afterAll(async () => {
@@ -41,5 +45,45 @@ describe('distributed mode: access-token keys shared by challenge-service instan
     expect((await api.call('POST', '/oauth2/introspect', 'token=garbage', headers)).body).toEqual({ active: false });
     const missing = await api.call('POST', '/oauth2/introspect', '', headers);
     expect([missing.status, missing.body['error']]).toEqual([400, 'invalid_request']);
+  });
+
+  it('serves the whole token flow through the gateways: a token from one verifies and introspects through the other', async () => {
+    const [one, two] = cluster.gateways.map((gateway) => new Api(gateway.url, cluster.adminKey));
+    const device = newDevice('dist-token');
+    expect((await register(one!, device)).status).toBe(201);
+
+    const verified = await authenticate(one!, device);
+    expect(verified.body).toMatchObject({ verified: true, tokenType: 'Bearer', expiresIn: 300 });
+    const viaChallenge = verified.body['accessToken'] as string;
+
+    const assertion = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(device.deviceId)
+      .setSubject(device.deviceId)
+      .setAudience(`${cluster.audience}/oauth2/token`)
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .sign(device.privateKey);
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }).toString();
+    const granted = await two!.call<{ access_token: string }>('POST', '/oauth2/token', form, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(granted.status).toBe(200);
+
+    const jwks = await new Api(cluster.gateways[1]!.url, null).get<Jwks>('/.well-known/jwks.json');
+    expect(jwks.body.keys).toHaveLength(1);
+    for (const token of [viaChallenge, granted.body.access_token]) {
+      const me = await new Api(cluster.gateways[1]!.url, token).get('/v1/me');
+      expect(me.body).toMatchObject({ deviceId: device.deviceId, authentication: { method: 'bearer' } });
+      const introspected = await one!.call('POST', '/oauth2/introspect', `token=${token}`, { 'content-type': 'application/x-www-form-urlencoded' });
+      expect(introspected.body).toMatchObject({ active: true, sub: device.deviceId });
+    }
+    expect((await two!.get(`/v1/devices/${device.deviceId}/lockout`)).body).toMatchObject({ locked: false, consecutiveFailures: 0 });
+
+    expect((await one!.post(`/v1/devices/${device.deviceId}/revoke`, {})).status).toBe(200);
+    const after = await two!.call('POST', '/oauth2/introspect', `token=${viaChallenge}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(after.body).toEqual({ active: false });
   });
 });

@@ -328,7 +328,7 @@ async function startCluster({ databaseUrl, kafkaBrokers, admin, id, log, profile
     const auditUrl = await auditRoleUrl(admin, databaseUrl);
     const apps = await Promise.allSettled([
       startApp('registry-service', { ...serviceEnv('registry', base), ...prof }),
-      startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, ...GENEROUS_RATE_LIMITS, ...prof }),
+      startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: audience, ...GENEROUS_RATE_LIMITS, ...prof }),
       startApp('audit-service', { ...serviceEnv('audit', base), M2M_DATABASE_URL: auditUrl, M2M_DATABASE_MIGRATION_URL: databaseUrl, ...GENEROUS_RATE_LIMITS, ...prof }),
     ]);
     for (const app of apps) if (app.status === 'fulfilled') started.push(app.value);
@@ -343,6 +343,7 @@ async function startCluster({ databaseUrl, kafkaBrokers, admin, id, log, profile
       M2M_DATA_DIR: join(dataDir, 'gateway'),
       M2M_REGISTRY_GRPC_URL: registry.grpcUrl,
       M2M_CHALLENGE_GRPC_URL: challenge.grpcUrl,
+      M2M_CHALLENGE_URL: challenge.url,
       M2M_AUDIT_URL: audit.url,
       // Limits on, in PostgreSQL as deployed, but out of reach of the load's one address.
       ...gatewayDatabaseEnv(base),

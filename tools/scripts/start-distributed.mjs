@@ -97,6 +97,7 @@ async function main() {
       M2M_CHALLENGE_GRPC_URL: challenge.grpcUrl,
       M2M_AUDIT_URL: audit.url,
       M2M_AUDIT_GRPC_URL: audit.grpcUrl,
+      M2M_CHALLENGE_URL: challenge.url,
       ...gatewayDatabaseEnv(base),
     },
     { echo },

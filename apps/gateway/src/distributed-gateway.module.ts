@@ -1,13 +1,16 @@
 import httpProxy from '@fastify/http-proxy';
+import replyFrom from '@fastify/reply-from';
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { authenticationBinding, AuthenticationGrpcController, RemoteChallengeModule } from '@m2m-trust/challenge-feature';
 import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator, RemoteDeviceDirectory, ServiceClients } from '@m2m-trust/gateway-distributed';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
-import { type AppConfig, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import { RateLimitModule, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
+import { isDomainError } from '@m2m-trust/shared-domain';
+import { type AppConfig, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
+import { clientAddressKey, RateLimitModule, RateLimits, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
 
 /** A gateway is distributed when it is told where the services are (all three, or start refuses). */
 export const isDistributedGateway = (config: AppConfig): boolean =>
@@ -19,7 +22,7 @@ export const isDistributedGateway = (config: AppConfig): boolean =>
  * service checks the API key. Registered on Fastify before Nest's routes.
  */
 export async function proxyAuditService(fastify: FastifyInstance, config: AppConfig): Promise<void> {
-  const { auditUrl } = requireDistributed(config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl']);
+  const { auditUrl } = requireDistributed(config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl', 'challengeUrl']);
   await fastify.register(httpProxy, {
     upstream: auditUrl,
     prefix: '/epcis',
@@ -28,6 +31,45 @@ export async function proxyAuditService(fastify: FastifyInstance, config: AppCon
       // The gateway's request id goes along, so one id names the request in both services' logs.
       rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
     },
+  });
+}
+
+/**
+ * The challenge service's own HTTP routes, passed through as they are: the
+ * access-token keys and OAuth metadata, the token and introspection endpoints,
+ * a device's GET /v1/me, and lockouts. The challenge service checks API keys,
+ * client assertions, bearer tokens and signatures itself (its M2M_AUDIENCE and
+ * M2M_TOKEN_ISSUER name this gateway); the gateway keeps the per-address
+ * limit of the token endpoint, since only it sees the client's address.
+ */
+export async function proxyChallengeService(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const { challengeUrl } = requireDistributed(config, ['challengeUrl']);
+  const fastify = app.getHttpAdapter().getInstance();
+  const limits = app.get(RateLimits);
+  await fastify.register(replyFrom, { base: challengeUrl });
+  const forward = (request: FastifyRequest, reply: FastifyReply): void => {
+    void reply.from(request.url, { rewriteRequestHeaders: (_, headers) => ({ ...headers, 'x-request-id': String(request.id) }) });
+  };
+  const byAddress = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    try {
+      await limits.consume('address', clientAddressKey(request.ip));
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      sendProblem(request, reply, error);
+    }
+  };
+  // Bodies go through as the byte stream they are, whatever their type (the token endpoint takes form bodies).
+  const raw = { bodyLimit: config.http.bodyLimitBytes };
+  fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    scope.get('/.well-known/jwks.json', forward);
+    scope.get('/.well-known/oauth-authorization-server', forward);
+    scope.post('/oauth2/token', { ...raw, preHandler: byAddress }, forward);
+    scope.post('/oauth2/introspect', raw, forward);
+    scope.get('/v1/me', forward);
+    scope.get('/v1/devices/:deviceId/lockout', forward);
+    scope.post('/v1/devices/:deviceId/unlock', raw, forward);
   });
 }
 
@@ -66,7 +108,7 @@ function rateLimitStore(config: AppConfig): RateLimitStoreChoice {
 @Module({})
 export class DistributedGatewayModule {
   static forRoot(options: PlatformOptions): DynamicModule {
-    requireDistributed(options.config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl']);
+    requireDistributed(options.config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl', 'challengeUrl']);
     return {
       module: DistributedGatewayModule,
       imports: [

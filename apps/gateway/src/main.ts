@@ -1,7 +1,7 @@
 import { exitOnStartFailure, startService } from '@m2m-trust/shared-bootstrap';
 
 import { AppModule } from './app.module';
-import { DistributedGatewayModule, isDistributedGateway, proxyAuditService } from './distributed-gateway.module';
+import { DistributedGatewayModule, isDistributedGateway, proxyAuditService, proxyChallengeService } from './distributed-gateway.module';
 import { setupOpenApi } from './openapi';
 
 // The embedded default (one process, SQLite) unless the distributed services are named (docs/distributed.md).
@@ -11,6 +11,9 @@ startService({
   beforeInit: async (fastify, options) => {
     if (isDistributedGateway(options.config)) await proxyAuditService(fastify, options.config);
   },
-  configure: setupOpenApi,
+  configure: async (app, options) => {
+    setupOpenApi(app);
+    if (isDistributedGateway(options.config)) await proxyChallengeService(app, options.config);
+  },
   announceGeneratedKey: true,
 }).catch(exitOnStartFailure);

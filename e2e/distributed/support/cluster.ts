@@ -178,6 +178,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             M2M_DATA_DIR: join(dataDir, `gateway-${i + 1}`),
             M2M_REGISTRY_GRPC_URL: registry!.grpcUrl,
             M2M_CHALLENGE_GRPC_URL: challenges[i % challenges.length]!.grpcUrl,
+            M2M_CHALLENGE_URL: challenges[i % challenges.length]!.url,
             M2M_AUDIT_URL: audit!.url,
             // The rate limits of every gateway count in one table, as deployed.
             ...launcher.gatewayDatabaseEnv(base),

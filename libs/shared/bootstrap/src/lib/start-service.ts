@@ -32,7 +32,7 @@ export interface ServiceDefinition {
   /** Routes that must be on Fastify before Nest's (a reverse proxy, say). */
   beforeInit?(fastify: FastifyInstance, options: PlatformOptions): Promise<void>;
   /** Extra HTTP setup once the app exists (OpenAPI, say). */
-  configure?(app: NestFastifyApplication): void;
+  configure?(app: NestFastifyApplication, options: PlatformOptions): void | Promise<void>;
   /** Whether to print a generated admin API key for the operator (the gateway does). */
   readonly announceGeneratedKey?: boolean;
 }
@@ -76,7 +76,7 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   // The API speaks JSON only: anything else is 415, not a string body that fails validation.
   fastify.removeContentTypeParser(['text/plain']);
   registerHttpObservability(fastify, metrics, logger);
-  service.configure?.(app);
+  await service.configure?.(app, options);
   app.enableShutdownHooks();
   // Graceful shutdown waits for open connections; one a client abandoned
   // without sending a request would hold it for minutes. Commits are durable

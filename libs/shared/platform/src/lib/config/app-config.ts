@@ -61,6 +61,7 @@ const EnvSchema = Type.Object({
   M2M_CHALLENGE_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
   M2M_AUDIT_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
   M2M_AUDIT_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  M2M_CHALLENGE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   M2M_PROPAGATION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -149,6 +150,8 @@ export interface DistributedConfig {
   readonly registryGrpcUrl: string | null;
   readonly challengeGrpcUrl: string | null;
   readonly auditUrl: string | null;
+  /** M2M_CHALLENGE_URL: the challenge service's HTTP API (tokens, OAuth, lockouts, /v1/me), which a distributed gateway passes through. */
+  readonly challengeUrl: string | null;
   /** M2M_AUDIT_GRPC_URL (host:port): when set, a distributed gateway serves m2m.v1.Audit by passing calls through. */
   readonly auditGrpcUrl: string | null;
   /** M2M_PROPAGATION_TIMEOUT_MS: how long a gateway waits for a device change to reach the challenge service. */
@@ -161,6 +164,7 @@ const DISTRIBUTED_VARIABLES = {
   registryGrpcUrl: 'M2M_REGISTRY_GRPC_URL',
   challengeGrpcUrl: 'M2M_CHALLENGE_GRPC_URL',
   auditUrl: 'M2M_AUDIT_URL',
+  challengeUrl: 'M2M_CHALLENGE_URL',
 } as const;
 
 type Required<K extends keyof typeof DISTRIBUTED_VARIABLES> = { readonly [P in K]: NonNullable<DistributedConfig[P]> };
@@ -268,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       registryGrpcUrl: (raw['M2M_REGISTRY_GRPC_URL'] as string | undefined) ?? null,
       challengeGrpcUrl: (raw['M2M_CHALLENGE_GRPC_URL'] as string | undefined) ?? null,
       auditUrl: (raw['M2M_AUDIT_URL'] as string | undefined) ?? null,
+      challengeUrl: (raw['M2M_CHALLENGE_URL'] as string | undefined) ?? null,
       auditGrpcUrl: (raw['M2M_AUDIT_GRPC_URL'] as string | undefined) ?? null,
       propagationTimeoutMs: raw['M2M_PROPAGATION_TIMEOUT_MS'] as number,
     },

@@ -66,19 +66,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const known = toDomainError(exception);
     if (!known) this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
-    const error = known ?? new DomainError(ErrorCode.Internal, 'An unexpected error occurred; the request id identifies it in the logs');
-    const problem = problemTypeOf(error.code);
-    const body: Record<string, unknown> = {
-      type: problem.type,
-      title: problem.title,
-      status: problem.status,
-      detail: error.message,
-      instance: request.url.split('?')[0],
-      code: error.code,
-      requestId: request.id,
-    };
-    if (error.details.length > 0) body['errors'] = error.details satisfies readonly ErrorDetail[];
-    if (error.retry) setRetryHeaders(reply, error.retry);
-    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+    sendProblem(request, reply, known ?? new DomainError(ErrorCode.Internal, 'An unexpected error occurred; the request id identifies it in the logs'));
   }
+}
+
+/** Answers a known error as application/problem+json (also for routes outside Nest, such as a gateway's pass-through). */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: DomainError): void {
+  const problem = problemTypeOf(error.code);
+  const body: Record<string, unknown> = {
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: error.message,
+    instance: request.url.split('?')[0],
+    code: error.code,
+    requestId: request.id,
+  };
+  if (error.details.length > 0) body['errors'] = error.details satisfies readonly ErrorDetail[];
+  if (error.retry) setRetryHeaders(reply, error.retry);
+  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
 }

@@ -30,7 +30,8 @@ describe('challenge-response authentication', () => {
   let device: Device;
 
   beforeAll(async () => {
-    server = await startServer({ env: { M2M_AUDIENCE: 'https://auth.test.example' } });
+    // This suite refuses one device again and again on purpose; lockouts have a suite of their own (lockout.e2e-spec.ts).
+    server = await startServer({ env: { M2M_AUDIENCE: 'https://auth.test.example', M2M_LOCKOUT_THRESHOLD: '0' } });
     api = new Api(server.url, server.adminKey);
     device = newDevice('auth');
     expect((await register(api, device)).status).toBe(201);
@@ -59,7 +60,7 @@ describe('challenge-response authentication', () => {
     const deviceApi = new Api(server.url, null);
     const answer = await authenticate(deviceApi, device);
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ verified: true, deviceId: device.deviceId, verifiedAt: expect.any(String) });
+    expect(answer.body).toEqual({ verified: true, deviceId: device.deviceId, verifiedAt: expect.any(String), accessToken: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/), tokenType: 'Bearer', expiresIn: 300 });
   });
 
   it('accepts the signature as base64url', async () => {

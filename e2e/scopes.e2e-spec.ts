@@ -10,8 +10,10 @@ type Scope = (typeof SCOPES)[number];
 interface Operation {
   readonly method: string;
   readonly path: string;
-  /** null: a public operation. */
+  /** null: a public operation, or a device's own (below). */
   readonly scope: Scope | null;
+  /** Called by a device with its own credentials (an access token or an RFC 9421 signature): no API key gets in. */
+  readonly device: boolean;
 }
 
 /** Harmless inputs: made-up ids and empty bodies. The point is the authorization layer; a 400 or 404 behind it is fine. */
@@ -41,7 +43,12 @@ describe('scopes: every operation, every scope', () => {
     const document = await new Api(server.url, null).get<{ paths: Record<string, Record<string, Record<string, unknown>>> }>('/openapi.json');
     expect(document.status).toBe(200);
     operations = Object.entries(document.body.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, scope: (operation['x-required-scope'] as Scope | undefined) ?? null })),
+      Object.entries(methods).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        scope: (operation['x-required-scope'] as Scope | undefined) ?? null,
+        device: ((operation['security'] as Record<string, unknown>[] | undefined) ?? []).some((requirement) => 'httpSignature' in requirement),
+      })),
     );
     for (const scope of SCOPES) {
       const created = await admin.post<{ key: string }>('/v1/api-keys', { name: `only ${scope}`, scopes: [scope] });
@@ -59,6 +66,7 @@ describe('scopes: every operation, every scope', () => {
     expect(operations.find((operation) => operation.method === 'POST' && operation.path === '/v1/api-keys')?.scope).toBe('keys:admin');
     expect(operations.find((operation) => operation.method === 'POST' && operation.path === '/epcis/queries')?.scope).toBe('audit:read');
     expect(operations.find((operation) => operation.method === 'POST' && operation.path === '/v1/challenges')?.scope).toBeNull();
+    expect(operations.find((operation) => operation.method === 'GET' && operation.path === '/v1/me')).toMatchObject({ scope: null, device: true });
   });
 
   it.each(SCOPES)('with only %s: 403 INSUFFICIENT_SCOPE exactly where another scope is required, never 401', async (scope) => {
@@ -67,30 +75,31 @@ describe('scopes: every operation, every scope', () => {
     const expected: string[] = [];
     for (const operation of operations) {
       const answer = await call(api, operation);
-      const name = `${operation.method} ${operation.path} (${operation.scope ?? 'public'})`;
+      const name = `${operation.method} ${operation.path} (${operation.scope ?? (operation.device ? 'device' : 'public')})`;
       const refused = answer.status === 403 && answer.code === 'INSUFFICIENT_SCOPE';
       outcomes.push(`${name}: ${answer.status === 401 ? '401' : refused ? 'refused' : 'allowed'}`);
-      expected.push(`${name}: ${operation.scope !== null && operation.scope !== scope ? 'refused' : 'allowed'}`);
+      expected.push(`${name}: ${operation.device ? '401' : operation.scope !== null && operation.scope !== scope ? 'refused' : 'allowed'}`);
       if (operation.scope === scope) expect({ name, status: answer.status }).not.toEqual({ name, status: 403 });
     }
     expect(outcomes).toEqual(expected);
   });
 
-  it('answers 401 without a key on every scoped operation, and never 401 or 403 on a public one', async () => {
+  it('answers 401 without a key on every scoped operation and every device operation, and never 401 or 403 on a public one', async () => {
     const anonymous = new Api(server.url, null);
     for (const operation of operations) {
       const answer = await call(anonymous, operation);
       const name = `${operation.method} ${operation.path}`;
-      if (operation.scope === null) expect({ name, refused: [401, 403].includes(answer.status) }).toEqual({ name, refused: false });
+      if (operation.device) expect({ name, status: answer.status, code: answer.code }).toEqual({ name, status: 401, code: 'UNAUTHORIZED' });
+      else if (operation.scope === null) expect({ name, refused: [401, 403].includes(answer.status) }).toEqual({ name, refused: false });
       else expect({ name, status: answer.status, code: answer.code }).toEqual({ name, status: 401, code: 'UNAUTHORIZED' });
     }
   });
 
-  it('lets the admin key through every operation: it holds every scope', async () => {
+  it('lets the admin key through every operation but a device\'s own: it holds every scope, and it is no device', async () => {
     for (const operation of operations) {
       const answer = await call(admin, operation);
       const name = `${operation.method} ${operation.path}`;
-      expect({ name, refused: [401, 403].includes(answer.status) }).toEqual({ name, refused: false });
+      expect({ name, refused: [401, 403].includes(answer.status) }).toEqual({ name, refused: operation.device });
     }
   });
 

@@ -93,7 +93,7 @@ describe('distributed mode: a device through gateway, registry, challenge and au
 
     it('authenticates the device (verified)', async () => {
       const result = await client.m2m.authenticate({ deviceId: device.deviceId, privateKey: device.privateKey });
-      expect(result).toEqual({ verified: true, deviceId: device.deviceId, verifiedAt: expect.any(String) });
+      expect(result).toEqual({ verified: true, deviceId: device.deviceId, verifiedAt: expect.any(String), accessToken: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/), tokenType: 'Bearer', expiresIn: 300 });
     }, 20_000);
 
     it('refuses a signature by another key (verified: false, SIGNATURE_INVALID)', async () => {

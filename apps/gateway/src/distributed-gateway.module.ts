@@ -9,7 +9,7 @@ import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator,
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
 import { isDomainError } from '@m2m-trust/shared-domain';
-import { type AppConfig, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
+import { type AppConfig, FORM_BODY_ROUTE_CONFIG, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
 import { clientAddressKey, RateLimitModule, RateLimits, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
 
 /** A gateway is distributed when it is told where the services are (all three, or start refuses). */
@@ -60,13 +60,14 @@ export async function proxyChallengeService(app: NestFastifyApplication, config:
   };
   // Bodies go through as the byte stream they are, whatever their type (the token endpoint takes form bodies).
   const raw = { bodyLimit: config.http.bodyLimitBytes };
+  const form = { ...raw, config: FORM_BODY_ROUTE_CONFIG };
   fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.get('/.well-known/jwks.json', forward);
     scope.get('/.well-known/oauth-authorization-server', forward);
-    scope.post('/oauth2/token', { ...raw, preHandler: byAddress }, forward);
-    scope.post('/oauth2/introspect', raw, forward);
+    scope.post('/oauth2/token', { ...form, preHandler: byAddress }, forward);
+    scope.post('/oauth2/introspect', form, forward);
     scope.get('/v1/me', forward);
     scope.get('/v1/devices/:deviceId/lockout', forward);
     scope.post('/v1/devices/:deviceId/unlock', raw, forward);

@@ -68,7 +68,14 @@ def test_authenticate_in_one_call_with_each_private_key_form(device_client: M2MC
     device = new_device("one-call")
     for key in (device.keys.private_key, device.keys.private_key_pem(), device.keys.private_key_raw(), device.keys.private_key_hex()):
         result = device_client.m2m.authenticate(device_id=device.device_id, private_key=key, audience=AUDIENCE)
-        assert result == {"verified": True, "deviceId": device.device_id, "verifiedAt": result["verifiedAt"]}
+        assert result == {
+            "verified": True,
+            "deviceId": device.device_id,
+            "verifiedAt": result["verifiedAt"],
+            "accessToken": result["accessToken"],
+            "tokenType": "Bearer",
+            "expiresIn": 300,
+        }
 
 
 def test_device_ids_with_colons_and_dots_round_trip(admin: M2MClient, device_client: M2MClient) -> None:

@@ -11,6 +11,7 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from cryptography.hazmat.primitives import serialization
+from joserfc.jwk import OKPKey
 
 from m2m_trust import AuthenticationError, M2MClient, client_assertion, generate_key_pair
 from support import RunningServer, unique_id
@@ -66,8 +67,10 @@ def test_authlib_obtains_a_token_with_private_key_jwt(admin: M2MClient, server: 
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     client = OAuth2Client(
         client_id=device_id,
-        client_secret=pem,
-        token_endpoint_auth_method=PrivateKeyJWT(metadata["token_endpoint"], alg="EdDSA"),
+        # Authlib reads a bare PEM as an RSA key: an Ed25519 key goes in as joserfc's OKP key (Authlib's own JOSE layer).
+        client_secret=OKPKey.import_key(pem),
+        # Authlib's assertions live an hour by default; the server accepts at most M2M_CLIENT_ASSERTION_MAX_SECONDS (300).
+        token_endpoint_auth_method=PrivateKeyJWT(metadata["token_endpoint"], alg="EdDSA", claims={"exp": int(time.time()) + 60}),
     )
     try:
         token = client.fetch_token(metadata["token_endpoint"], grant_type="client_credentials")

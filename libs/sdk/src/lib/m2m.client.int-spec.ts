@@ -54,7 +54,7 @@ describe('M2MClient against the gateway', () => {
     expect(challenge).toMatchObject({ deviceId, algorithm: 'Ed25519' });
     const signature = await signChallenge(challenge, keys.privateKey, { deviceId, audience: gateway.audience });
     const result = await client.m2m.verify({ challengeId: challenge.id, signature });
-    expect(result).toEqual({ verified: true, deviceId, verifiedAt: expect.any(String) });
+    expect(result).toEqual({ verified: true, deviceId, verifiedAt: expect.any(String), accessToken: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/), tokenType: 'Bearer', expiresIn: 300 });
 
     await expect(client.m2m.getDevice(deviceId)).resolves.toEqual(device);
     const listed = await client.m2m.listDevices({ status: 'active', limit: 1000 });

@@ -17,7 +17,10 @@ const isForm = (request: FastifyRequest): boolean => (request.headers['content-t
  * OAuth endpoints, whose RFCs (6749, 7662) prescribe it. Every other route is
  * JSON-only and answers such a body 415.
  */
-export const AcceptsFormBody = (): MethodDecorator => RouteConfig({ [ACCEPTS_FORM]: true });
+export const AcceptsFormBody = (): MethodDecorator => RouteConfig(FORM_BODY_ROUTE_CONFIG);
+
+/** The same mark for a route registered on Fastify directly (a gateway's pass-through of the OAuth routes). */
+export const FORM_BODY_ROUTE_CONFIG: Readonly<Record<string, unknown>> = { [ACCEPTS_FORM]: true };
 
 /**
  * Form bodies for the routes marked @AcceptsFormBody() and for no other.

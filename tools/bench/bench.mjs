@@ -27,6 +27,7 @@ import { benchAuditAppend } from './audit-append-bench.mjs';
 import { benchExportAndVerify } from './audit-export-bench.mjs';
 import { benchAuditQueries } from './audit-query-bench.mjs';
 import { benchCredentials, printCredentials } from './credentials-bench.mjs';
+import { drive as driveFor } from './load.mjs';
 import { benchDistributed, printDistributed } from './distributed-bench.mjs';
 import { benchGrpcAuthentications } from './grpc-bench.mjs';
 
@@ -35,7 +36,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 async function startGateway(extraEnv = {}) {
@@ -77,28 +77,7 @@ async function json(pool, method, path, body, headers = {}) {
 }
 
 /** Runs `concurrency` loops of `once()` for SECONDS; returns ops/s and latency percentiles in ms. */
-async function drive(concurrency, once) {
-  const latencies = [];
-  let errors = 0;
-  const deadline = performance.now() + SECONDS * 1000;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        try {
-          if (await once(worker)) latencies.push(performance.now() - t0);
-          else errors++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { concurrency, ops: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
-}
+const drive = (concurrency, once) => driveFor(SECONDS, concurrency, once);
 
 async function benchAuthentications(url, label) {
   const results = [];

@@ -14,34 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { Pool } from 'undici';
 
+import { drive } from './load.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const { signRequest, verifyRequestSignature } = require(join(root, 'dist/libs/shared/http-signatures/src/index.js'));
-
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-
-async function drive(seconds, concurrency, once) {
-  const latencies = [];
-  let errors = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        try {
-          if (await once(worker)) latencies.push(performance.now() - t0);
-          else errors++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
-}
 
 const rate = async (ms, fn) => {
   let n = 0;

@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { type ApiKey, type CreatedApiKey } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
+import { type CliRun, runCli } from './testing/cli.process';
+
 // `m2m api-keys …`, built (npm run build), as a child process against the built gateway.
 
-const CLI = resolve(__dirname, '../../../dist/apps/cli/src/main.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let gateway: RunningGateway;
 let workDir: string;
@@ -28,18 +22,8 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function m2m(args: readonly string[], apiKey: string = gateway.adminKey): Promise<Run> {
-  const env = { PATH: process.env['PATH'] ?? '', HOME: workDir, M2M_URL: gateway.url, M2M_API_KEY: apiKey };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', fail);
-    child.once('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const m2m = (args: readonly string[], apiKey: string = gateway.adminKey): Promise<CliRun> =>
+  runCli(args, { cwd: workDir, env: { PATH: process.env['PATH'] ?? '', HOME: workDir, M2M_URL: gateway.url, M2M_API_KEY: apiKey } });
 
 describe('m2m api-keys against the gateway', () => {
   it('creates a key (printed once, with a note), lists it without the secret, and revokes it', async () => {

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { type DeviceLockout, M2MClient } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
-// `m2m devices lockout|unlock`, built (npm run build), as a child process against the built gateway.
+import { type CliRun, runCli } from './testing/cli.process';
 
-const CLI = resolve(__dirname, '../../../dist/apps/cli/src/main.js');
+// `m2m devices lockout|unlock`, built (npm run build), as a child process against the built gateway.
 
 let gateway: RunningGateway;
 let workDir: string;
@@ -23,18 +22,8 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function m2m(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { PATH: process.env['PATH'] ?? '', HOME: workDir, M2M_URL: gateway.url, M2M_API_KEY: gateway.adminKey };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', fail);
-    child.once('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const m2m = (args: readonly string[]): Promise<CliRun> =>
+  runCli(args, { cwd: workDir, env: { PATH: process.env['PATH'], HOME: workDir, M2M_URL: gateway.url, M2M_API_KEY: gateway.adminKey } });
 
 describe('m2m devices lockout / unlock', () => {
   it('shows a locked device and lifts the lock', async () => {

@@ -51,6 +51,22 @@ export class DeviceCredentialsCache implements OnModuleInit, OnModuleDestroy {
     return entry;
   }
 
+  /**
+   * The device as the shared table has it now, with the cached parsed key when
+   * it is still current: for paths no append condition guards (a bearer token
+   * or a signed request on GET /v1/me). Another instance's revocation reaches
+   * this instance's cache only through its own consumer, which may be another
+   * instance; the table is where every instance sees it at once.
+   */
+  async current(deviceId: string): Promise<CachedCredentials | null> {
+    const fresh = await this.repository.get(deviceId);
+    if (!fresh) return null;
+    const hit = this.entries.get(deviceId);
+    if (hit && hit.version === fresh.version) return hit;
+    this.invalidate(deviceId);
+    return this.get(deviceId);
+  }
+
   invalidate(deviceId: string): void {
     this.entries.delete(deviceId);
   }

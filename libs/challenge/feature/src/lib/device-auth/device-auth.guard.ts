@@ -67,7 +67,7 @@ export class DeviceAuthGuard implements CanActivate {
   private async byToken(token: string): Promise<Outcome> {
     const claims = this.tokens ? await this.tokens.verify(token) : null;
     if (!claims) return refused('The bearer token is not a valid access token');
-    const credentials = await this.credentials.get(claims.sub);
+    const credentials = await this.credentials.current(claims.sub);
     // The thumbprint binds the token to the key it was issued for (RFC 7800 cnf.jkt).
     if (!isActive(credentials) || credentials.keyThumbprint !== claims.cnf.jkt) return refused('The access token belongs to no active device');
     return {
@@ -86,7 +86,7 @@ export class DeviceAuthGuard implements CanActivate {
     let signer: CachedCredentials | null = null;
     const result = await verifyRequestSignature(this.partsOf(request), {
       resolveKey: async (deviceId) => {
-        const credentials = await this.credentials.get(deviceId);
+        const credentials = await this.credentials.current(deviceId);
         // A revoked device reads as unknown: a refusal says nothing of a device the caller has not proved to hold.
         signer = isActive(credentials) ? credentials : null;
         return signer?.key ?? null;

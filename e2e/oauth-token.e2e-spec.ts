@@ -99,6 +99,8 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
   it('answers RFC 6749 errors for malformed requests, and does not audit unknown clients', async () => {
     expect((await tokenRequest({ grant_type: 'password' })).body).toMatchObject({ error: 'unsupported_grant_type' });
     expect((await tokenRequest({})).body).toMatchObject({ error: 'invalid_request' });
+    const asJson = await api.call('POST', '/oauth2/token', { grant_type: 'client_credentials' });
+    expect([asJson.status, asJson.body['error']]).toEqual([400, 'invalid_request']);
     expect((await tokenRequest({ grant_type: 'client_credentials' })).body).toMatchObject({ error: 'invalid_client' });
     const hs256 = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: device.deviceId, sub: device.deviceId })).toString('base64url')}.x`;
     expect((await grant(hs256)).body).toMatchObject({ error: 'invalid_client' });

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import type { EventMetadata } from '@m2m-trust/shared-events';
@@ -6,6 +6,7 @@ import { AcceptsFormBody, EventMeta, Public } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { ClientCredentialsService, type TokenRequestForm, type TokenResponse } from './client-credentials.service';
+import { OAuthError } from './oauth.error';
 import { OAuthErrorFilter } from './oauth-error.filter';
 
 /** The OAuth 2.0 token endpoint (docs/tokens.md): devices authenticate with their own key, so no API key. */
@@ -31,7 +32,15 @@ export class TokenController {
       required: ['access_token', 'token_type', 'expires_in'],
     },
   })
-  token(@Body() form: TokenRequestForm | undefined, @EventMeta() meta: EventMetadata): Promise<TokenResponse> {
+  async token(
+    @Body() form: TokenRequestForm | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @EventMeta() meta: EventMetadata,
+  ): Promise<TokenResponse> {
+    // RFC 6749 section 3.2: the token endpoint takes form parameters; a JSON body is a malformed request, not a lenient one.
+    if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) {
+      throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
+    }
     return this.clientCredentials.token(form ?? {}, meta);
   }
 }

@@ -1,3 +1,6 @@
+import { status } from '@grpc/grpc-js';
+
+import { GrpcApi, grpcTargetOf, trailer } from './grpc-client';
 import { Api, authenticate, type Device, newDevice, register } from './support/client';
 import { type RunningServer, startServer } from './support/server';
 
@@ -116,6 +119,22 @@ describe('lockout after repeated failed authentications', () => {
     // Nothing on record: nothing more to audit.
     expect((await api.post(`/v1/devices/${device.deviceId}/unlock`, {})).status).toBe(200);
     expect(await audit(device, '&EQ_bizStep=holding&EQ_disposition=active')).toHaveLength(1);
+  });
+
+  it('refuses a locked device over gRPC too: FAILED_PRECONDITION with the code and retry-after trailers', async () => {
+    const device = await fresh();
+    for (let i = 0; i < 3; i++) await failOnce(device);
+    const grpc = new GrpcApi(grpcTargetOf(server.output()), null);
+    try {
+      const answer = await grpc.initiateChallenge(device.deviceId);
+      expect(answer.ok).toBe(false);
+      if (answer.ok) return;
+      expect(answer.code).toBe(status.FAILED_PRECONDITION);
+      expect(trailer(answer, 'm2m-error-code')).toBe('DEVICE_LOCKED');
+      expect(Number(trailer(answer, 'retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      grpc.close();
+    }
   });
 
   it('answers 404 for an unknown device and 401 without an API key', async () => {

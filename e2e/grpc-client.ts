@@ -5,6 +5,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 import type {
+  AccessToken__Output,
   AuditClient,
   AuthenticationClient,
   Challenge__Output,
@@ -107,6 +108,8 @@ export class GrpcApi {
       { challengeId, signature },
       extra,
     );
+  requestToken = (clientAssertion: string, extra?: Record<string, string>) =>
+    this.unary<{ clientAssertion: string }, AccessToken__Output>((r, m, cb) => this.authentication.requestToken(r, m, cb), { clientAssertion }, extra);
 
   /** Reads a whole QueryEvents stream: the events (parsed) or the status it failed with. */
   queryEvents(request: QueryEventsRequest, extra: Record<string, string> = {}): Promise<GrpcAnswer<Record<string, unknown>[]>> {

@@ -1,8 +1,10 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
 
+import { status } from '@grpc/grpc-js';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 
+import { GrpcApi, grpcTargetOf, trailer } from './grpc-client';
 import { Api, authenticate, type Device, newDevice, register } from './support/client';
 import { type RunningServer, startServer } from './support/server';
 
@@ -117,6 +119,22 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
       `/epcis/events?MATCH_epc=urn:m2m-trust:device:${stranger.deviceId}`,
     );
     expect(events.body.epcisBody.queryResults.resultsBody.eventList).toEqual([]);
+  });
+
+  it('serves the same grant over gRPC (m2m.v1.Authentication/RequestToken): a token, then the reuse refused and audited', async () => {
+    const grpc = new GrpcApi(grpcTargetOf(server.output()), null);
+    try {
+      const clientAssertion = await assertion();
+      const granted = await grpc.requestToken(clientAssertion);
+      expect(granted.ok && granted.value).toMatchObject({ tokenType: 'Bearer', expiresIn: 300 });
+      expect(await introspect(granted.ok ? granted.value.accessToken : '')).toMatchObject({ active: true, sub: device.deviceId });
+      const again = await grpc.requestToken(clientAssertion);
+      expect(again.ok ? 'granted' : [again.code, trailer(again, 'm2m-error-code')]).toEqual([status.UNAUTHENTICATED, 'UNAUTHORIZED']);
+      const empty = await grpc.requestToken('');
+      expect(empty.ok ? 'granted' : trailer(empty, 'm2m-error-code')).toBe('VALIDATION_FAILED');
+    } finally {
+      grpc.close();
+    }
   });
 
   it('interoperates with a standard OAuth client library (openid-client): discovery, then private_key_jwt', async () => {

@@ -3,9 +3,11 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AccessToken as _m2m_v1_AccessToken, AccessToken__Output as _m2m_v1_AccessToken__Output } from './m2m/v1/AccessToken';
 import type { AuthenticationClient as _m2m_v1_AuthenticationClient, AuthenticationDefinition as _m2m_v1_AuthenticationDefinition } from './m2m/v1/Authentication';
 import type { Challenge as _m2m_v1_Challenge, Challenge__Output as _m2m_v1_Challenge__Output } from './m2m/v1/Challenge';
 import type { InitiateChallengeRequest as _m2m_v1_InitiateChallengeRequest, InitiateChallengeRequest__Output as _m2m_v1_InitiateChallengeRequest__Output } from './m2m/v1/InitiateChallengeRequest';
+import type { RequestTokenRequest as _m2m_v1_RequestTokenRequest, RequestTokenRequest__Output as _m2m_v1_RequestTokenRequest__Output } from './m2m/v1/RequestTokenRequest';
 import type { VerifyRequest as _m2m_v1_VerifyRequest, VerifyRequest__Output as _m2m_v1_VerifyRequest__Output } from './m2m/v1/VerifyRequest';
 import type { VerifyResponse as _m2m_v1_VerifyResponse, VerifyResponse__Output as _m2m_v1_VerifyResponse__Output } from './m2m/v1/VerifyResponse';
 
@@ -16,6 +18,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   m2m: {
     v1: {
+      AccessToken: MessageTypeDefinition<_m2m_v1_AccessToken, _m2m_v1_AccessToken__Output>
       /**
        * A device proves it holds the private half of its registered Ed25519 key by
        * signing a single-use challenge.
@@ -23,6 +26,7 @@ export interface ProtoGrpcType {
       Authentication: SubtypeConstructor<typeof grpc.Client, _m2m_v1_AuthenticationClient> & { service: _m2m_v1_AuthenticationDefinition }
       Challenge: MessageTypeDefinition<_m2m_v1_Challenge, _m2m_v1_Challenge__Output>
       InitiateChallengeRequest: MessageTypeDefinition<_m2m_v1_InitiateChallengeRequest, _m2m_v1_InitiateChallengeRequest__Output>
+      RequestTokenRequest: MessageTypeDefinition<_m2m_v1_RequestTokenRequest, _m2m_v1_RequestTokenRequest__Output>
       VerifyFailureReason: EnumTypeDefinition
       VerifyRequest: MessageTypeDefinition<_m2m_v1_VerifyRequest, _m2m_v1_VerifyRequest__Output>
       VerifyResponse: MessageTypeDefinition<_m2m_v1_VerifyResponse, _m2m_v1_VerifyResponse__Output>

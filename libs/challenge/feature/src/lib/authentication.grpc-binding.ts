@@ -10,5 +10,6 @@ export const authenticationBinding = (authentication: AuthenticationGrpcControll
   handlers: (calls): AuthenticationHandlers => ({
     InitiateChallenge: calls.unary('public', (request, context) => authentication.initiateChallenge(request, context)),
     Verify: calls.unary('public', (request, context) => authentication.verify(request, context)),
+    RequestToken: calls.unary('public', (request, context) => authentication.requestToken(request, context)),
   }),
 });

@@ -1,15 +1,18 @@
 import { type ArgumentMetadata, Injectable } from '@nestjs/common';
 
 import type {
+  AccessToken,
   AuthenticationDefinition,
   Challenge,
   GrpcCallContext,
   GrpcUnaryController,
   InitiateChallengeRequest__Output,
+  RequestTokenRequest__Output,
   VerifyRequest__Output,
   VerifyResponse,
 } from '@m2m-trust/proto';
 
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { SchemaPipe } from '@m2m-trust/shared-platform';
 
 import { type InitiateChallengeBody, InitiateChallengeBodySchema, type VerifyBody, VerifyBodySchema } from './challenge.dto';
@@ -49,5 +52,10 @@ export class AuthenticationGrpcController implements GrpcUnaryController<Authent
           expiresIn: answer.expiresIn,
         }
       : { verified: false, reason: `VERIFY_FAILURE_REASON_${answer.reason}` };
+  }
+
+  async requestToken(request: RequestTokenRequest__Output, context: GrpcCallContext): Promise<AccessToken> {
+    if (!request.clientAssertion) throw new DomainError(ErrorCode.ValidationFailed, 'client_assertion is required');
+    return this.challenges.requestToken(request.clientAssertion, context);
   }
 }

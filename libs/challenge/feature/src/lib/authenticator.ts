@@ -1,6 +1,7 @@
 import type { EventMetadata } from '@m2m-trust/shared-events';
 
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
+import type { IssuedAccessToken } from './tokens/access-tokens';
 
 /**
  * What the challenge transports (HTTP, gRPC) call: ChallengeService where
@@ -10,4 +11,6 @@ import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 export abstract class Authenticator {
   abstract initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse>;
   abstract verify(challengeId: string, signature: string, metadata: EventMetadata): Promise<VerifyResponse>;
+  /** OAuth client credentials with a private_key_jwt assertion, for transports that are not the OAuth endpoint (gRPC); refusals are DomainErrors. */
+  abstract requestToken(clientAssertion: string, metadata: EventMetadata): Promise<IssuedAccessToken>;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-import { Authenticator, type ChallengeResponse, type VerifyResponse } from '@m2m-trust/challenge-feature';
-import type { Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
+import { Authenticator, type ChallengeResponse, type IssuedAccessToken, type VerifyResponse } from '@m2m-trust/challenge-feature';
+import type { AccessToken__Output, Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
 import type { EventMetadata, VerifyFailureReason } from '@m2m-trust/shared-events';
 
 import { ServiceClients } from './service-clients';
@@ -34,5 +34,11 @@ export class RemoteAuthenticator extends Authenticator {
           expiresIn: answer.expiresIn,
         }
       : { verified: false, reason: String(answer.reason).slice(REASON_PREFIX.length) as VerifyFailureReason };
+  }
+
+  async requestToken(clientAssertion: string, metadata: EventMetadata): Promise<IssuedAccessToken> {
+    const { authentication } = this.services;
+    const token = await this.services.call<AccessToken__Output>('challenge', authentication, 'RequestToken', { clientAssertion }, metadata);
+    return { accessToken: token.accessToken, tokenType: 'Bearer', expiresIn: token.expiresIn };
   }
 }

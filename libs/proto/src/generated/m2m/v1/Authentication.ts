@@ -3,8 +3,10 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AccessToken as _m2m_v1_AccessToken, AccessToken__Output as _m2m_v1_AccessToken__Output } from '../../m2m/v1/AccessToken';
 import type { Challenge as _m2m_v1_Challenge, Challenge__Output as _m2m_v1_Challenge__Output } from '../../m2m/v1/Challenge';
 import type { InitiateChallengeRequest as _m2m_v1_InitiateChallengeRequest, InitiateChallengeRequest__Output as _m2m_v1_InitiateChallengeRequest__Output } from '../../m2m/v1/InitiateChallengeRequest';
+import type { RequestTokenRequest as _m2m_v1_RequestTokenRequest, RequestTokenRequest__Output as _m2m_v1_RequestTokenRequest__Output } from '../../m2m/v1/RequestTokenRequest';
 import type { VerifyRequest as _m2m_v1_VerifyRequest, VerifyRequest__Output as _m2m_v1_VerifyRequest__Output } from '../../m2m/v1/VerifyRequest';
 import type { VerifyResponse as _m2m_v1_VerifyResponse, VerifyResponse__Output as _m2m_v1_VerifyResponse__Output } from '../../m2m/v1/VerifyResponse';
 
@@ -31,6 +33,33 @@ export interface AuthenticationClient extends grpc.Client {
   initiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   initiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   initiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * OAuth 2.0 client credentials with a private_key_jwt client assertion, as
+   * POST /oauth2/token (RFC 7523, docs/tokens.md): the device signs a
+   * one-time JWT (iss = sub = its id, aud = the issuer or its token endpoint,
+   * a short exp, a jti) with its registered key and gets an access token in
+   * one call. Every outcome for a registered device is audited.
+   * UNAUTHENTICATED: UNAUTHORIZED (the assertion is refused; the detail says
+   * why). INVALID_ARGUMENT: VALIDATION_FAILED (no assertion).
+   */
+  RequestToken(argument: _m2m_v1_RequestTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  RequestToken(argument: _m2m_v1_RequestTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  RequestToken(argument: _m2m_v1_RequestTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  RequestToken(argument: _m2m_v1_RequestTokenRequest, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  /**
+   * OAuth 2.0 client credentials with a private_key_jwt client assertion, as
+   * POST /oauth2/token (RFC 7523, docs/tokens.md): the device signs a
+   * one-time JWT (iss = sub = its id, aud = the issuer or its token endpoint,
+   * a short exp, a jti) with its registered key and gets an access token in
+   * one call. Every outcome for a registered device is audited.
+   * UNAUTHENTICATED: UNAUTHORIZED (the assertion is refused; the detail says
+   * why). INVALID_ARGUMENT: VALIDATION_FAILED (no assertion).
+   */
+  requestToken(argument: _m2m_v1_RequestTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  requestToken(argument: _m2m_v1_RequestTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  requestToken(argument: _m2m_v1_RequestTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
+  requestToken(argument: _m2m_v1_RequestTokenRequest, callback: grpc.requestCallback<_m2m_v1_AccessToken__Output>): grpc.ClientUnaryCall;
   
   /**
    * Verifies the signed challenge. The first attempt consumes the challenge,
@@ -72,6 +101,17 @@ export interface AuthenticationHandlers extends grpc.UntypedServiceImplementatio
   InitiateChallenge: grpc.handleUnaryCall<_m2m_v1_InitiateChallengeRequest__Output, _m2m_v1_Challenge>;
   
   /**
+   * OAuth 2.0 client credentials with a private_key_jwt client assertion, as
+   * POST /oauth2/token (RFC 7523, docs/tokens.md): the device signs a
+   * one-time JWT (iss = sub = its id, aud = the issuer or its token endpoint,
+   * a short exp, a jti) with its registered key and gets an access token in
+   * one call. Every outcome for a registered device is audited.
+   * UNAUTHENTICATED: UNAUTHORIZED (the assertion is refused; the detail says
+   * why). INVALID_ARGUMENT: VALIDATION_FAILED (no assertion).
+   */
+  RequestToken: grpc.handleUnaryCall<_m2m_v1_RequestTokenRequest__Output, _m2m_v1_AccessToken>;
+  
+  /**
    * Verifies the signed challenge. The first attempt consumes the challenge,
    * whatever its outcome; the outcome and its EPCIS audit event are committed
    * before the answer. A well-formed attempt that does not authenticate is an
@@ -85,5 +125,6 @@ export interface AuthenticationHandlers extends grpc.UntypedServiceImplementatio
 
 export interface AuthenticationDefinition extends grpc.ServiceDefinition {
   InitiateChallenge: MethodDefinition<_m2m_v1_InitiateChallengeRequest, _m2m_v1_Challenge, _m2m_v1_InitiateChallengeRequest__Output, _m2m_v1_Challenge__Output>
+  RequestToken: MethodDefinition<_m2m_v1_RequestTokenRequest, _m2m_v1_AccessToken, _m2m_v1_RequestTokenRequest__Output, _m2m_v1_AccessToken__Output>
   Verify: MethodDefinition<_m2m_v1_VerifyRequest, _m2m_v1_VerifyResponse, _m2m_v1_VerifyRequest__Output, _m2m_v1_VerifyResponse__Output>
 }

@@ -97,13 +97,15 @@ describe('docker-compose.yml', () => {
     expect([...used].filter((key) => !M2M_NAMES.includes(key))).toEqual([]);
   });
 
-  it('gives each service what its start requires: the database and Kafka, the challenge service its audience, the gateway the services', () => {
+  it('gives each service what its start requires: the database and Kafka, the challenge service its audience, the services and the gateway the registry, the gateway the services', () => {
     for (const name of ['registry-service', 'challenge-service', 'audit-service']) {
       expect(Object.keys(environment(services[name]!))).toEqual(expect.arrayContaining(['M2M_DATABASE_URL', 'M2M_KAFKA_BROKERS', 'M2M_ADMIN_API_KEY']));
     }
     expect(environment(services['challenge-service']!)['M2M_AUDIENCE']).toBeTruthy();
+    // The registry service checks managed API keys for the others.
+    for (const name of ['challenge-service', 'audit-service']) expect(environment(services[name]!)['M2M_REGISTRY_GRPC_URL']).toBe('registry-service:50051');
     expect(Object.keys(environment(services['gateway']!))).toEqual(
-      expect.arrayContaining(['M2M_REGISTRY_GRPC_URL', 'M2M_CHALLENGE_GRPC_URL', 'M2M_AUDIT_URL', 'M2M_ADMIN_API_KEY']),
+      expect.arrayContaining(['M2M_REGISTRY_GRPC_URL', 'M2M_REGISTRY_URL', 'M2M_CHALLENGE_GRPC_URL', 'M2M_CHALLENGE_URL', 'M2M_AUDIT_URL', 'M2M_ADMIN_API_KEY']),
     );
   });
 

@@ -326,10 +326,13 @@ async function startCluster({ databaseUrl, kafkaBrokers, admin, id, log, profile
   const cluster = { base, dataDir, adminKey, services: started, gateway: null };
   try {
     const auditUrl = await auditRoleUrl(admin, databaseUrl);
+    // The registry checks every managed API key for the others, so they are told its gRPC port before it listens.
+    const registryGrpcPort = await freePort();
+    const askRegistry = { M2M_REGISTRY_GRPC_URL: `127.0.0.1:${registryGrpcPort}` };
     const apps = await Promise.allSettled([
-      startApp('registry-service', { ...serviceEnv('registry', base), ...prof }),
-      startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: audience, ...GENEROUS_RATE_LIMITS, ...prof }),
-      startApp('audit-service', { ...serviceEnv('audit', base), M2M_DATABASE_URL: auditUrl, M2M_DATABASE_MIGRATION_URL: databaseUrl, ...GENEROUS_RATE_LIMITS, ...prof }),
+      startApp('registry-service', { ...serviceEnv('registry', base), GRPC_PORT: String(registryGrpcPort), ...prof }),
+      startApp('challenge-service', { ...serviceEnv('challenge', base), ...askRegistry, M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: audience, ...GENEROUS_RATE_LIMITS, ...prof }),
+      startApp('audit-service', { ...serviceEnv('audit', base), ...askRegistry, M2M_DATABASE_URL: auditUrl, M2M_DATABASE_MIGRATION_URL: databaseUrl, ...GENEROUS_RATE_LIMITS, ...prof }),
     ]);
     for (const app of apps) if (app.status === 'fulfilled') started.push(app.value);
     const failed = apps.find((app) => app.status === 'rejected');
@@ -342,6 +345,7 @@ async function startCluster({ databaseUrl, kafkaBrokers, admin, id, log, profile
       M2M_LOG_LEVEL: 'info',
       M2M_DATA_DIR: join(dataDir, 'gateway'),
       M2M_REGISTRY_GRPC_URL: registry.grpcUrl,
+      M2M_REGISTRY_URL: registry.url,
       M2M_CHALLENGE_GRPC_URL: challenge.grpcUrl,
       M2M_CHALLENGE_URL: challenge.url,
       M2M_AUDIT_URL: audit.url,

@@ -74,12 +74,19 @@ async function main() {
   const base = { databaseUrl, kafkaBrokers, adminKey: key.key, dataDir, logLevel: env.M2M_LOG_LEVEL, topicPrefix: env.M2M_KAFKA_TOPIC_PREFIX };
   const echo = (text) => process.stdout.write(text);
 
+  // The registry checks every managed API key for the others, so they are told its gRPC port before it listens.
+  const registryGrpcUrl = `127.0.0.1:${await freePort()}`;
+  const askRegistry = { M2M_REGISTRY_GRPC_URL: registryGrpcUrl };
   const [registry, challenge, audit] = await Promise.all([
-    startApp('registry-service', serviceEnv('registry', base), { echo }),
-    startApp('challenge-service', { ...serviceEnv('challenge', base), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: env.M2M_TOKEN_ISSUER ?? audience }, { echo }),
+    startApp('registry-service', { ...serviceEnv('registry', base), GRPC_PORT: registryGrpcUrl.split(':')[1] }, { echo }),
+    startApp(
+      'challenge-service',
+      { ...serviceEnv('challenge', base), ...askRegistry, M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: env.M2M_TOKEN_ISSUER ?? audience },
+      { echo },
+    ),
     startApp(
       'audit-service',
-      { ...serviceEnv('audit', base), M2M_DATABASE_URL: await auditRole(databaseUrl), M2M_DATABASE_MIGRATION_URL: databaseUrl },
+      { ...serviceEnv('audit', base), ...askRegistry, M2M_DATABASE_URL: await auditRole(databaseUrl), M2M_DATABASE_MIGRATION_URL: databaseUrl },
       { echo },
     ),
   ]);
@@ -94,6 +101,7 @@ async function main() {
       M2M_LOG_LEVEL: ['trace', 'debug'].includes(env.M2M_LOG_LEVEL) ? env.M2M_LOG_LEVEL : 'info',
       M2M_DATA_DIR: join(dataDir, 'gateway'),
       M2M_REGISTRY_GRPC_URL: registry.grpcUrl,
+      M2M_REGISTRY_URL: registry.url,
       M2M_CHALLENGE_GRPC_URL: challenge.grpcUrl,
       M2M_AUDIT_URL: audit.url,
       M2M_AUDIT_GRPC_URL: audit.grpcUrl,

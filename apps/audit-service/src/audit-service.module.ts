@@ -18,7 +18,7 @@ import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, startConsuming } from '@m2m-trust/shared-bootstrap';
 import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
-import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
+import { GRPC_SERVICES, GrpcServer, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
@@ -72,7 +72,7 @@ class AuditPersistenceModule {}
 @Module({})
 export class AuditServiceModule {
   static forRoot(options: PlatformOptions): DynamicModule {
-    requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers']);
+    requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers', 'registryGrpcUrl']);
     return {
       module: AuditServiceModule,
       imports: [
@@ -81,6 +81,8 @@ export class AuditServiceModule {
         // requests is counted here, once the key is checked. In memory: this role may only read and append its schema.
         RateLimitModule.forRoot(options, { store: { kind: 'memory' }, enforce: ['http'] }),
         persistence(options),
+        // API keys other than the admin key are the registry's to check (docs/api-keys.md).
+        RemoteApiKeyVerifierModule,
         AuditGrpcModule,
       ],
     };

@@ -16,7 +16,7 @@ import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, d
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
-import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { ConfigError, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
@@ -96,7 +96,7 @@ class ChallengePersistenceModule {}
 @Module({})
 export class ChallengeServiceModule {
   static forRoot(options: PlatformOptions): DynamicModule {
-    requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers']);
+    requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers', 'registryGrpcUrl']);
     // Nonces name the public service, not this internal address (docs/protocol.md).
     if (options.config.challenge.audience === null) {
       throw new ConfigError('Invalid configuration: M2M_AUDIENCE must be set for the challenge service (the public URL devices call, e.g. the gateway\'s)');
@@ -108,6 +108,8 @@ export class ChallengeServiceModule {
         // The per-device limit, shared by every instance; its callers are gateways, so no per-address or per-key limit here.
         RateLimitModule.forRoot(options, { store: { kind: 'postgres', defaultSchema: 'challenge', service: 'challenge-service' }, enforce: [] }),
         persistence(options),
+        // API keys other than the admin key are the registry's to check (docs/api-keys.md).
+        RemoteApiKeyVerifierModule,
         ChallengeGrpcModule,
       ],
     };

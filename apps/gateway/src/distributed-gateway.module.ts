@@ -7,12 +7,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticationBinding, AuthenticationGrpcController, RemoteChallengeModule } from '@m2m-trust/challenge-feature';
 import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator, RemoteDeviceDirectory, ServiceClients } from '@m2m-trust/gateway-distributed';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
-import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
 import { isDomainError } from '@m2m-trust/shared-domain';
 import { type AppConfig, FORM_BODY_ROUTE_CONFIG, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
 import { clientAddressKey, RateLimitModule, RateLimits, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
 
-/** A gateway is distributed when it is told where the services are (all three, or start refuses). */
+/** A gateway is distributed when it is told where the services are (all of them, or start refuses). */
 export const isDistributedGateway = (config: AppConfig): boolean =>
   config.distributed.registryGrpcUrl !== null || config.distributed.challengeGrpcUrl !== null || config.distributed.auditUrl !== null;
 
@@ -22,13 +22,30 @@ export const isDistributedGateway = (config: AppConfig): boolean =>
  * service checks the API key. Registered on Fastify before Nest's routes.
  */
 export async function proxyAuditService(fastify: FastifyInstance, config: AppConfig): Promise<void> {
-  const { auditUrl } = requireDistributed(config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl', 'challengeUrl']);
+  const { auditUrl } = requireDistributed(config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl', 'challengeUrl', 'registryUrl']);
   await fastify.register(httpProxy, {
     upstream: auditUrl,
     prefix: '/epcis',
     rewritePrefix: '/epcis',
     replyOptions: {
       // The gateway's request id goes along, so one id names the request in both services' logs.
+      rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
+    },
+  });
+}
+
+/**
+ * /v1/api-keys* is the registry service's own HTTP API (it owns the API
+ * keys), passed through as it is; the registry service checks the API key
+ * and its keys:admin scope. Registered on Fastify before Nest's routes.
+ */
+export async function proxyRegistryService(fastify: FastifyInstance, config: AppConfig): Promise<void> {
+  const { registryUrl } = requireDistributed(config, ['registryUrl']);
+  await fastify.register(httpProxy, {
+    upstream: registryUrl,
+    prefix: '/v1/api-keys',
+    rewritePrefix: '/v1/api-keys',
+    replyOptions: {
       rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
     },
   });
@@ -109,13 +126,15 @@ function rateLimitStore(config: AppConfig): RateLimitStoreChoice {
 @Module({})
 export class DistributedGatewayModule {
   static forRoot(options: PlatformOptions): DynamicModule {
-    requireDistributed(options.config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl', 'challengeUrl']);
+    requireDistributed(options.config, ['registryGrpcUrl', 'challengeGrpcUrl', 'auditUrl', 'challengeUrl', 'registryUrl']);
     return {
       module: DistributedGatewayModule,
       imports: [
         PlatformModule.forRoot(options),
         RateLimitModule.forRoot(options, { store: rateLimitStore(options.config), enforce: ['http', 'grpc'] }),
         DistributedClientsModule,
+        // Managed API keys are the registry service's to check (docs/api-keys.md).
+        RemoteApiKeyVerifierModule,
         GatewayGrpcModule,
       ],
     };

@@ -1,7 +1,7 @@
 import { exitOnStartFailure, startService } from '@m2m-trust/shared-bootstrap';
 
 import { AppModule } from './app.module';
-import { DistributedGatewayModule, isDistributedGateway, proxyAuditService, proxyChallengeService } from './distributed-gateway.module';
+import { DistributedGatewayModule, isDistributedGateway, proxyAuditService, proxyChallengeService, proxyRegistryService } from './distributed-gateway.module';
 import { setupOpenApi } from './openapi';
 
 // The embedded default (one process, SQLite) unless the distributed services are named (docs/distributed.md).
@@ -9,7 +9,10 @@ startService({
   name: 'gateway',
   module: (options) => (isDistributedGateway(options.config) ? DistributedGatewayModule.forRoot(options) : AppModule.forRoot(options)),
   beforeInit: async (fastify, options) => {
-    if (isDistributedGateway(options.config)) await proxyAuditService(fastify, options.config);
+    if (isDistributedGateway(options.config)) {
+      await proxyAuditService(fastify, options.config);
+      await proxyRegistryService(fastify, options.config);
+    }
   },
   configure: async (app, options) => {
     setupOpenApi(app);

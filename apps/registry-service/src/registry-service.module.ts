@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
+import { API_KEY_READ_REPOSITORY, PostgresApiKeyProjection, PostgresApiKeys1763700001700 } from '@m2m-trust/access-data-access';
+import { AccessModule } from '@m2m-trust/access-feature';
 import { DEVICE_READ_REPOSITORY, PostgresDeviceProjection, PostgresDevices1763700001100 } from '@m2m-trust/registry-data-access';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RegistryModule } from '@m2m-trust/registry-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_STORE } from '@m2m-trust/shared-contracts';
-import { GRPC_SERVICES, GrpcServer } from '@m2m-trust/shared-grpc-server';
+import { apiKeyVerificationBinding, GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
-import { HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
+import { ApiKeyVerifier, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import {
   type OutboxRelay,
   POSTGRES_DATABASE,
@@ -40,7 +42,11 @@ class RegistryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 @Module({
   imports: [RegistryModule],
   providers: [
-    { provide: GRPC_SERVICES, useFactory: (registry: DeviceRegistryGrpcController) => [deviceRegistryBinding(registry)], inject: [DeviceRegistryGrpcController] },
+    {
+      provide: GRPC_SERVICES,
+      useFactory: (registry: DeviceRegistryGrpcController, keys: ApiKeyVerifier): GrpcServiceBinding[] => [deviceRegistryBinding(registry), apiKeyVerificationBinding(keys)],
+      inject: [DeviceRegistryGrpcController, ApiKeyVerifier],
+    },
     GrpcServer,
   ],
   exports: [GrpcServer],
@@ -52,9 +58,11 @@ class RegistryGrpcModule {}
 class RegistryPersistenceModule {}
 
 /**
- * The registry service: devices are registered and revoked here, in its own
- * PostgreSQL schema; the outbox relay publishes DeviceRegistered and
- * DeviceRevoked to Kafka, keyed by device id. Serves m2m.v1.DeviceRegistry.
+ * The registry service: devices and API keys are registered and revoked here,
+ * in its own PostgreSQL schema; the outbox relay publishes their events to
+ * Kafka, keyed by device or key id. Serves m2m.v1.DeviceRegistry, the
+ * gateways' and services' key check (m2m.internal.v1.ApiKeyVerification) and,
+ * over HTTP, /v1/api-keys (passed through by the gateways).
  */
 @Module({})
 export class RegistryServiceModule {
@@ -62,24 +70,26 @@ export class RegistryServiceModule {
     requireDistributed(options.config, ['databaseUrl', 'kafkaBrokers']);
     return {
       module: RegistryServiceModule,
-      imports: [PlatformModule.forRoot(options), persistence(options), RegistryGrpcModule],
+      imports: [PlatformModule.forRoot(options), persistence(options), AccessModule, RegistryGrpcModule],
     };
   }
 }
 
-/** PostgreSQL (schema "registry"), the event store with the devices projection inline, Kafka and the outbox relay. */
+/** PostgreSQL (schema "registry"), the event store with the devices and API keys projections inline, Kafka and the outbox relay. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
   return {
     module: RegistryPersistenceModule,
     providers: [
-      ...serviceInfrastructure(config, { service: 'registry-service', schema: 'registry', migrations: [PostgresEventStore1763700001000, PostgresDevices1763700001100] }),
+      ...serviceInfrastructure(config, { service: 'registry-service', schema: 'registry', migrations: [PostgresEventStore1763700001000, PostgresDevices1763700001100, PostgresApiKeys1763700001700] }),
       { provide: PostgresDeviceProjection, useFactory: (db: PostgresDatabase) => new PostgresDeviceProjection(db.pool), inject: [POSTGRES_DATABASE] },
       { provide: DEVICE_READ_REPOSITORY, useExisting: PostgresDeviceProjection },
+      { provide: PostgresApiKeyProjection, useFactory: (db: PostgresDatabase) => new PostgresApiKeyProjection(db.pool), inject: [POSTGRES_DATABASE] },
+      { provide: API_KEY_READ_REPOSITORY, useExisting: PostgresApiKeyProjection },
       {
         provide: EVENT_STORE,
-        useFactory: (db: PostgresDatabase, devices: PostgresDeviceProjection, clock: Clock) => new PostgresEventStore(db, [devices], clock),
-        inject: [POSTGRES_DATABASE, PostgresDeviceProjection, CLOCK],
+        useFactory: (db: PostgresDatabase, devices: PostgresDeviceProjection, keys: PostgresApiKeyProjection, clock: Clock) => new PostgresEventStore(db, [devices, keys], clock),
+        inject: [POSTGRES_DATABASE, PostgresDeviceProjection, PostgresApiKeyProjection, CLOCK],
       },
       {
         provide: RELAY,
@@ -88,6 +98,6 @@ function persistence(options: PlatformOptions): DynamicModule {
       },
       RegistryLifecycle,
     ],
-    exports: [POSTGRES_DATABASE, DEVICE_READ_REPOSITORY, EVENT_STORE, HEALTH_CHECKS],
+    exports: [POSTGRES_DATABASE, DEVICE_READ_REPOSITORY, API_KEY_READ_REPOSITORY, EVENT_STORE, HEALTH_CHECKS],
   };
 }

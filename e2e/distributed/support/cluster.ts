@@ -145,8 +145,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     const gatewayPorts = await Promise.all(Array.from({ length: options.gateways ?? 1 }, () => launcher.freePort()));
     const audience = `http://127.0.0.1:${gatewayPorts[0]}`;
+    // The registry checks every managed API key for the others, so they are told its gRPC port before it listens.
+    const registryGrpcPort = await launcher.freePort();
+    const askRegistry = { M2M_REGISTRY_GRPC_URL: `127.0.0.1:${registryGrpcPort}` };
     const auditEnv: Record<string, string> = {
       ...launcher.serviceEnv('audit', base),
+      ...askRegistry,
       ...suiteEnv,
       M2M_DATABASE_URL: await auditRoleUrl(DATABASE_URL),
       M2M_DATABASE_MIGRATION_URL: DATABASE_URL,
@@ -154,12 +158,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       GRPC_PORT: String(await launcher.freePort()),
     };
     const [registry, audit, ...challenges] = await startAll(started, [
-      () => launcher.startApp('registry-service', { ...launcher.serviceEnv('registry', base), ...suiteEnv }, { name: `${name}:registry` }),
+      () =>
+        launcher.startApp('registry-service', { ...launcher.serviceEnv('registry', base), ...suiteEnv, GRPC_PORT: String(registryGrpcPort) }, { name: `${name}:registry` }),
       () => launcher.startApp('audit-service', auditEnv, { name: `${name}:audit` }),
       ...Array.from({ length: options.challengeInstances ?? 1 }, (_, i) => () =>
         launcher.startApp(
           'challenge-service',
-          { ...launcher.serviceEnv('challenge', base), ...suiteEnv, M2M_DATA_DIR: join(dataDir, `challenge-${i + 1}`), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: audience },
+          { ...launcher.serviceEnv('challenge', base), ...askRegistry, ...suiteEnv, M2M_DATA_DIR: join(dataDir, `challenge-${i + 1}`), M2M_AUDIENCE: audience, M2M_TOKEN_ISSUER: audience },
           { name: `${name}:challenge-${i + 1}` },
         ),
       ),
@@ -177,6 +182,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             M2M_AUDIENCE: audience,
             M2M_DATA_DIR: join(dataDir, `gateway-${i + 1}`),
             M2M_REGISTRY_GRPC_URL: registry!.grpcUrl,
+            M2M_REGISTRY_URL: registry!.url,
             M2M_CHALLENGE_GRPC_URL: challenges[i % challenges.length]!.grpcUrl,
             M2M_CHALLENGE_URL: challenges[i % challenges.length]!.url,
             M2M_AUDIT_URL: audit!.url,

@@ -62,6 +62,25 @@ describe('event envelope', () => {
     expect(issued.topic).toBe(`run42.${EventCatalog.ChallengeIssued.topic}`);
   });
 
+  it('keys API key events by key id on the access topic, and reads them back; one without its key id is malformed', () => {
+    const created: RecordedEvent = {
+      eventId: eventIdFor(11),
+      type: 'ApiKeyCreated',
+      schemaVersion: 1,
+      streamId: 'api-key-k1',
+      streamVersion: 1,
+      position: 11,
+      recordedAt: '2026-11-21T08:00:00.000Z',
+      data: { apiKeyId: 'k1', name: 'ci', scopes: ['devices:read'], expiresAt: null, secretHash: 'c'.repeat(64), createdAt: '2026-11-21T08:00:00.000Z' },
+      metadata: { actor: 'api-key:admin' },
+    };
+    const envelope = encodeEvent(created);
+    expect([envelope.key, envelope.topic]).toEqual(['k1', 'm2m.access.api-key.v1']);
+    expect(decodeEvent(received(envelope))).toEqual(created);
+    const keyless = rewritten(created, { data: { name: 'ci' } });
+    expect(refusal({ ...keyless, key: Buffer.from('k1') }).message).toContain('data.apiKeyId is missing');
+  });
+
   it('carries type, schema version and event id in headers and the whole event, schema version included, in the value', () => {
     const envelope = encodeEvent(deviceRevoked('dev-1', 2, 5));
     expect(envelope.headers).toEqual({ 'm2m-event-type': 'DeviceRevoked', 'm2m-schema-version': '1', 'm2m-event-id': eventIdFor(5) });

@@ -1,4 +1,4 @@
-import { EventCatalog, partitionKeyOf, type RecordedEvent } from '@m2m-trust/shared-events';
+import { type DomainEventType, EventCatalog, partitionKeyOf, type RecordedEvent } from '@m2m-trust/shared-events';
 
 import { isKnownEventType, topicFor, type TopicOptions } from './event-topics';
 import { MessagingError, MessagingErrorCode, type MessagingErrorDetails } from './messaging.error';
@@ -102,7 +102,7 @@ export function decodeEvent(message: IncomingEventMessage): RecordedEvent {
   if (schemaVersion > known) throw unsupportedVersion(eventId, type, schemaVersion, known, where);
 
   const details = { eventId, eventType: type, schemaVersion, knownSchemaVersion: known };
-  const problem = shapeProblem(parsed);
+  const problem = shapeProblem(parsed, type);
   if (problem !== null) throw malformed(problem, details);
   const event = parsed as unknown as RecordedEvent;
   if (headerType !== event.type) throw malformed(`header ${EventHeader.Type} disagrees with the value`, details);
@@ -129,10 +129,14 @@ function unsupportedVersion(
 }
 
 /** The envelope fields every RecordedEvent has; payloads beyond deviceId are the consumer's to read. */
-function shapeProblem(value: Record<string, unknown>): string | null {
+/** The data field an event is keyed by on Kafka (partitionKeyOf): the device's id, or an API key event's key id. */
+const keyFieldOf = (type: DomainEventType): 'apiKeyId' | 'deviceId' => (type === 'ApiKeyCreated' || type === 'ApiKeyRevoked' ? 'apiKeyId' : 'deviceId');
+
+function shapeProblem(value: Record<string, unknown>, type: DomainEventType): string | null {
   const data = value['data'];
   if (!isRecord(data)) return 'data is not an object';
-  if (!isNonEmptyString(data['deviceId'])) return 'data.deviceId is missing';
+  const keyField = keyFieldOf(type);
+  if (!isNonEmptyString(data[keyField])) return `data.${keyField} is missing`;
   const metadata = value['metadata'];
   if (!isRecord(metadata)) return 'metadata is not an object';
   for (const field of ['requestId', 'actor'] as const) {

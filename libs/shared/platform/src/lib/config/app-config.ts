@@ -62,6 +62,7 @@ const EnvSchema = Type.Object({
   M2M_AUDIT_GRPC_URL: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]+$' })),
   M2M_AUDIT_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   M2M_CHALLENGE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  M2M_REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   M2M_PROPAGATION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -152,6 +153,8 @@ export interface DistributedConfig {
   readonly auditUrl: string | null;
   /** M2M_CHALLENGE_URL: the challenge service's HTTP API (tokens, OAuth, lockouts, /v1/me), which a distributed gateway passes through. */
   readonly challengeUrl: string | null;
+  /** M2M_REGISTRY_URL: the registry service's HTTP API (/v1/api-keys), which a distributed gateway passes through. */
+  readonly registryUrl: string | null;
   /** M2M_AUDIT_GRPC_URL (host:port): when set, a distributed gateway serves m2m.v1.Audit by passing calls through. */
   readonly auditGrpcUrl: string | null;
   /** M2M_PROPAGATION_TIMEOUT_MS: how long a gateway waits for a device change to reach the challenge service. */
@@ -165,6 +168,7 @@ const DISTRIBUTED_VARIABLES = {
   challengeGrpcUrl: 'M2M_CHALLENGE_GRPC_URL',
   auditUrl: 'M2M_AUDIT_URL',
   challengeUrl: 'M2M_CHALLENGE_URL',
+  registryUrl: 'M2M_REGISTRY_URL',
 } as const;
 
 type Required<K extends keyof typeof DISTRIBUTED_VARIABLES> = { readonly [P in K]: NonNullable<DistributedConfig[P]> };
@@ -273,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       challengeGrpcUrl: (raw['M2M_CHALLENGE_GRPC_URL'] as string | undefined) ?? null,
       auditUrl: (raw['M2M_AUDIT_URL'] as string | undefined) ?? null,
       challengeUrl: (raw['M2M_CHALLENGE_URL'] as string | undefined) ?? null,
+      registryUrl: (raw['M2M_REGISTRY_URL'] as string | undefined) ?? null,
       auditGrpcUrl: (raw['M2M_AUDIT_GRPC_URL'] as string | undefined) ?? null,
       propagationTimeoutMs: raw['M2M_PROPAGATION_TIMEOUT_MS'] as number,
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { SignJWT } from 'jose';
 
+import { GrpcApi } from '../grpc-client';
 import { Api, authenticate, newDevice, register } from '../support/client';
 import { type Cluster, startCluster } from './support/cluster';
 
@@ -71,6 +72,23 @@ describe('distributed mode: access-token keys shared by challenge-service instan
     }).toString();
     const granted = await two!.call<{ access_token: string }>('POST', '/oauth2/token', form, { 'content-type': 'application/x-www-form-urlencoded' });
     expect(granted.status).toBe(200);
+
+    // The same grant over the gateway's gRPC, passed on to the challenge service.
+    const grpc = new GrpcApi(cluster.gateways[0]!.grpcUrl, null);
+    try {
+      const overGrpc = await grpc.requestToken(
+        await new SignJWT({ jti: randomUUID() })
+          .setProtectedHeader({ alg: 'EdDSA' })
+          .setIssuer(device.deviceId)
+          .setSubject(device.deviceId)
+          .setAudience(cluster.audience)
+          .setExpirationTime('60s')
+          .sign(device.privateKey),
+      );
+      expect(overGrpc.ok && overGrpc.value.tokenType).toBe('Bearer');
+    } finally {
+      grpc.close();
+    }
 
     const jwks = await new Api(cluster.gateways[1]!.url, null).get<Jwks>('/.well-known/jwks.json');
     expect(jwks.body.keys).toHaveLength(1);

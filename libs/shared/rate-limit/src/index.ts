@@ -1,5 +1,5 @@
 export * from './lib/client-address';
-export * from './lib/rate-limit.interceptor';
+export * from './lib/rate-limit.guard';
 export * from './lib/rate-limit.module';
 export * from './lib/rate-limited-by-address.decorator';
 export * from './lib/rate-limited-grpc-calls';

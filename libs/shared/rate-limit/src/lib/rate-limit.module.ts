@@ -1,12 +1,12 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { Pool } from 'pg';
 
 import { GRPC_CALL_LIMITER } from '@m2m-trust/shared-grpc-server';
 import { type AppConfig, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase } from '@m2m-trust/shared-postgres';
 
-import { RateLimitInterceptor } from './rate-limit.interceptor';
+import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitedGrpcCalls } from './rate-limited-grpc-calls';
 import { RateLimits, type RateLimitStore } from './rate-limits';
 import { RateLimits1763700003000 } from './rate-limits.pg-migration';
@@ -96,7 +96,7 @@ export class RateLimitModule {
         inject: [STORE_POOL],
       },
     ];
-    if (options.enforce.includes('http')) providers.push({ provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor });
+    if (options.enforce.includes('http')) providers.push({ provide: APP_GUARD, useClass: RateLimitGuard });
     if (options.enforce.includes('grpc')) providers.push({ provide: GRPC_CALL_LIMITER, useClass: RateLimitedGrpcCalls });
     return {
       module: RateLimitModule,

@@ -1,7 +1,6 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import type { Observable } from 'rxjs';
 
 import type { AuthenticatedRequest } from '@m2m-trust/shared-platform';
 
@@ -25,18 +24,23 @@ function setRateLimitHeaders(reply: FastifyReply, state: RateLimitState): void {
  * HTTP's edge limits: a route marked @RateLimitedByAddress() counts against the
  * client address (Fastify's request.ip, see M2M_TRUST_PROXY); any other route
  * a caller was authenticated for counts against its API key (request.actor,
- * never the secret). An interceptor runs after every guard, so a request the
- * API key guard refused is not counted against a key it did not prove.
+ * never the secret). A global guard registered after the platform's API key
+ * guard (RateLimitModule is imported after PlatformModule), so a request that
+ * guard refused is not counted against a key it did not prove; the per-key
+ * 429 of e2e/rate-limits.e2e-spec.ts fails if that order ever changes. A
+ * guard rather than an interceptor: the first global interceptor puts every
+ * request through Nest's RxJS interceptor chain, about 9 % of the server's CPU
+ * under authentication load (docs/benchmarks.md).
  */
 @Injectable()
-export class RateLimitInterceptor implements NestInterceptor {
+export class RateLimitGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly limits: RateLimits,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() !== 'http') return next.handle();
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const byAddress = this.reflector.getAllAndOverride<boolean>(RATE_LIMITED_BY_ADDRESS, [context.getHandler(), context.getClass()]);
@@ -46,6 +50,6 @@ export class RateLimitInterceptor implements NestInterceptor {
         ? await this.limits.take('apiKey', request.actor)
         : null;
     if (state) setRateLimitHeaders(http.getResponse<FastifyReply>(), state);
-    return next.handle();
+    return true;
   }
 }

@@ -35,6 +35,10 @@ describe('distributed mode: rate limits hold across gateways', () => {
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: 'RATE_LIMITED' });
     expect(refused.headers.get('ratelimit-policy')).toBe(`${LIMIT};w=60`);
+
+    // The token endpoint is passed through to the challenge service, but its per-address limit is the gateway's.
+    const token = await gateway(1, null).call('POST', '/oauth2/token', 'grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect([token.status, token.body['code'], token.headers.get('retry-after') !== null]).toEqual([429, 'RATE_LIMITED', true]);
   }, 30_000);
 
   it('refuses an API key on every gateway once it spent its budget across them', async () => {

@@ -82,6 +82,8 @@ export {
   type PublicJwk,
   type RegisterDeviceInput,
   type RevokeDeviceInput,
+  type AccessToken,
+  type RequestTokenInput,
   type DeviceLockout,
   type UnlockDeviceInput,
   VERIFY_FAILURE_REASONS,
@@ -89,3 +91,4 @@ export {
   type VerifyInput,
   type VerifyResult,
 } from './lib/m2m.types';
+export { type ClientAssertionInput, JWT_BEARER_ASSERTION, signClientAssertion } from './lib/client-assertion';

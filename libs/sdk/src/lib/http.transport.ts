@@ -36,6 +36,8 @@ export interface TransportRequest {
   readonly target: string | URL;
   readonly query?: URLSearchParams;
   readonly body?: unknown;
+  /** An application/x-www-form-urlencoded body (the OAuth token endpoint), instead of JSON. */
+  readonly form?: Readonly<Record<string, string>>;
   /** Whether the API key goes along: device calls (challenge, verify) do not need it. */
   readonly authenticated: boolean;
   readonly retry: RetryMode;
@@ -156,12 +158,14 @@ export class HttpTransport {
       const headers: Record<string, string> = { ...this.config.headers, accept: request.accept ?? 'application/json' };
       if (request.authenticated && this.config.apiKey) headers['authorization'] = `Bearer ${this.config.apiKey()}`;
       if (request.body !== undefined) headers['content-type'] = 'application/json';
+      if (request.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
       if (options.requestId) headers['x-request-id'] = options.requestId;
       response = await this.config.fetch(url, {
         method: request.method,
         headers,
         signal: call.signal,
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        ...(request.form === undefined ? {} : { body: new URLSearchParams(request.form).toString() }),
       });
       if (mode === 'streamed' && response.status < 400) {
         handedOver = true;
@@ -293,10 +297,11 @@ function asProblem(body: unknown): ProblemDetails | null {
     type: text('type'),
     title: text('title'),
     status: typeof record['status'] === 'number' ? record['status'] : undefined,
-    detail: text('detail'),
+    // problem+json carries `code` and `detail`; the OAuth endpoints answer RFC 6749's `error` and `error_description`.
+    detail: text('detail') ?? text('error_description'),
     instance: text('instance'),
-    code: text('code'),
-    requestId: text('requestId'),
+    code: text('code') ?? text('error'),
+    requestId: text('requestId') ?? text('request_id'),
     errors,
   };
 }

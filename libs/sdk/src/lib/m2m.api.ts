@@ -1,4 +1,5 @@
 import { signChallenge } from './challenge.signer';
+import { JWT_BEARER_ASSERTION, signClientAssertion } from './client-assertion';
 import { type PrivateKeyInput } from './device-keys';
 import { type CallOptions, type HttpTransport } from './http.transport';
 import { M2MInvalidResponseError } from './m2m.error';
@@ -10,13 +11,15 @@ import {
   type InitiateChallengeInput,
   type IterateDevicesQuery,
   type ListDevicesQuery,
+  type AccessToken,
   type RegisterDeviceInput,
+  type RequestTokenInput,
   type RevokeDeviceInput,
   type UnlockDeviceInput,
   type VerifyInput,
   type VerifyResult,
 } from './m2m.types';
-import { asChallenge, asDevice, asDeviceLockout, asDevicePage, asVerifyResult } from './response.guard';
+import { asAccessToken, asChallenge, asDevice, asDeviceLockout, asDevicePage, asVerifyResult } from './response.guard';
 
 export interface AuthenticateInput {
   readonly deviceId: string;
@@ -34,6 +37,8 @@ export class M2MApi {
   constructor(
     private readonly http: HttpTransport,
     private readonly audience: string,
+    /** Where POST /oauth2/token is: the default `aud` of client assertions. */
+    private readonly tokenEndpoint: string,
   ) {}
 
   /** Operator: registers a device with its Ed25519 public key. 409 `DEVICE_EXISTS` / `DUPLICATE_PUBLIC_KEY`. */
@@ -159,5 +164,23 @@ export class M2MApi {
       ...(input.clockToleranceMs === undefined ? {} : { clockToleranceMs: input.clockToleranceMs }),
     });
     return this.verify({ challengeId: challenge.id, signature }, options);
+  }
+
+  /**
+   * Device: an access token in one call, by OAuth 2.0 client credentials with
+   * a private_key_jwt assertion (RFC 7523) signed here with the device key.
+   * Refusals are `M2MUnauthorizedError` with the RFC 6749 code (`invalid_client`)
+   * as `code`. Retried only when nothing was done (429, 503, a refused
+   * connection): the assertion is single-use.
+   */
+  async requestToken(input: RequestTokenInput, options?: CallOptions): Promise<AccessToken> {
+    const assertion = await signClientAssertion({
+      deviceId: input.deviceId,
+      privateKey: input.privateKey,
+      audience: input.audience ?? this.tokenEndpoint,
+      ...(input.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: input.lifetimeSeconds }),
+    });
+    const form = { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion };
+    return asAccessToken(await this.http.request({ method: 'POST', target: 'oauth2/token', form, authenticated: false, retry: 'refused' }, options));
   }
 }

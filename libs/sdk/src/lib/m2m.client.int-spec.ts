@@ -168,3 +168,23 @@ describe('M2MClient against a gateway without M2M_AUDIENCE', () => {
     await expect(client.m2m.authenticate({ deviceId, privateKey: keys.privateKey })).resolves.toMatchObject({ verified: true, deviceId });
   });
 });
+
+describe('M2MClient: access tokens by client credentials (private_key_jwt)', () => {
+  it('gets a token signed by the service for the device, with the key as a PEM or raw seed', async () => {
+    const { deviceId, keys } = await registered();
+    const token = await deviceClient().m2m.requestToken({ deviceId, privateKey: encodePrivateKeyPem(keys.privateKey) });
+    expect(token).toEqual({ accessToken: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/), tokenType: 'Bearer', expiresIn: 300 });
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(token.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+    expect(claims).toMatchObject({ sub: deviceId });
+    expect((await deviceClient().m2m.requestToken({ deviceId, privateKey: keys.privateKey })).tokenType).toBe('Bearer');
+  });
+
+  it("answers a foreign key with M2MUnauthorizedError and the RFC 6749 code", async () => {
+    const { deviceId } = await registered();
+    const stranger = await generateKeyPair();
+    const refused = await deviceClient().m2m.requestToken({ deviceId, privateKey: stranger.privateKey }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(M2MUnauthorizedError);
+    expect(refused).toMatchObject({ status: 401, code: 'invalid_client' });
+  });
+});
+

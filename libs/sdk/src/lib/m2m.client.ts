@@ -65,7 +65,7 @@ export class M2MClient {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       headers,
     });
-    this.m2m = new M2MApi(http, options.audience ?? baseUrl.origin);
+    this.m2m = new M2MApi(http, options.audience ?? baseUrl.origin, http.resolve('oauth2/token').href);
     this.audit = new AuditApi(http);
     this.apiKeys = new ApiKeysApi(http);
   }

@@ -1,3 +1,5 @@
+import type { PrivateKeyInput } from './device-keys';
+
 // The wire shapes of the m2m-trust HTTP API (README "API"), written out here
 // rather than imported: the SDK depends on nothing inside the workspace.
 
@@ -214,4 +216,20 @@ export interface AuditCheckpoint {
   /** Compact JWS (EdDSA, `typ: m2m-audit-checkpoint+jws`) over `{iss, seq, head, iat}`. */
   readonly jws: string;
   readonly keys: JsonWebKeySet;
+}
+
+export interface RequestTokenInput {
+  readonly deviceId: string;
+  readonly privateKey: PrivateKeyInput;
+  /** The assertion's `aud`: the service's token endpoint URL by default (`<baseUrl origin>/oauth2/token`). */
+  readonly audience?: string;
+  /** How long the one-time assertion is valid, in seconds (default 60; the service accepts at most M2M_CLIENT_ASSERTION_MAX_SECONDS, 300). */
+  readonly lifetimeSeconds?: number;
+}
+
+/** An access token from POST /oauth2/token, in the SDK's camelCase (docs/tokens.md). */
+export interface AccessToken {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
 }

@@ -1,5 +1,6 @@
 import { M2MInvalidResponseError } from './m2m.error';
 import {
+  type AccessToken,
   type AuditCheckpoint,
   type Challenge,
   type Device,
@@ -43,6 +44,13 @@ function device(response: TransportResponse, value: unknown, what = 'device'): D
   strings(response, record, ['deviceId', 'publicKey', 'keyThumbprint', 'status', 'createdAt'], what);
   if (record['status'] !== 'active' && record['status'] !== 'revoked') throw invalid(response, `${what}.status is ${String(record['status'])}`);
   return record as unknown as Device;
+}
+
+export function asAccessToken(response: TransportResponse): AccessToken {
+  const record = object(response, response.body, 'token');
+  strings(response, record, ['access_token', 'token_type'], 'token');
+  if (record['token_type'] !== 'Bearer' || typeof record['expires_in'] !== 'number') throw invalid(response, 'not a bearer token response');
+  return { accessToken: record['access_token'] as string, tokenType: 'Bearer', expiresIn: record['expires_in'] };
 }
 
 export function asDeviceLockout(response: TransportResponse): DeviceLockout {

@@ -150,4 +150,30 @@ describe('rate limits (embedded gateway)', () => {
       await server.stop();
     }
   });
+
+  it('limits each device: a challenge pays for itself and its first verify, a replay pays again, other devices go on', async () => {
+    const server = await startServer({ env: limits(0, 0, 4) });
+    try {
+      const admin = new Api(server.url, server.adminKey);
+      const device = new Api(server.url, null);
+      const [sensor, neighbour] = [newDevice('rate-dev'), newDevice('rate-dev')];
+      expect((await register(admin, sensor)).status).toBe(201);
+      expect((await register(admin, neighbour)).status).toBe(201);
+
+      // 4 a minute: two full authentications (each challenge counts 2: itself and its verify).
+      expect((await authenticate(device, sensor)).body).toMatchObject({ verified: true });
+      const second = await device.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: sensor.deviceId });
+      expect(second.status).toBe(201);
+      const signature = sensor.signHex(second.body.nonce);
+      expect((await device.post('/v1/challenges/verify', { challengeId: second.body.id, signature })).body).toMatchObject({ verified: true });
+
+      expectRateLimited(await device.post('/v1/challenges', { deviceId: sensor.deviceId }), 4);
+      // A replay was not paid for by its challenge: refused by the limit before it is even decided.
+      expectRateLimited(await device.post('/v1/challenges/verify', { challengeId: second.body.id, signature }), 4);
+      expect((await authenticate(device, neighbour)).body).toMatchObject({ verified: true });
+    } finally {
+      await server.stop();
+    }
+  });
 });
+

@@ -68,7 +68,8 @@ export class ChallengeService extends Authenticator {
   }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
-    await this.rateLimits.consume('device', deviceId);
+    // The challenge and its first verify, paid in one count: one round trip to a shared store per authentication, not two.
+    await this.rateLimits.consume('device', deviceId, 2);
     for (let attempt = 1; ; attempt++) {
       const credentials = await this.credentials.get(deviceId);
       const lockout = await this.lockouts.get(deviceId);
@@ -121,6 +122,7 @@ export class ChallengeService extends Authenticator {
     // The in-memory copy is taken, not read: a second verify of the same challenge
     // goes to the store and meets the first one's append there.
     let cached = this.pending.take(challengeId);
+    const prepaid = cached !== undefined;
     for (let attempt = 1; ; attempt++) {
       const { state, version } = cached ?? (await this.load(streamId));
       cached = undefined;
@@ -128,9 +130,10 @@ export class ChallengeService extends Authenticator {
         this.metrics.authentications.inc({ outcome: 'failure', reason: VerifyFailureReason.ChallengeNotFound });
         return { verified: false, reason: VerifyFailureReason.ChallengeNotFound };
       }
-      // Per device as well as per address: known only now that the challenge names its device. A refused
-      // verify leaves the challenge unconsumed; the device may retry it after Retry-After.
-      if (attempt === 1) await this.rateLimits.consume('device', state.deviceId);
+      // Per device as well as per address: known only now that the challenge names its device. The first verify of a
+      // challenge this instance issued was paid for with it; any other (a replay, another instance's challenge) pays
+      // here. A refused verify leaves the challenge unconsumed; the device may retry it after Retry-After.
+      if (attempt === 1 && !prepaid) await this.rateLimits.consume('device', state.deviceId);
       const credentials = await this.credentials.get(state.deviceId);
       // Read fresh on every attempt: failures on other instances count too (docs/abuse-limits.md).
       const lockout = await this.lockouts.get(state.deviceId);

@@ -123,16 +123,20 @@ export class RateLimits {
     return this.limiters[kind] !== null;
   }
 
-  /** Counts one request of `key`; throws RATE_LIMITED (with when to retry) once the key's budget is spent. */
-  async consume(kind: RateLimitKind, key: string): Promise<void> {
-    await this.take(kind, key);
+  /**
+   * Counts `requests` requests of `key` (one by default; more to pay ahead for
+   * requests that will follow, in one round trip to the store); throws
+   * RATE_LIMITED (with when to retry) once the key's budget is spent.
+   */
+  async consume(kind: RateLimitKind, key: string, requests = 1): Promise<void> {
+    await this.take(kind, key, requests);
   }
 
   /** As consume, and tells what is left of the budget; null when `kind` is not limited. */
-  async take(kind: RateLimitKind, key: string): Promise<RateLimitState | null> {
+  async take(kind: RateLimitKind, key: string, requests = 1): Promise<RateLimitState | null> {
     const limiter = this.limiters[kind];
     if (!limiter) return null;
-    const result = await this.count(kind, limiter, key);
+    const result = await this.count(kind, limiter, key, requests);
     return {
       limit: limiter.points,
       remaining: result.remainingPoints,
@@ -141,15 +145,15 @@ export class RateLimits {
     };
   }
 
-  private async count(kind: RateLimitKind, limiter: KindLimiter, key: string): Promise<RateLimiterRes> {
+  private async count(kind: RateLimitKind, limiter: KindLimiter, key: string, requests: number): Promise<RateLimiterRes> {
     try {
-      return await limiter.store.consume(key);
+      return await limiter.store.consume(key, requests);
     } catch (error) {
       if (error instanceof RateLimiterRes) throw this.refusal(kind, limiter, error);
       if (!limiter.fallback) throw error;
       this.storeFailed(kind, error);
       try {
-        return await limiter.fallback.consume(key);
+        return await limiter.fallback.consume(key, requests);
       } catch (fallbackError) {
         if (fallbackError instanceof RateLimiterRes) throw this.refusal(kind, limiter, fallbackError);
         throw fallbackError;

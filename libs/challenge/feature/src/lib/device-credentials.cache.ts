@@ -43,12 +43,7 @@ export class DeviceCredentialsCache implements OnModuleInit, OnModuleDestroy {
     const hit = this.entries.get(deviceId);
     if (hit) return hit;
     const credentials = await this.repository.get(deviceId);
-    if (!credentials) return null;
-    const key = ed25519KeyObject(Buffer.from(credentials.publicKey, 'hex'));
-    const entry = { ...credentials, key };
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(deviceId, entry);
-    return entry;
+    return credentials ? this.remember(credentials) : null;
   }
 
   /**
@@ -62,9 +57,16 @@ export class DeviceCredentialsCache implements OnModuleInit, OnModuleDestroy {
     const fresh = await this.repository.get(deviceId);
     if (!fresh) return null;
     const hit = this.entries.get(deviceId);
-    if (hit && hit.version === fresh.version) return hit;
-    this.invalidate(deviceId);
-    return this.get(deviceId);
+    return hit && hit.version === fresh.version ? hit : this.remember(fresh);
+  }
+
+  /** Parses the key once and keeps the entry (replacing an older one), the oldest dropped when full. */
+  private remember(credentials: DeviceCredentials): CachedCredentials {
+    const entry = { ...credentials, key: ed25519KeyObject(Buffer.from(credentials.publicKey, 'hex')) };
+    this.entries.delete(credentials.deviceId);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(credentials.deviceId, entry);
+    return entry;
   }
 
   invalidate(deviceId: string): void {

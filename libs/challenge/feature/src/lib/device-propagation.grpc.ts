@@ -1,6 +1,6 @@
 import type { handleUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 
-import type { GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import { type GrpcServiceBinding, internalJsonMethod } from '@m2m-trust/shared-grpc-server';
 
 /** What a gateway waits for after a registry change: the challenge service seeing the device at least as registered, or as revoked. */
 export type DeviceStanding = 'registered' | 'revoked';
@@ -16,11 +16,6 @@ export interface AwaitDeviceResponse {
   readonly reached: boolean;
 }
 
-const json = {
-  serialize: (value: unknown): Buffer => Buffer.from(JSON.stringify(value)),
-  deserialize: (bytes: Buffer): unknown => JSON.parse(bytes.toString('utf8')),
-};
-
 /**
  * m2m.internal.v1.DevicePropagation: the read-your-writes barrier of the
  * distributed mode (docs/distributed.md). Internal, between a gateway and the
@@ -28,15 +23,7 @@ const json = {
  * messages are JSON.
  */
 export const DEVICE_PROPAGATION_SERVICE = {
-  AwaitDevice: {
-    path: '/m2m.internal.v1.DevicePropagation/AwaitDevice',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize as (bytes: Buffer) => AwaitDeviceRequest,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize as (bytes: Buffer) => AwaitDeviceResponse,
-  },
+  AwaitDevice: internalJsonMethod<AwaitDeviceRequest, AwaitDeviceResponse>('/m2m.internal.v1.DevicePropagation/AwaitDevice'),
 } satisfies ServiceDefinition;
 
 const MAX_WAIT_MS = 60_000;

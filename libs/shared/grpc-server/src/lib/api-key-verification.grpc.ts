@@ -3,6 +3,7 @@ import type { handleUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 import { type ApiKeyVerifier, type VerifiedApiKey } from '@m2m-trust/shared-platform';
 
 import type { GrpcServiceBinding } from './grpc.server';
+import { internalJsonMethod } from './internal-json-method';
 
 export interface VerifyApiKeyRequest {
   /** The key a caller presented to another process; never logged, never stored. */
@@ -14,11 +15,6 @@ export interface VerifyApiKeyResponse {
   readonly verified: VerifiedApiKey | null;
 }
 
-const json = {
-  serialize: (value: unknown): Buffer => Buffer.from(JSON.stringify(value)),
-  deserialize: (bytes: Buffer): unknown => JSON.parse(bytes.toString('utf8')),
-};
-
 /**
  * m2m.internal.v1.ApiKeyVerification: in the distributed mode the registry
  * service owns the API keys, and every other process asks it whether a
@@ -27,15 +23,7 @@ const json = {
  * messages are JSON, like m2m.internal.v1.DevicePropagation's.
  */
 export const API_KEY_VERIFICATION_SERVICE = {
-  VerifyApiKey: {
-    path: '/m2m.internal.v1.ApiKeyVerification/VerifyApiKey',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize as (bytes: Buffer) => VerifyApiKeyRequest,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize as (bytes: Buffer) => VerifyApiKeyResponse,
-  },
+  VerifyApiKey: internalJsonMethod<VerifyApiKeyRequest, VerifyApiKeyResponse>('/m2m.internal.v1.ApiKeyVerification/VerifyApiKey'),
 } satisfies ServiceDefinition;
 
 /** Longer than any key the service issues (m2m_ + 24 + _ + 43 characters), short enough to bound the work on junk. */

@@ -101,6 +101,22 @@ describe('SqliteEventStore (real SQLite)', () => {
     expect(published).toHaveLength(0);
   });
 
+  it('rejects only the append a projection refuses when it shares a batch, leaving nothing of it behind', async () => {
+    const results = await Promise.allSettled([
+      store.appendToStream('a', 0, [revoked('a')]),
+      store.appendToStream('p', 0, [revoked('a'), revoked('poison')]),
+      store.appendToStream('a', 0, [revoked('a')]),
+      store.appendToStream('b', 0, [revoked('b')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'poison' });
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCode.ConcurrencyConflict });
+    expect((await store.readStream('p')).version).toBe(0);
+    expect(store.readAll(0, 10).map((e) => e.streamId)).toEqual(['a', 'b']);
+    expect(projection.count('p')).toBe(0);
+    expect(published.map((e) => e.streamId)).toEqual(['a', 'b']);
+  });
+
   it('publishes committed events to the bus before the caller resumes', async () => {
     await store.appendToStream('a', 0, [revoked('a')]);
     expect(published.map((e) => e.streamId)).toEqual(['a']);

@@ -69,7 +69,7 @@ export class EmbeddedPersistenceModule {
               NamedQueries1763700000520,
               DeviceLockouts1763700000600,
               ApiKeys1763700000610,
-            ]),
+            ], { backgroundCheckpoints: true }),
         },
         { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
         {

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { DataSource, type MigrationInterface } from 'typeorm';
 
 import { EventStore1763700000000 } from './event-store.migration';
+import { type SqliteCheckpointer, startBackgroundCheckpointer } from './sqlite-checkpointer';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -17,16 +18,26 @@ export interface SqliteDatabase {
 
 export const SQLITE_DATABASE = Symbol.for('m2m-trust.SqliteDatabase');
 
+export interface SqliteDatabaseOptions {
+  /** Checkpoint the write-ahead log on a worker thread rather than in the writer's commits (the server's setting). */
+  readonly backgroundCheckpoints?: boolean;
+}
+
 /**
  * Opens (creating if needed) the embedded database in `dataDir` and applies
  * pending migrations. WAL with synchronous=FULL: an answered write survives a
  * crash or power loss; group commit pays the fsync once per batch.
  */
-export async function openSqliteDatabase(dataDir: string, migrations: readonly MigrationClass[]): Promise<SqliteDatabase> {
+export async function openSqliteDatabase(
+  dataDir: string,
+  migrations: readonly MigrationClass[],
+  options: SqliteDatabaseOptions = {},
+): Promise<SqliteDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, 'm2m-trust.sqlite');
   const dataSource = new DataSource({
     type: 'better-sqlite3',
-    database: join(dataDir, 'm2m-trust.sqlite'),
+    database: file,
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
@@ -45,10 +56,13 @@ export async function openSqliteDatabase(dataDir: string, migrations: readonly M
   await dataSource.initialize();
   await dataSource.runMigrations();
   const db = (dataSource.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  const checkpointer: SqliteCheckpointer | null = options.backgroundCheckpoints ? startBackgroundCheckpointer(db, file) : null;
   return {
     dataSource,
     db,
     close: async () => {
+      // The checkpointer's connection closes first, so the writer's close is the last and folds the log into the file.
+      await checkpointer?.stop();
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };

@@ -99,33 +99,31 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
       ),
     };
-    const appendOne = db.transaction((item: PendingAppend, recordedAt: string) => this.appendOne(item, recordedAt));
-    this.flushBatch = db.transaction((batch: readonly PendingAppend[]) => {
+    // Fast: version checks may fail alone (they write nothing); a failure while writing aborts the batch.
+    const appendUnisolated = (item: PendingAppend, recordedAt: string): AppendResult => {
+      const current = this.check(item);
+      try {
+        return this.write(item, current, recordedAt);
+      } catch (error) {
+        throw new WriteFailed(error);
+      }
+    };
+    // Fallback: a nested transaction is a savepoint, so one failing append leaves the others.
+    const appendInSavepoint = db.transaction((item: PendingAppend, recordedAt: string) => this.write(item, this.check(item), recordedAt));
+    this.flushBatch = this.batchTransaction(appendUnisolated);
+    this.flushBatchWithSavepoints = this.batchTransaction(appendInSavepoint);
+  }
+
+  private batchTransaction(
+    append: (item: PendingAppend, recordedAt: string) => AppendResult,
+  ): Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]> {
+    return this.db.transaction((batch: readonly PendingAppend[]) => {
       const recordedAt = this.clock.now().toISOString();
       const outcomes: Outcome[] = batch.map((item) => {
-        let current: number;
         try {
-          current = this.check(item);
+          return { ok: append(item, recordedAt) };
         } catch (error) {
-          return { error };
-        }
-        try {
-          return { ok: this.write(item, current, recordedAt) };
-        } catch (error) {
-          // Part of this append may be written: undo the batch and run it again append by append.
-          throw new WriteFailed(error);
-        }
-      });
-      this.saveCheckpoints(outcomes);
-      return outcomes;
-    });
-    this.flushBatchWithSavepoints = db.transaction((batch: readonly PendingAppend[]) => {
-      const recordedAt = this.clock.now().toISOString();
-      const outcomes: Outcome[] = batch.map((item) => {
-        try {
-          // Nested transaction: a savepoint, so one failing append leaves the others.
-          return { ok: appendOne(item, recordedAt) };
-        } catch (error) {
+          if (error instanceof WriteFailed) throw error;
           return { error };
         }
       });
@@ -207,10 +205,6 @@ export class SqliteEventStore implements EventStore {
       if ('ok' in outcome) item.resolve(outcome.ok);
       else item.reject(outcome.error);
     });
-  }
-
-  private appendOne(item: PendingAppend, recordedAt: string): AppendResult {
-    return this.write(item, this.check(item), recordedAt);
   }
 
   /** The version checks of an append, which write nothing: its stream's current version, or a VersionConflictError. */

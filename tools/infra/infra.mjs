@@ -538,7 +538,8 @@ async function upKafka(dir, spawned) {
   const id = clusterId(kafkaDir, dataDir);
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     const formatSince = Date.now();
-    const format = await run(java, ['-Xmx256m', log4j, '-cp', classPath, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', properties, '--ignore-formatted'], { cwd: kafkaDir });
+    // "--cluster-id=": an id may start with "-", which the parser would read as an option after "-t".
+    const format = await run(java, ['-Xmx256m', log4j, '-cp', classPath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${id}`, '-c', properties, '--ignore-formatted'], { cwd: kafkaDir });
     writeFileSync(logFile, `${format.output}`, { flag: 'a' });
     if (format.code !== 0) throw new InfraError('kafka', `kafka-storage format failed (exit ${format.code})`, logFile);
     steps.push(`format ${seconds(formatSince)}`);

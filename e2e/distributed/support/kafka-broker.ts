@@ -87,9 +87,10 @@ export async function startKafkaBroker(): Promise<KafkaBroker> {
   );
   const log4j = `-Dlog4j.configuration=file:${join(ROOT, 'tools', 'infra', 'kafka', 'log4j.properties')}`;
   const classPath = join(lib, '*');
-  // A KRaft cluster id: 16 random bytes, URL-safe base64.
+  // A KRaft cluster id: 16 random bytes, URL-safe base64. One in 64 starts with "-", which the
+  // tool's argument parser would read as an option after "-t": hence "--cluster-id=".
   const clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync(java(), ['-Xmx256m', log4j, '-cp', classPath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], {
+  const format = spawnSync(java(), ['-Xmx256m', log4j, '-cp', classPath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', properties], {
     cwd: dir,
     encoding: 'utf8',
   });

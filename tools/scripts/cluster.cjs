@@ -4,23 +4,45 @@
 // distributed end-to-end suites, so both start the system the same way.
 'use strict';
 const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 
 const ROOT = resolve(__dirname, '..', '..');
 const mainOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 
-/** A free loopback port (for the gateway, whose URL the challenge service must know as its audience). */
-function freePort() {
-  return new Promise((done, fail) => {
+/** The first port the kernel hands to outgoing connections (Linux); 32768 elsewhere. */
+function ephemeralStart() {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(low) && low > 11000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const canListen = (port) =>
+  new Promise((done) => {
     const server = createServer();
     server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+
+/**
+ * A free loopback port for an app to listen on, chosen below the ephemeral
+ * range: a port from listen(0) comes from that range, and an outgoing
+ * connection (to Kafka, PostgreSQL, another service) could take it between
+ * this check and the app's own listen.
+ */
+async function freePort() {
+  const low = 10000;
+  const high = ephemeralStart() - 1;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port between ${low} and ${high}`);
 }
 
 /**

@@ -47,6 +47,15 @@ export function stringOption(values: OptionValues, name: string): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
+/** `--reason TEXT` of the audited operator commands (revoke, unlock). */
+export const REASON_OPTION = { type: 'string', value: 'TEXT', description: 'why; recorded in the audit log' } as const;
+
+/** The request body that carries `--reason`, when one was given. */
+export function reasonBody(values: OptionValues): { reason?: string } {
+  const reason = stringOption(values, 'reason');
+  return reason === undefined ? {} : { reason };
+}
+
 export function requiredString(values: OptionValues, name: string): string {
   const value = stringOption(values, name);
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);

@@ -1,6 +1,6 @@
 import { type ApiKey, API_KEY_SCOPES, type ApiKeyScope } from '@m2m-trust/sdk';
 
-import { type Command, requiredString, stringList, stringOption } from '../cli.command';
+import { type Command, REASON_OPTION, reasonBody, requiredString, stringList, stringOption } from '../cli.command';
 import { UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { type Column, renderFields, renderTable } from '../output/table.formatter';
@@ -72,12 +72,11 @@ export const apiKeysRevokeCommand: Command = {
   summary: 'Revoke an API key: it is refused from now on (idempotent)',
   usage: 'ID [--reason TEXT]',
   positionals: { name: 'ID', max: 1 },
-  options: { reason: { type: 'string', value: 'TEXT', description: 'why; recorded in the audit log' } },
+  options: { reason: REASON_OPTION },
   async run(invocation) {
     const [id] = invocation.positionals;
     if (!id) throw new UsageError('Name the API key: m2m api-keys revoke ID');
-    const reason = stringOption(invocation.values, 'reason');
-    const key = await invocation.operatorClient().apiKeys.revoke(id, reason === undefined ? {} : { reason });
+    const key = await invocation.operatorClient().apiKeys.revoke(id, reasonBody(invocation.values));
     invocation.output.result(key, () => apiKeyFields(key));
     return ExitCode.Ok;
   },

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 
-import { derivePublicKeyHex, type Device, type DeviceLockout, type DeviceStatus } from '@m2m-trust/sdk';
+import { derivePublicKeyHex, type Device, type DeviceLockout, type DeviceStatus, type M2MClient } from '@m2m-trust/sdk';
 
-import { type Command, deviceArgument, type Invocation, integerOption, requiredString, stringOption } from '../cli.command';
+import { type Command, deviceArgument, type Invocation, integerOption, REASON_OPTION, reasonBody, requiredString, stringOption } from '../cli.command';
 import { UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { readPrivateKeyFile } from '../private-key.file';
@@ -113,35 +113,46 @@ export const devicesListCommand: Command = {
   },
 };
 
-export const devicesGetCommand: Command = {
-  path: ['devices', 'get'],
-  summary: 'Show one device',
-  usage: 'DEVICE_ID',
-  positionals: { name: 'DEVICE_ID', max: 1 },
-  options: { device: DEVICE_OPTION },
-  async run(invocation) {
-    const device = await invocation.operatorClient().m2m.getDevice(deviceArgument(invocation));
-    invocation.output.result(device, () => deviceFields(device));
-    return ExitCode.Ok;
-  },
-};
+/**
+ * `m2m devices <verb> DEVICE_ID`: one operator call on one device, its answer
+ * shown as fields; audited changes take `--reason`.
+ */
+function oneDeviceCommand<T>(spec: {
+  readonly verb: string;
+  readonly summary: string;
+  readonly withReason: boolean;
+  readonly call: (client: M2MClient, deviceId: string, body: { reason?: string }) => Promise<T>;
+  readonly fields: (answer: T) => string;
+}): Command {
+  return {
+    path: ['devices', spec.verb],
+    summary: spec.summary,
+    usage: spec.withReason ? 'DEVICE_ID [--reason TEXT]' : 'DEVICE_ID',
+    positionals: { name: 'DEVICE_ID', max: 1 },
+    options: spec.withReason ? { device: DEVICE_OPTION, reason: REASON_OPTION } : { device: DEVICE_OPTION },
+    async run(invocation) {
+      const answer = await spec.call(invocation.operatorClient(), deviceArgument(invocation), reasonBody(invocation.values));
+      invocation.output.result(answer, () => spec.fields(answer));
+      return ExitCode.Ok;
+    },
+  };
+}
 
-export const devicesRevokeCommand: Command = {
-  path: ['devices', 'revoke'],
+export const devicesGetCommand = oneDeviceCommand({
+  verb: 'get',
+  summary: 'Show one device',
+  withReason: false,
+  call: (client, deviceId) => client.m2m.getDevice(deviceId),
+  fields: deviceFields,
+});
+
+export const devicesRevokeCommand = oneDeviceCommand({
+  verb: 'revoke',
   summary: 'Revoke a device: no authentication succeeds for it afterwards (idempotent)',
-  usage: 'DEVICE_ID [--reason TEXT]',
-  positionals: { name: 'DEVICE_ID', max: 1 },
-  options: {
-    device: DEVICE_OPTION,
-    reason: { type: 'string', value: 'TEXT', description: 'why; recorded in the audit log' },
-  },
-  async run(invocation) {
-    const reason = stringOption(invocation.values, 'reason');
-    const device = await invocation.operatorClient().m2m.revokeDevice(deviceArgument(invocation), reason === undefined ? {} : { reason });
-    invocation.output.result(device, () => deviceFields(device));
-    return ExitCode.Ok;
-  },
-};
+  withReason: true,
+  call: (client, deviceId, body) => client.m2m.revokeDevice(deviceId, body),
+  fields: deviceFields,
+});
 
 const lockoutFields = (lockout: DeviceLockout): string =>
   renderFields([
@@ -151,32 +162,18 @@ const lockoutFields = (lockout: DeviceLockout): string =>
     ['locks since success', String(lockout.lockNumber)],
   ]);
 
-export const devicesLockoutCommand: Command = {
-  path: ['devices', 'lockout'],
+export const devicesLockoutCommand = oneDeviceCommand({
+  verb: 'lockout',
   summary: "Show a device's failed-authentication record and lock",
-  usage: 'DEVICE_ID',
-  positionals: { name: 'DEVICE_ID', max: 1 },
-  options: { device: DEVICE_OPTION },
-  async run(invocation) {
-    const lockout = await invocation.operatorClient().m2m.getDeviceLockout(deviceArgument(invocation));
-    invocation.output.result(lockout, () => lockoutFields(lockout));
-    return ExitCode.Ok;
-  },
-};
+  withReason: false,
+  call: (client, deviceId) => client.m2m.getDeviceLockout(deviceId),
+  fields: lockoutFields,
+});
 
-export const devicesUnlockCommand: Command = {
-  path: ['devices', 'unlock'],
+export const devicesUnlockCommand = oneDeviceCommand({
+  verb: 'unlock',
   summary: "Lift a device's lock after repeated failed authentications (audited; idempotent)",
-  usage: 'DEVICE_ID [--reason TEXT]',
-  positionals: { name: 'DEVICE_ID', max: 1 },
-  options: {
-    device: DEVICE_OPTION,
-    reason: { type: 'string', value: 'TEXT', description: 'why; recorded in the audit log' },
-  },
-  async run(invocation) {
-    const reason = stringOption(invocation.values, 'reason');
-    const lockout = await invocation.operatorClient().m2m.unlockDevice(deviceArgument(invocation), reason === undefined ? {} : { reason });
-    invocation.output.result(lockout, () => lockoutFields(lockout));
-    return ExitCode.Ok;
-  },
-};
+  withReason: true,
+  call: (client, deviceId, body) => client.m2m.unlockDevice(deviceId, body),
+  fields: lockoutFields,
+});

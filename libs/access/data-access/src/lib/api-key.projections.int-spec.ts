@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { apiKeyDecider } from '@m2m-trust/access-domain';
-import { type Clock, decideAndAppend, type EventStore } from '@m2m-trust/shared-contracts';
+import type { EventStore } from '@m2m-trust/shared-contracts';
 import { openSqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import { apiKeyStreamId } from '@m2m-trust/shared-events';
@@ -13,6 +12,7 @@ import { openPostgresDatabase, PostgresEventStore, PostgresEventStore17637000010
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
 
 import type { ApiKeyReadRepository } from './api-key.repository';
+import { apiKeyCommands, clock, HASH, meta } from './api-key.test-commands';
 import { ApiKeys1763700000610 } from './api-keys.migration';
 import { PostgresApiKeyProjection } from './postgres-api-key.projection';
 import { PostgresApiKeys1763700001700 } from './postgres-api-keys.migration';
@@ -20,9 +20,6 @@ import { SqliteApiKeyProjection } from './sqlite-api-key.projection';
 
 jest.setTimeout(60_000);
 
-const clock: Clock = { now: () => new Date('2026-11-21T08:00:00.000Z') };
-const HASH = 'c'.repeat(64);
-const meta = { actor: 'api-key:admin', requestId: 'r1' };
 
 interface Opened {
   readonly store: EventStore;
@@ -39,19 +36,7 @@ function contract(name: string, open: () => Promise<Opened>): void {
     beforeEach(async () => ({ store, keys, close } = await open()));
     afterEach(() => close());
 
-    const create = (apiKeyId: string, overrides: Record<string, unknown> = {}) =>
-      decideAndAppend(
-        store,
-        apiKeyStreamId(apiKeyId),
-        apiKeyDecider,
-        {
-          type: 'CreateApiKey',
-          data: { apiKeyId, name: `key ${apiKeyId}`, scopes: ['devices:read'], expiresAt: null, secretHash: HASH, now: clock.now().toISOString(), ...overrides },
-        },
-        meta,
-      );
-    const revoke = (apiKeyId: string) =>
-      decideAndAppend(store, apiKeyStreamId(apiKeyId), apiKeyDecider, { type: 'RevokeApiKey', data: { apiKeyId, reason: 'rotated', now: '2026-11-22T08:00:00.000Z' } }, meta);
+    const { create, revoke } = apiKeyCommands(() => store);
 
     it('holds a key once its ApiKeyCreated commits: the hash, never a secret', async () => {
       await create('a1', { scopes: ['audit:read', 'devices:read'], expiresAt: '2027-01-01T00:00:00Z' });

@@ -2,36 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { apiKeyDecider } from '@m2m-trust/access-domain';
-import { type Clock, decideAndAppend } from '@m2m-trust/shared-contracts';
 import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
-import { apiKeyStreamId } from '@m2m-trust/shared-events';
 
+import { apiKeyCommands, clock } from './api-key.test-commands';
 import { ApiKeys1763700000610 } from './api-keys.migration';
 import { SqliteApiKeyProjection } from './sqlite-api-key.projection';
-
-const clock: Clock = { now: () => new Date('2026-11-21T08:00:00.000Z') };
-const HASH = 'c'.repeat(64);
-const meta = { actor: 'api-key:admin', requestId: 'r1' };
 
 describe('SqliteApiKeyProjection (real SQLite, inline with the event store): its own concerns', () => {
   let database: SqliteDatabase;
   let projection: SqliteApiKeyProjection;
   let store: SqliteEventStore;
 
-  const create = (apiKeyId: string, overrides: Record<string, unknown> = {}) =>
-    decideAndAppend(
-      store,
-      apiKeyStreamId(apiKeyId),
-      apiKeyDecider,
-      {
-        type: 'CreateApiKey',
-        data: { apiKeyId, name: `key ${apiKeyId}`, scopes: ['devices:read'], expiresAt: null, secretHash: HASH, now: clock.now().toISOString(), ...overrides },
-      },
-      meta,
-    );
-  const revoke = (apiKeyId: string) =>
-    decideAndAppend(store, apiKeyStreamId(apiKeyId), apiKeyDecider, { type: 'RevokeApiKey', data: { apiKeyId, reason: 'rotated', now: '2026-11-22T08:00:00.000Z' } }, meta);
+  const { create, revoke } = apiKeyCommands(() => store);
 
   beforeEach(async () => {
     database = await openSqliteDatabase(mkdtempSync(join(tmpdir(), 'm2m-access-')), [ApiKeys1763700000610]);

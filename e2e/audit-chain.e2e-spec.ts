@@ -19,9 +19,9 @@ interface Report {
   fault?: { seq: number; problem: string };
 }
 
-/** Opens the stopped server's database the way an intruder would: straight at the file, triggers dropped. */
+/** Opens the stopped server's audit file the way an intruder would: straight at the file, triggers dropped. */
 function tamper(dataDir: string, change: (db: Database.Database) => void): void {
-  const db = new Database(join(dataDir, 'm2m-trust.sqlite'));
+  const db = new Database(join(dataDir, 'audit.sqlite'));
   db.exec('DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;');
   change(db);
   db.close();

@@ -35,9 +35,9 @@ const seconds = (since) => (performance.now() - since) / 1000;
 
 /**
  * Writes `events` audit records into a fresh data directory through the same
- * code the server runs (the compiled SqliteEventStore with the inline device,
- * credential and audit projections, every migration the gateway applies), so
- * each record carries its real CBV event hash and chain link.
+ * code the server runs (the compiled SqliteEventStore with the inline device
+ * and credential projections, the audit log written behind it into its own
+ * file), so each record carries its real CBV event hash and chain link.
  */
 export async function fillAuditLog(dataDir, events) {
   const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src');
@@ -47,22 +47,16 @@ export async function fillAuditLog(dataDir, events) {
   const database = await openSqliteDatabase(dataDir, [
     Devices1763700000100,
     DeviceCredentials1763700000200,
-    audit.AuditLog1763700000300,
-    audit.AuditChain1763700000400,
-    audit.AuditQueryIndexes1763700000510,
     audit.NamedQueries1763700000520,
   ]);
   const { db } = database;
-  // A data set rebuilt for each run: per-commit durability buys nothing here. Each append runs in its own
-  // savepoint, whose journal SQLite writes to a temporary file page by page unless told to keep it in memory:
-  // that alone is most of the fill's system time (an easy win for the server's own appends too).
+  // A data set rebuilt for each run: per-commit durability of the event store buys nothing here.
   db.pragma('synchronous = OFF');
-  db.pragma('temp_store = MEMORY');
-  const store = new SqliteEventStore(
-    db,
-    [new SqliteDeviceProjection(db), new SqliteDeviceCredentialsProjection(db), new audit.SqliteAuditLogProjection(db)],
-    { now: () => new Date() },
-  );
+  const log = await audit.openEmbeddedAuditLog(dataDir, database, { error: console.error, warn: console.warn, log: () => undefined });
+  const store = new SqliteEventStore(db, [new SqliteDeviceProjection(db), new SqliteDeviceCredentialsProjection(db)], { now: () => new Date() }, undefined, [
+    log.follower,
+  ]);
+  log.start(store);
   const devices = [];
   const append = (i) => {
     const now = new Date().toISOString();
@@ -98,9 +92,11 @@ export async function fillAuditLog(dataDir, events) {
       for (; next < end; next++) batch.push(append(next));
       await Promise.all(batch);
     }
-    const { n } = db.prepare('SELECT COUNT(*) AS n FROM audit_events').get();
+    await log.follower.settled();
+    const { n } = log.database.db.prepare('SELECT COUNT(*) AS n FROM audit_events').get();
     if (n !== events) throw new Error(`expected ${events} audit records, found ${n}`);
   } finally {
+    await log.close();
     await database.close();
   }
 }
@@ -184,7 +180,7 @@ function runCli(args) {
 
 /** Records in an existing data directory's audit log, or null when it has none. */
 function auditRecordsIn(dataDir) {
-  const path = join(dataDir, 'm2m-trust.sqlite');
+  const path = join(dataDir, 'audit.sqlite');
   if (!existsSync(path)) return null;
   const Database = require('better-sqlite3');
   const db = new Database(path, { readonly: true });

@@ -1,8 +1,8 @@
 // EPCIS query latency at scale: for each size, a fresh data directory is
 // migrated by the real gateway (dist/), filled with synthetic audit events
-// through the real inline projection (SqliteAuditLogProjection from dist/,
-// inside one transaction per chunk: exactly the rows a running server
-// writes), and then the gateway is started on it and filtered first pages are
+// through the synchronous projection (SqliteAuditLogProjection from dist/,
+// inside one transaction per chunk: exactly the rows a running server's audit
+// writer puts in its audit file), and then the gateway is started on it and filtered first pages are
 // timed over HTTP, one request at a time, as an auditor would send them.
 //
 //   node -e "import('./tools/bench/audit-query-bench.mjs').then(m => m.benchAuditQueries({ sizes: [10000], samples: 50 })).then(console.log)"
@@ -143,11 +143,11 @@ function* syntheticEvents(size, devices, now) {
   }
 }
 
-/** Fills the migrated database through the real projection, as the running server would have. */
+/** Fills the migrated audit file through the projection, with the records the running server would have written. */
 function fill(dataDir, size, devices, now) {
   const Database = require('better-sqlite3');
   const { SqliteAuditLogProjection } = require(join(root, 'dist/libs/audit/data-access/src/index.js'));
-  const db = new Database(join(dataDir, 'm2m-trust.sqlite'));
+  const db = new Database(join(dataDir, 'audit.sqlite'));
   db.pragma('journal_mode = WAL');
   // Filling is set-up, not the thing measured: no fsync per chunk.
   db.pragma('synchronous = OFF');

@@ -4,14 +4,10 @@ import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection }
 import {
   AUDIT_CHAIN_STORE,
   AUDIT_LOG_REPOSITORY,
-  AuditChain1763700000400,
-  AuditLog1763700000300,
-  AuditQueryIndexes1763700000510,
+  type EmbeddedAuditLog,
   NAMED_QUERY_REPOSITORY,
   NamedQueries1763700000520,
-  SqliteAuditChainStore,
-  SqliteAuditLogProjection,
-  SqliteAuditLogReader,
+  openEmbeddedAuditLog,
   SqliteNamedQueryRepository,
 } from '@m2m-trust/audit-data-access';
 import {
@@ -36,17 +32,26 @@ import {
 } from '@m2m-trust/shared-data-access';
 import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
 
+const EMBEDDED_AUDIT_LOG = Symbol.for('m2m-trust.EmbeddedAuditLog');
+
 class DatabaseCloser implements OnApplicationShutdown {
-  constructor(@Inject(SQLITE_DATABASE) private readonly database: SqliteDatabase) {}
+  constructor(
+    @Inject(SQLITE_DATABASE) private readonly database: SqliteDatabase,
+    @Inject(EMBEDDED_AUDIT_LOG) private readonly audit: EmbeddedAuditLog,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    // The audit log first: it finishes writing what the store committed.
+    await this.audit.close();
     await this.database.close();
   }
 }
 
 /**
- * The embedded default's persistence: one SQLite file, one event store, and
- * every read model (devices, device credentials, audit log, API keys) kept inline with it.
+ * The embedded default's persistence: one SQLite file with the event store
+ * and the read models kept inline with it (devices, device credentials,
+ * lockouts, API keys), and the EPCIS audit log in a file of its own, written
+ * behind the store by a thread of its own.
  */
 @Global()
 @Module({})
@@ -63,9 +68,6 @@ export class EmbeddedPersistenceModule {
               Devices1763700000100,
               DeviceCredentials1763700000200,
               TokenSigningKeys1763700000260,
-              AuditLog1763700000300,
-              AuditChain1763700000400,
-              AuditQueryIndexes1763700000510,
               NamedQueries1763700000520,
               DeviceLockouts1763700000600,
               ApiKeys1763700000610,
@@ -78,16 +80,20 @@ export class EmbeddedPersistenceModule {
           inject: [SQLITE_DATABASE],
         },
         { provide: SqliteDeviceLockoutProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceLockoutProjection(d.db), inject: [SQLITE_DATABASE] },
-        { provide: SqliteAuditLogProjection, useFactory: (d: SqliteDatabase) => new SqliteAuditLogProjection(d.db), inject: [SQLITE_DATABASE] },
+        {
+          provide: EMBEDDED_AUDIT_LOG,
+          useFactory: (d: SqliteDatabase) => openEmbeddedAuditLog(dataDir, d, new Logger('audit-log')),
+          inject: [SQLITE_DATABASE],
+        },
         { provide: SqliteApiKeyProjection, useFactory: (d: SqliteDatabase) => new SqliteApiKeyProjection(d.db), inject: [SQLITE_DATABASE] },
         { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
         { provide: API_KEY_READ_REPOSITORY, useExisting: SqliteApiKeyProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
         { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
         { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteTokenSigningKeyRepository(d.db), inject: [SQLITE_DATABASE] },
-        { provide: AUDIT_LOG_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteAuditLogReader(d.db), inject: [SQLITE_DATABASE] },
+        { provide: AUDIT_LOG_REPOSITORY, useFactory: (a: EmbeddedAuditLog) => a.reader, inject: [EMBEDDED_AUDIT_LOG] },
         { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
-        { provide: AUDIT_CHAIN_STORE, useFactory: (d: SqliteDatabase) => new SqliteAuditChainStore(d.db), inject: [SQLITE_DATABASE] },
+        { provide: AUDIT_CHAIN_STORE, useFactory: (a: EmbeddedAuditLog) => a.chain, inject: [EMBEDDED_AUDIT_LOG] },
         {
           provide: EVENT_BUS,
           useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
@@ -99,13 +105,14 @@ export class EmbeddedPersistenceModule {
             devices: SqliteDeviceProjection,
             credentials: SqliteDeviceCredentialsProjection,
             lockouts: SqliteDeviceLockoutProjection,
-            audit: SqliteAuditLogProjection,
+            audit: EmbeddedAuditLog,
             clock: Clock,
             bus: EventBus,
             apiKeys: SqliteApiKeyProjection,
           ) => {
-            const store = new SqliteEventStore(database.db, [devices, credentials, lockouts, audit, apiKeys], clock, bus);
+            const store = new SqliteEventStore(database.db, [devices, credentials, lockouts, apiKeys], clock, bus, [audit.follower]);
             store.catchUpProjections();
+            audit.start(store);
             return store;
           },
           inject: [
@@ -113,7 +120,7 @@ export class EmbeddedPersistenceModule {
             SqliteDeviceProjection,
             SqliteDeviceCredentialsProjection,
             SqliteDeviceLockoutProjection,
-            SqliteAuditLogProjection,
+            EMBEDDED_AUDIT_LOG,
             CLOCK,
             EVENT_BUS,
             SqliteApiKeyProjection,
@@ -121,8 +128,11 @@ export class EmbeddedPersistenceModule {
         },
         {
           provide: HEALTH_CHECKS,
-          useFactory: (d: SqliteDatabase): HealthCheck[] => [() => void d.db.prepare('SELECT 1').get()],
-          inject: [SQLITE_DATABASE],
+          useFactory: (d: SqliteDatabase, a: EmbeddedAuditLog): HealthCheck[] => [
+            () => void d.db.prepare('SELECT 1').get(),
+            () => void a.database.db.prepare('SELECT 1').get(),
+          ],
+          inject: [SQLITE_DATABASE, EMBEDDED_AUDIT_LOG],
         },
         DatabaseCloser,
       ],

@@ -5,11 +5,16 @@ import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import { auditRecordRow } from './audit-record-row';
+import { INSERT_AUDIT_RECORD_SQL } from './sqlite-audit-writer.thread';
 
 /**
  * Writes each audited domain event's EPCIS record in the transaction that
- * appends the domain event: no write without its audit record, and no record
- * of a write that did not happen. Idempotent by source event id.
+ * appends the domain event, in the same file: no write without its audit
+ * record, and no record of a write that did not happen. Idempotent by source
+ * event id. The server writes its log behind the store instead
+ * (SqliteAuditLogFollower: the same records, the same chain); this keeps a log
+ * synchronously where one connection does everything (test and benchmark
+ * fixtures filling a log).
  */
 export class SqliteAuditLogProjection implements SqliteInlineProjection {
   readonly name = 'audit.log';
@@ -19,9 +24,7 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
   private readonly seen;
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare(`INSERT INTO audit_events (seq, prev_hash, hash, event_id, source_event_id, event_type, event_time, record_time,
-        action, biz_step, disposition, epc, reason, challenge_id, key_thumbprint, actor, request_id, method, document)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(INSERT_AUDIT_RECORD_SQL);
     this.head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     this.seen = db.prepare<[string], { seq: number }>('SELECT seq FROM audit_events WHERE source_event_id = ?');
   }

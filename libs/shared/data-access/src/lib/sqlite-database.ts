@@ -13,14 +13,23 @@ export interface SqliteDatabase {
   readonly dataSource: DataSource;
   /** The driver's connection, for prepared statements on hot paths. */
   readonly db: Database.Database;
+  /** The file's path. */
+  readonly file: string;
   close(): Promise<void>;
 }
 
 export const SQLITE_DATABASE = Symbol.for('m2m-trust.SqliteDatabase');
 
+/** The embedded server's main file in its data directory: the event store and the read models kept with it. */
+export const EMBEDDED_DATABASE_FILE = 'm2m-trust.sqlite';
+
 export interface SqliteDatabaseOptions {
   /** Checkpoint the write-ahead log on a worker thread rather than in the writer's commits (the server's setting). */
   readonly backgroundCheckpoints?: boolean;
+  /** The file in `dataDir` (default {@link EMBEDDED_DATABASE_FILE}). */
+  readonly fileName?: string;
+  /** Whether the file holds the event store's tables (default true); a file of read models alone says false. */
+  readonly eventStore?: boolean;
 }
 
 /**
@@ -34,14 +43,14 @@ export async function openSqliteDatabase(
   options: SqliteDatabaseOptions = {},
 ): Promise<SqliteDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = join(dataDir, 'm2m-trust.sqlite');
+  const file = join(dataDir, options.fileName ?? EMBEDDED_DATABASE_FILE);
   const dataSource = new DataSource({
     type: 'better-sqlite3',
     database: file,
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    migrations: [EventStore1763700000000, ...migrations],
+    migrations: options.eventStore === false ? [...migrations] : [EventStore1763700000000, ...migrations],
     prepareDatabase: (db: Database.Database) => {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
@@ -60,6 +69,7 @@ export async function openSqliteDatabase(
   return {
     dataSource,
     db,
+    file,
     close: async () => {
       // The checkpointer's connection closes first, so the writer's close is the last and folds the log into the file.
       await checkpointer?.stop();

@@ -5,7 +5,7 @@ import type { AppendOptions, AppendResult, Clock, EventBus, EventStore, Expected
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { type DomainEvent, EventCatalog, type NewEvent, type RecordedEvent } from '@m2m-trust/shared-events';
 
-import type { SqliteInlineProjection } from './sqlite-inline-projection';
+import type { SqliteInlineProjection, SqliteStoreFollower } from './sqlite-inline-projection';
 
 interface EventRow {
   position: number;
@@ -77,12 +77,14 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly flushBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
   private readonly flushBatchWithSavepoints: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
+  private head: number;
 
   constructor(
     private readonly db: Database.Database,
     private readonly projections: readonly SqliteInlineProjection[],
     private readonly clock: Clock,
     private readonly bus?: EventBus,
+    private readonly followers: readonly SqliteStoreFollower[] = [],
   ) {
     for (const projection of projections) {
       for (const type of projection.handles) this.byType.set(type, [...(this.byType.get(type) ?? []), projection]);
@@ -99,6 +101,7 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
       ),
     };
+    this.head = db.prepare<[], { p: number }>('SELECT COALESCE(MAX(position), 0) AS p FROM events').get()?.p ?? 0;
     // Fast: version checks may fail alone (they write nothing); a failure while writing aborts the batch.
     const appendUnisolated = (item: PendingAppend, recordedAt: string): AppendResult => {
       const current = this.check(item);
@@ -145,6 +148,11 @@ export class SqliteEventStore implements EventStore {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** The position of the last committed event (0 for an empty store). */
+  headPosition(): number {
+    return this.head;
   }
 
   /** Events after `position`, in store order: for catch-up and for the outbox relay. */
@@ -198,6 +206,11 @@ export class SqliteEventStore implements EventStore {
     }
     const committed: RecordedEvent[] = [];
     for (const outcome of outcomes) if ('ok' in outcome) committed.push(...outcome.ok.events);
+    if (committed.length > 0) {
+      // Rows were inserted in batch order, so `committed` is in position order.
+      this.head = (committed[committed.length - 1] as RecordedEvent).position;
+      for (const follower of this.followers) follower.follow(committed);
+    }
     // Subscribers (caches, live feeds) hear of a commit before any caller is answered.
     if (this.bus && committed.length > 0) void this.bus.publish(committed);
     outcomes.forEach((outcome, i) => {

@@ -56,6 +56,25 @@ describe('SqliteEventStore (real SQLite)', () => {
   });
   afterEach(() => database.close());
 
+  it('hands each committed batch to its followers in position order before answering, never a refused append, and knows its head', async () => {
+    const batches: number[][] = [];
+    const answeredBeforeHandedOver: string[] = [];
+    store = new SqliteEventStore(database.db, [projection], clock, undefined, [{ follow: (events) => void batches.push(events.map((e) => e.position)) }]);
+    expect(store.headPosition()).toBe(0);
+    const appends = ['a', 'b', 'poison', 'c'].map((stream) =>
+      store.appendToStream(stream, 0, [revoked(stream), revoked(stream)]).then(
+        () => batches.length === 0 && answeredBeforeHandedOver.push(stream),
+        () => undefined,
+      ),
+    );
+    await Promise.all(appends);
+    expect(answeredBeforeHandedOver).toEqual([]);
+    expect(batches).toEqual([[1, 2, 3, 4, 5, 6]]);
+    expect(store.headPosition()).toBe(6);
+    // A new store on the same file starts from the committed head.
+    expect(new SqliteEventStore(database.db, [], clock).headPosition()).toBe(6);
+  });
+
   it('appends with per-stream versions and a global order, and reads a stream back', async () => {
     await store.appendToStream('a', 0, [revoked('a'), revoked('a')]);
     await store.appendToStream('b', 0, [revoked('b')]);

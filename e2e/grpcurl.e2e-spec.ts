@@ -137,10 +137,11 @@ if (go === null) {
       const cwd = mkdtempSync(join(tmpdir(), 'm2m-grpcurl-doc-'));
       // What the setup block would export, for this server.
       const env: NodeJS.ProcessEnv = { ...process.env, GRPC: target, KEY: server.adminKey, PATH: `${GRPCURL_DIR}${delimiter}${process.env['PATH'] ?? ''}` };
-      // A reader's shell runs the blocks; a start-up file the environment points bash at is not part of them.
+      // A reader's shell runs the blocks; a start-up file the environment points bash at is not part of them,
+      // nor the system bashrc, which bash reads when its stdin is a socket (node's pipes are) at shell level 1.
       delete env['BASH_ENV'];
 
-      const done = await run('bash', ['-euo', 'pipefail', '-c', flow], { cwd, env });
+      const done = await run('bash', ['--norc', '-euo', 'pipefail', '-c', flow], { cwd, env });
       expect(done).toMatchObject({ code: 0, stderr: '' });
       expect(done.stdout).toContain('m2m.v1.DeviceRegistry is a service:');
       expect(done.stdout).toMatch(/"verified": true,\s+"deviceId": "scanner-floor-3"/);
@@ -160,12 +161,12 @@ if (go === null) {
       // grpcurl printed each streamed event: the first query all four, the second the replay's refusal.
       expect(done.stdout.match(/"eventJson":/g)).toHaveLength(5);
 
-      const refused = await run('bash', ['-c', refusals], { cwd, env });
+      const refused = await run('bash', ['--norc', '-c', refusals], { cwd, env });
       expect(refused.stderr).toContain('Code: FailedPrecondition');
       expect(refused.stdout).toContain('m2m-error-code: DEVICE_REVOKED');
       expect(refused.stderr).toContain('Code: Unauthenticated');
 
-      const healthy = await run('bash', ['-euo', 'pipefail', '-c', health], { cwd, env });
+      const healthy = await run('bash', ['--norc', '-euo', 'pipefail', '-c', health], { cwd, env });
       expect(healthy.code).toBe(0);
       expect(healthy.stdout.match(/"status": "SERVING"/g)).toHaveLength(2);
       rmSync(cwd, { recursive: true, force: true });

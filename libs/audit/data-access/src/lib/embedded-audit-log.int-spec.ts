@@ -196,6 +196,24 @@ describe('the embedded audit log, written behind the event store', () => {
     expect((await log.reader.query({ perPage: 100 })).events).toHaveLength(auditedInStore());
   });
 
+  it('restarts a writer thread that died and catches up what it had not written', async () => {
+    const events = logger();
+    log = await open({}, events);
+    const source = newEvents(9);
+    await append(source, 40);
+    await log.follower.settled();
+    // The thread ends abruptly (as on an uncaught error inside it), with appends still arriving.
+    const writer = (log.follower as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer;
+    const terminated = writer.worker.terminate();
+    await append(source, 40);
+    await terminated;
+    await log.follower.settled();
+    expect(events.error).toHaveBeenCalledWith(expect.objectContaining({ reason: expect.stringContaining('writer thread stopped') }), expect.any(String));
+    const rows = recordsIn(log.database.db);
+    expect(rows).toHaveLength(auditedInStore());
+    expect(chainFault(rows)).toBeNull();
+  });
+
   it('when the writer falls far behind, stops queueing and catches up from the store', async () => {
     const events = logger();
     log = await open({ maxLag: 8, catchUpChunk: 5 }, events);

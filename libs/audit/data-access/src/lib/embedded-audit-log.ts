@@ -115,6 +115,7 @@ export async function openEmbeddedAuditLog(
   const writer = new SqliteAuditWriterThread(database.file, {
     committed: (generation, upTo) => follower?.committed(generation, upTo),
     failed: (generation, reason) => follower?.failed(generation, reason),
+    died: (reason) => follower?.died(reason),
   });
   follower = new SqliteAuditLogFollower(database.db, writer, logger, options);
   const f = follower;

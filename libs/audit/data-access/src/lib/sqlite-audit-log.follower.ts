@@ -157,6 +157,10 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
     this.retryMs = Math.min(this.retryMs * 2, this.options.retryMs[1]);
   }
 
+  died(reason: string): void {
+    this.failed(this.generation, `the writer thread stopped: ${reason}`);
+  }
+
   /** A new generation from the file's own state: its position in the store and its chain head. */
   private resume(): void {
     if (this.closed) return;

@@ -83,8 +83,10 @@ parentPort.on('message', (first) => {
 export interface AuditWriterEvents {
   /** The file holds every record of `generation` handed over up to store position `upTo`. */
   committed(generation: number, upTo: number): void;
-  /** A transaction of `generation` failed (or the thread died): nothing more of it will be written. */
+  /** A transaction of `generation` failed: nothing more of it will be written. */
   failed(generation: number, reason: string): void;
+  /** The thread died: nothing handed over since its last commit will be written. */
+  died(reason: string): void;
 }
 
 /**
@@ -97,7 +99,6 @@ export class SqliteAuditWriterThread {
   private worker: Worker | null = null;
   private nextId = 0;
   private readonly saves = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private lastGeneration = 0;
   private stopped: Promise<void> | null = null;
 
   constructor(
@@ -118,7 +119,7 @@ export class SqliteAuditWriterThread {
       this.worker = null;
       for (const save of this.saves.values()) save.reject(new Error(`the audit writer stopped: ${reason}`));
       this.saves.clear();
-      if (!this.stopped) this.events.failed(this.lastGeneration, reason);
+      if (!this.stopped) this.events.died(reason);
     };
     worker.once('error', (error) => died(error.message));
     worker.once('exit', (code) => died(`exited with code ${code}`));
@@ -127,7 +128,6 @@ export class SqliteAuditWriterThread {
   }
 
   append(generation: number, rows: readonly (readonly unknown[])[], upTo: number): void {
-    this.lastGeneration = generation;
     this.worker?.postMessage({ kind: 'append', generation, rows, upTo });
   }
 

@@ -92,7 +92,15 @@ export async function fillAuditLog(dataDir, events) {
       for (; next < end; next++) batch.push(append(next));
       await Promise.all(batch);
     }
-    await log.follower.settled();
+    // A fill outruns the audit writer (the event store's commits are not synced here): wait for it, however long.
+    for (;;) {
+      try {
+        await log.follower.settled();
+        break;
+      } catch (error) {
+        if (error?.code !== 'SERVICE_UNAVAILABLE') throw error;
+      }
+    }
     const { n } = log.database.db.prepare('SELECT COUNT(*) AS n FROM audit_events').get();
     if (n !== events) throw new Error(`expected ${events} audit records, found ${n}`);
   } finally {

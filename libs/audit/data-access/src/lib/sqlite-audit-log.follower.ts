@@ -164,10 +164,16 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
   /** A new generation from the file's own state: its position in the store and its chain head. */
   private resume(): void {
     if (this.closed) return;
-    this.writer.ensureRunning();
-    const head = this.state.head.get();
-    this.tail = head ? { seq: head.seq, hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
-    this.sent = this.written = this.state.position.get()?.position ?? 0;
+    try {
+      this.writer.ensureRunning();
+      const head = this.state.head.get();
+      this.tail = head ? { seq: head.seq, hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+      this.sent = this.written = this.state.position.get()?.position ?? 0;
+    } catch (error) {
+      // The file cannot be read (or the thread not started): try again later, as after a failed write.
+      this.failed(this.generation, error instanceof Error ? error.message : String(error));
+      return;
+    }
     this.wake();
     void this.catchUp(this.generation);
   }

@@ -8,9 +8,9 @@ import type { AuditLogRepository, AuditPage } from './audit-log.repository';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
 import { AuditSource1763700000700 } from './audit-source.migration';
 import { SqliteAuditChainStore } from './sqlite-audit-chain.store';
-import { type FollowedEventStore, type AuditFollowerOptions, SqliteAuditLogFollower } from './sqlite-audit-log.follower';
+import { type AuditFollowerLogger, type AuditFollowerOptions, type FollowedEventStore, SqliteAuditLogFollower } from './sqlite-audit-log.follower';
 import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
-import { SqliteAuditWriterThread } from './sqlite-audit-writer.thread';
+import { AUDIT_RECORD_COLUMNS, SqliteAuditWriterThread } from './sqlite-audit-writer.thread';
 
 /** The embedded server's audit log, a file of its own beside the event store's. */
 export const AUDIT_DATABASE_FILE = 'audit.sqlite';
@@ -91,9 +91,7 @@ export interface EmbeddedAuditLog {
   close(): Promise<void>;
 }
 
-interface Logger {
-  error(context: object, message: string): void;
-  warn(context: object, message: string): void;
+interface Logger extends AuditFollowerLogger {
   log(message: string): void;
 }
 
@@ -111,29 +109,25 @@ export async function openEmbeddedAuditLog(
   const database = await openSqliteDatabase(dataDir, AUDIT_FILE_MIGRATIONS, { fileName: AUDIT_DATABASE_FILE, eventStore: false });
   const moved = moveLegacyAuditLog(main, database);
   if (moved > 0) logger.log(`moved ${moved} audit records from ${main.file} into ${database.file}`);
-  let follower: SqliteAuditLogFollower | null = null;
+  // The writer reports to the follower, which it is created before; nothing is reported until the follower starts it.
   const writer = new SqliteAuditWriterThread(database.file, {
-    committed: (generation, upTo) => follower?.committed(generation, upTo),
-    failed: (generation, reason) => follower?.failed(generation, reason),
-    died: (reason) => follower?.died(reason),
+    committed: (generation, upTo) => follower.committed(generation, upTo),
+    failed: (generation, reason) => follower.failed(generation, reason),
+    died: (reason) => follower.died(reason),
   });
-  follower = new SqliteAuditLogFollower(database.db, writer, logger, options);
-  const f = follower;
+  const follower = new SqliteAuditLogFollower(database.db, writer, logger, options);
   return {
     database,
-    follower: f,
-    reader: new SettledAuditLogReader(new SqliteAuditLogReader(database.db), f),
-    chain: new FollowedAuditChainStore(new SqliteAuditChainStore(database.db), f, writer),
-    start: (store) => f.start(store),
+    follower,
+    reader: new SettledAuditLogReader(new SqliteAuditLogReader(database.db), follower),
+    chain: new FollowedAuditChainStore(new SqliteAuditChainStore(database.db), follower, writer),
+    start: (store) => follower.start(store),
     close: async () => {
-      await f.close();
+      await follower.close();
       await database.close();
     },
   };
 }
-
-const LEGACY_COLUMNS =
-  'seq, prev_hash, hash, event_id, source_event_id, event_type, event_time, record_time, action, biz_step, disposition, epc, reason, challenge_id, key_thumbprint, actor, request_id, method, document';
 
 /**
  * Before the audit log had a file of its own it lived in the main database,
@@ -150,7 +144,7 @@ function moveLegacyAuditLog(main: SqliteDatabase, audit: SqliteDatabase): number
     main.db.prepare('ATTACH DATABASE ? AS audit_file').run(audit.file);
     try {
       main.db.transaction(() => {
-        moved = main.db.prepare(`INSERT INTO audit_file.audit_events (${LEGACY_COLUMNS}) SELECT ${LEGACY_COLUMNS} FROM main.audit_events ORDER BY seq`).run().changes;
+        moved = main.db.prepare(`INSERT INTO audit_file.audit_events (${AUDIT_RECORD_COLUMNS}) SELECT ${AUDIT_RECORD_COLUMNS} FROM main.audit_events ORDER BY seq`).run().changes;
         main.db.exec('INSERT INTO audit_file.audit_checkpoints (seq, head, signed_at, kid, jws) SELECT seq, head, signed_at, kid, jws FROM main.audit_checkpoints');
         main.db.exec(
           "UPDATE audit_file.audit_source SET position = COALESCE((SELECT position FROM main.projection_checkpoints WHERE name = 'audit.log'), 0) WHERE id = 1",

@@ -32,7 +32,8 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-interface Logger {
+/** What the follower reports: failed writes (error) and a writer too far behind (warn). */
+export interface AuditFollowerLogger {
   error(context: object, message: string): void;
   warn(context: object, message: string): void;
 }
@@ -72,7 +73,7 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
   constructor(
     auditDb: Database.Database,
     private readonly writer: SqliteAuditWriterThread,
-    private readonly logger: Logger,
+    private readonly logger: AuditFollowerLogger,
     options: Partial<AuditFollowerOptions> = {},
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };

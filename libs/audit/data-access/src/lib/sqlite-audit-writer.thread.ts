@@ -3,9 +3,12 @@ import { Worker } from 'node:worker_threads';
 import type { StoredCheckpoint } from './audit-chain.store';
 
 /** The columns of an audit record, in the order of {@link auditRecordRow}. */
-export const INSERT_AUDIT_RECORD_SQL = `INSERT INTO audit_events (seq, prev_hash, hash, event_id, source_event_id, event_type, event_time, record_time,
-    action, biz_step, disposition, epc, reason, challenge_id, key_thumbprint, actor, request_id, method, document)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const AUDIT_RECORD_COLUMNS =
+  'seq, prev_hash, hash, event_id, source_event_id, event_type, event_time, record_time, action, biz_step, disposition, epc, reason, challenge_id, key_thumbprint, actor, request_id, method, document';
+
+export const INSERT_AUDIT_RECORD_SQL = `INSERT INTO audit_events (${AUDIT_RECORD_COLUMNS}) VALUES (${AUDIT_RECORD_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ')})`;
 
 /** Records one transaction of the writer takes at most, however many are queued. */
 const MAX_RECORDS_PER_TRANSACTION = 20_000;

@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 
 import { credentials, status } from '@grpc/grpc-js';
 
+import { track } from '../tools/scripts/child-registry.cjs';
+import { mainOf } from '../tools/scripts/cluster.cjs';
+
 import { asHttpDevice, type GrpcAnswer, GrpcApi, grpcTargetOf, trailer } from './grpc-client';
 import { Api, authenticate, type Device, newDevice, register } from './support/client';
 import { newDataDir, type RunningServer, startServer } from './support/server';
@@ -487,10 +490,12 @@ describe('gRPC configuration', () => {
   /** Starts the built server and waits for it to exit, for starts that must fail. */
   const failedStart = (env: Record<string, string>): Promise<{ code: number | null; output: string }> =>
     new Promise((done) => {
-      const child = spawn(process.execPath, [resolve(__dirname, '../dist/apps/gateway/src/main.js')], {
-        env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: newDataDir(), M2M_ADMIN_API_KEY: 'config-test-admin-key-0123456789', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = track(
+        spawn(process.execPath, [mainOf('gateway')], {
+          env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: newDataDir(), M2M_ADMIN_API_KEY: 'config-test-admin-key-0123456789', ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));

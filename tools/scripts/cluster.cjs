@@ -8,6 +8,8 @@ const { readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 
+const { track } = require('./child-registry.cjs');
+
 const ROOT = resolve(__dirname, '..', '..');
 const mainOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 
@@ -47,13 +49,13 @@ async function freePort() {
 
 /**
  * Starts one app as a child process and resolves once it listens.
- * `env` is the whole environment of the child (plus PATH and HOME).
+ * `env` is the whole environment of the child (plus PATH and HOME, loopback
+ * and any free ports by default); a variable set to null is left unset.
  */
 function startApp(app, env, { name = app, echo = null, timeoutMs = 60_000 } = {}) {
-  const child = spawn(process.execPath, [mainOf(app)], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env };
+  for (const [key, value] of Object.entries(childEnv)) if (value === null || value === undefined) delete childEnv[key];
+  const child = track(spawn(process.execPath, [mainOf(app)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   let pending = '';
   const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));

@@ -28,7 +28,7 @@ export function freePort(): Promise<number>;
 export function mainOf(app: string): string;
 export function startApp(
   app: string,
-  env: Record<string, string>,
+  env: Record<string, string | null>,
   options?: { name?: string; echo?: ((text: string) => void) | null; timeoutMs?: number },
 ): Promise<RunningApp>;
 export function serviceEnv(kind: 'registry' | 'challenge' | 'audit', base: ServiceBase): Record<string, string>;

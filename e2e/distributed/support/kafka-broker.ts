@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 
 import { Kafka, logLevel } from 'kafkajs';
 
+import { track } from '../../../tools/scripts/child-registry.cjs';
+
 import { freePort, sleep } from './cluster';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -106,14 +108,14 @@ export async function startKafkaBroker(): Promise<KafkaBroker> {
   const start = async (): Promise<void> => {
     if (child) throw new Error('the broker runs already');
     const since = output.length;
-    const broker = spawn(
+    const broker = track(spawn(
       java(),
       // The JVM flags of kafka-server-start.sh, with the heap of a test broker (as infra.mjs).
       ['-Xms256m', '-Xmx512m', '-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35',
         '-XX:+ExplicitGCInvokesConcurrent', '-XX:MaxInlineLevel=15', '-Djava.awt.headless=true',
         `-Dkafka.logs.dir=${join(dir, 'logs')}`, log4j, '-cp', classPath, 'kafka.Kafka', properties],
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    ));
     child = broker;
     broker.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     broker.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-// The same start as e2e/support/server.ts (which lint keeps libs from
-// importing): the built gateway as a real process, on a free loopback port.
-const GATEWAY_MAIN = resolve(__dirname, '../../../../dist/apps/gateway/src/main.js');
+// The launcher every test suite uses: the built gateway as a real process on a free loopback port, tracked from
+// its spawn so that it is stopped whatever happens to the suite. A test-only entry (never in the published
+// package), hence the one exception to the rule that keeps the SDK free of workspace code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startApp } from '../../../../tools/scripts/cluster.cjs';
 
 export interface StartGatewayOptions {
   /** M2M_AUDIENCE, bound into every challenge (default `https://m2m.sdk.test`); null leaves it unset, so the service names itself by its listening URL. */
@@ -27,11 +28,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const dataDir = mkdtempSync(join(tmpdir(), 'm2m-sdk-'));
   const adminKey = `sdk-test-admin-key-${Math.random().toString(36).slice(2)}-0123456789`;
   const audience = options.audience === undefined ? 'https://m2m.sdk.test' : options.audience;
-  const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? '',
-    PORT: '0',
-    HOST: '127.0.0.1',
+  const app = await startApp('gateway', {
     M2M_DATA_DIR: dataDir,
     M2M_LOG_LEVEL: 'info',
     M2M_ADMIN_API_KEY: adminKey,
@@ -41,38 +38,17 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     M2M_RATE_LIMIT_API_KEY_PER_MINUTE: '0',
     ...(audience === null ? {} : { M2M_AUDIENCE: audience }),
     ...options.env,
-  };
-  const child: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`gateway did not start in time (run npm run build first):\n${output}`)), 20_000);
-    const poll = setInterval(() => {
-      const match = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(output);
-      if (match) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        done(match[1] as string);
-      }
-    }, 20);
-    void exited.then(() => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      fail(new Error(`gateway exited before listening (run npm run build first):\n${output}`));
-    });
+  }).catch((error: Error) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`${error.message}\n(run npm run build first)`);
   });
-
   return {
-    url,
-    audience: audience ?? url,
+    url: app.url,
+    audience: audience ?? app.url,
     adminKey,
-    output: () => output,
+    output: app.output,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await app.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

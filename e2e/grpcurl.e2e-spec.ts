@@ -1,7 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+
+import { findGo, GRPCURL, GRPCURL_VERSION, installGrpcurl } from '../tools/scripts/grpcurl.cjs';
 
 import { grpcTargetOf } from './grpc-client';
 import { Api } from './support/client';
@@ -9,38 +11,11 @@ import { type RunningServer, startServer } from './support/server';
 
 /**
  * grpcurl, a client that knows nothing of this repository, against the real
- * server: everything it learns comes from server reflection. It is built from
- * source with Go into a repo-local GOBIN under tmp/ (pinned version, reused
- * across runs). Without Go this suite cannot run: it says so and checks that
- * this is the reason, rather than passing as if it had run.
+ * server: everything it learns comes from server reflection. Built from source
+ * with Go (tools/scripts/grpcurl.cjs; `npm test` builds it at its start). Without
+ * Go this suite cannot run: it says so and checks that this is the reason,
+ * rather than passing as if it had run.
  */
-const GRPCURL_VERSION = 'v1.9.3';
-const GRPCURL_DIR = resolve(__dirname, '..', 'tmp', 'grpcurl', GRPCURL_VERSION);
-const GRPCURL = join(GRPCURL_DIR, 'grpcurl');
-
-function findGo(): string | null {
-  const candidates = ['/usr/local/go/bin/go', ...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'go'))];
-  return candidates.find((candidate) => existsSync(candidate)) ?? null;
-}
-
-/** Builds grpcurl once per checkout; a failing build fails the suite. */
-function installGrpcurl(go: string): void {
-  if (existsSync(GRPCURL)) return;
-  const staging = `${GRPCURL_DIR}.${process.pid}`;
-  mkdirSync(staging, { recursive: true });
-  try {
-    execFileSync(go, ['install', `github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}`], {
-      env: { ...process.env, GOBIN: staging },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 540_000,
-    });
-    // Whole or not at all: a run cut short never leaves a half-written binary where the next run looks.
-    renameSync(staging, GRPCURL_DIR);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-}
-
 interface Run {
   readonly code: number;
   readonly stdout: string;
@@ -136,7 +111,7 @@ if (go === null) {
       const [, flow, refusals, health] = blocks as [string, string, string, string];
       const cwd = mkdtempSync(join(tmpdir(), 'm2m-grpcurl-doc-'));
       // What the setup block would export, for this server.
-      const env: NodeJS.ProcessEnv = { ...process.env, GRPC: target, KEY: server.adminKey, PATH: `${GRPCURL_DIR}${delimiter}${process.env['PATH'] ?? ''}` };
+      const env: NodeJS.ProcessEnv = { ...process.env, GRPC: target, KEY: server.adminKey, PATH: `${dirname(GRPCURL)}${delimiter}${process.env['PATH'] ?? ''}` };
       // A reader's shell runs the blocks; a start-up file the environment points bash at is not part of them,
       // nor the system bashrc, which bash reads when its stdin is a socket (node's pipes are) at shell level 1.
       delete env['BASH_ENV'];

@@ -46,15 +46,17 @@ function step(label, command, args, { kept = false, extraEnv = {} } = {}) {
     });
     child.once('close', (code) => resolve(code === 0));
   });
-  return done.then((ok) => ({
-    label,
-    ok,
-    took: seconds(since),
-    report: () => {
-      if (kept) process.stdout.write(`\n== ${label}\n${output}`);
-      process.stdout.write(`-- ${label}: ${ok ? 'ok' : 'FAILED'} in ${seconds(since)}\n`);
-    },
-  }));
+  return done.then((ok) => {
+    const took = seconds(since);
+    return {
+      label,
+      ok,
+      report: () => {
+        if (kept) process.stdout.write(`\n== ${label}\n${output}`);
+        process.stdout.write(`-- ${label}: ${ok ? 'ok' : 'FAILED'} in ${took}\n`);
+      },
+    };
+  });
 }
 
 let passed = 0;

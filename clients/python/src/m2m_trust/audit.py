@@ -152,11 +152,21 @@ def _page_of(response: httpx.Response) -> EventPage:
     return EventPage(events=events_of(document), document=document, next_page=next_page_url(response))
 
 
-def _check_progress(page: EventPage, seen: set[str]) -> None:
-    if page.next_page is not None and page.next_page in seen:
-        raise M2MError(f"the service linked to {page.next_page} twice; stopping rather than looping", code="INVALID_RESPONSE")
-    if page.next_page is not None:
-        seen.add(page.next_page)
+class _PageWalk:
+    """The calls for every page of one query, in order; what the sync and async loops share."""
+
+    def __init__(self, filters: EventFilters) -> None:
+        self.first = _page_call(filters, None)
+        self._seen: set[str] = set()
+
+    def after(self, page: EventPage) -> Optional[Call]:
+        """The call for the page after ``page``; ``None`` after the last."""
+        if page.next_page is None:
+            return None
+        if page.next_page in self._seen:
+            raise M2MError(f"the service linked to {page.next_page} twice; stopping rather than looping", code="INVALID_RESPONSE")
+        self._seen.add(page.next_page)
+        return Call("GET", page.next_page)
 
 
 class AuditApi:
@@ -172,15 +182,12 @@ class AuditApi:
 
     def iter_pages(self, filters: Optional[EventFilters] = None, /, **kwargs: Any) -> Iterator[EventPage]:
         """Every page for the filters, following ``Link: <…>; rel="next"``."""
-        chosen = _filters_of(filters, kwargs)
-        page = self.query_events(chosen)
-        seen: set[str] = set()
-        while True:
+        walk = _PageWalk(_filters_of(filters, kwargs))
+        call: Optional[Call] = walk.first
+        while call is not None:
+            page = _page_of(self._client._execute(call))
             yield page
-            _check_progress(page, seen)
-            if page.next_page is None:
-                return
-            page = self.query_events(chosen, page=page.next_page)
+            call = walk.after(page)
 
     def iter_events(self, filters: Optional[EventFilters] = None, /, **kwargs: Any) -> Iterator[JSON]:
         """Every audit event matching the filters, in record order, page after page as they are needed."""
@@ -198,18 +205,14 @@ class AsyncAuditApi:
         return _page_of(await self._client._execute(_page_call(_filters_of(filters, kwargs), page)))
 
     async def iter_pages(self, filters: Optional[EventFilters] = None, /, **kwargs: Any) -> AsyncIterator[EventPage]:
-        chosen = _filters_of(filters, kwargs)
-        page = await self.query_events(chosen)
-        seen: set[str] = set()
-        while True:
+        walk = _PageWalk(_filters_of(filters, kwargs))
+        call: Optional[Call] = walk.first
+        while call is not None:
+            page = _page_of(await self._client._execute(call))
             yield page
-            _check_progress(page, seen)
-            if page.next_page is None:
-                return
-            page = await self.query_events(chosen, page=page.next_page)
+            call = walk.after(page)
 
     async def iter_events(self, filters: Optional[EventFilters] = None, /, **kwargs: Any) -> AsyncIterator[JSON]:
         async for page in self.iter_pages(filters, **kwargs):
             for event in page.events:
                 yield event
-

@@ -113,16 +113,17 @@ def test_async_client_runs_the_same_flow(server: RunningServer) -> None:
     async def flow() -> dict[str, Any]:
         keys = generate_key_pair()
         device_id = unique_id("async")
-        async with AsyncM2MClient(base_url=server.url, api_key=server.admin_key) as client:
+        # The service's audience set once on the client (as the TypeScript SDK's `audience` option), not per call.
+        async with AsyncM2MClient(base_url=server.url, api_key=server.admin_key, audience=AUDIENCE) as client:
             registered = await client.m2m.register_device(device_id=device_id, public_key=keys.public_key, label="async")
             challenge = await client.m2m.initiate_challenge(device_id=device_id)
             signature = sign_challenge(challenge, keys.private_key, device_id=device_id, audience=AUDIENCE)
             verified = await client.m2m.verify(challenge_id=challenge["id"], signature=signature)
-            one_call = await client.m2m.authenticate(device_id=device_id, private_key=keys.private_key, audience=AUDIENCE)
+            one_call = await client.m2m.authenticate(device_id=device_id, private_key=keys.private_key)
             fetched = await client.m2m.get_device(device_id)
             listed = [d["deviceId"] async for d in client.m2m.iter_devices(page_size=1)]
             revoked = await client.m2m.revoke_device(device_id, reason="async done")
-            events = [e async for e in client.m2m.iter_events(MATCH_epc=f"urn:m2m-trust:device:{device_id}", perPage=1)]
+            events = [e async for e in client.audit.iter_events(device_id=device_id, per_page=1)]
             return {
                 "registered": registered,
                 "verified": verified,

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from m2m_trust import ChallengeRefusedError, M2MClient, device_epc, generate_key_pair, parse_nonce, sign_challenge
+from m2m_trust import ChallengeRefusedError, M2MClient, generate_key_pair, parse_nonce, sign_challenge
 from support import AUDIENCE, Device
 
 KEYS = generate_key_pair()
@@ -165,5 +165,5 @@ def test_authenticate_refuses_before_verifying(device_client: M2MClient, admin: 
         )
     assert caught.value.code == "AUDIENCE_MISMATCH"
     # No verify happened, so no authentication event (success or failure) was audited.
-    steps = [e["bizStep"] for e in admin.m2m.iter_events(MATCH_epc=device_epc(device.device_id))]
+    steps = [e["bizStep"] for e in admin.audit.iter_events(device_id=device.device_id)]
     assert steps == ["commissioning"]

@@ -19,7 +19,10 @@ from m2m_trust import (
     RateLimitedError,
     ServerError,
     ServiceUnavailableError,
+    Settings,
+    generate_key_pair,
 )
+from m2m_trust._core import backoff
 from m2m_trust.errors import parse_retry_after
 from support import Stub, StubResponse, ok_device, problem
 
@@ -81,8 +84,18 @@ def test_without_retry_after_backoff_is_used(stub: Stub) -> None:
         assert client.m2m.get_device("d1")["status"] == "active"
     waits = gaps(stub, "GET", "/v1/devices/d1")
     assert len(waits) == 2
-    assert 0.09 <= waits[0] < 1.0  # 0.2 s with jitter (between half and all)
-    assert 0.19 <= waits[1] < 1.5  # 0.4 s with jitter
+    assert waits[0] < 1.0  # up to 0.2 s (full jitter), plus a slow machine's slack
+    assert waits[1] < 1.5  # up to 0.4 s
+
+
+def test_backoff_is_full_jitter_up_to_a_capped_ceiling() -> None:
+    settings = Settings(base_url="http://127.0.0.1:1", backoff_factor=0.2, max_backoff=0.5)
+    for attempt, ceiling in [(0, 0.2), (1, 0.4), (2, 0.5), (10, 0.5)]:
+        delays = [backoff(settings, attempt) for _ in range(200)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert max(delays) > ceiling / 2 and min(delays) < ceiling / 2  # spread over the whole range
+    # With Retry-After: what the service asked for, plus up to backoff_factor of jitter.
+    assert all(3.0 <= backoff(settings, 0, 3.0) <= 3.2 for _ in range(50))
 
 
 def test_retries_are_bounded_then_the_typed_error_is_raised(stub: Stub) -> None:
@@ -112,7 +125,7 @@ def test_max_retries_zero_disables_retries(stub: Stub) -> None:
     with client_for(stub, max_retries=0) as client:
         with pytest.raises(RateLimitedError) as caught:
             client.m2m.get_device("d1")
-    assert caught.value.code is None and caught.value.status == 429  # not problem+json: still typed
+    assert caught.value.code == "HTTP_429" and caught.value.status == 429  # not problem+json: still typed, coded as in TypeScript
     assert len(stub.hits("GET", "/v1/devices/d1")) == 1
 
 
@@ -154,13 +167,35 @@ def test_verify_is_not_retried_on_a_timeout(stub: Stub) -> None:
 def test_timeouts_raise_m2m_timeout_error(stub: Stub) -> None:
     stub.script("GET", "/v1/devices/d1", StubResponse(200, ok_device("d1"), delay=1.5))
     started = time.monotonic()
-    with client_for(stub, timeout=0.3) as client:
+    with client_for(stub, timeout=0.3, max_retries=0) as client:
         with pytest.raises(M2MTimeoutError) as caught:
             client.m2m.get_device("d1")
     assert time.monotonic() - started < 1.4
     assert isinstance(caught.value, M2MConnectionError) and caught.value.status is None
-    # a read timeout may have reached the service: it is not retried
-    assert len(stub.hits("GET", "/v1/devices/d1")) == 1
+    assert caught.value.code == "TIMEOUT"  # as the TypeScript SDK's M2MTimeoutError
+
+
+def test_a_read_is_retried_after_a_timeout_a_write_is_not(stub: Stub) -> None:
+    # As in the TypeScript SDK: a lost answer to a read costs nothing to ask again; a write may have happened.
+    stub.script("GET", "/v1/devices/d1", StubResponse(200, ok_device("d1"), delay=1.5), StubResponse(200, ok_device("d1")))
+    stub.script("POST", "/v1/devices", StubResponse(201, ok_device("d2"), delay=1.5), StubResponse(201, ok_device("d2")))
+    with client_for(stub, timeout=0.3) as client:
+        assert client.m2m.get_device("d1")["deviceId"] == "d1"
+        with pytest.raises(M2MTimeoutError):
+            client.m2m.register_device(device_id="d2", public_key="00" * 32)
+    assert len(stub.hits("GET", "/v1/devices/d1")) == 2
+    assert len(stub.hits("POST", "/v1/devices")) == 1
+
+
+def test_a_token_request_is_retried_when_the_service_did_nothing(stub: Stub) -> None:
+    token = {"access_token": "t", "token_type": "Bearer", "expires_in": 300}
+    busy = StubResponse(503, problem(503, "SERVICE_UNAVAILABLE"), {"retry-after": "0"})
+    stub.script("POST", "/oauth2/token", busy, StubResponse(200, token))
+    with client_for(stub) as client:
+        assert client.m2m.request_token(device_id="d1", private_key=generate_key_pair().private_key)["access_token"] == "t"
+    assert len(stub.hits("POST", "/oauth2/token")) == 2
+
+
 
 
 def test_async_client_retries_and_never_retries_verify(stub: Stub) -> None:

@@ -8,11 +8,17 @@
 // Node requires of ES modules (`./lib/m2m.client` -> `./lib/m2m.client.js`).
 // The same specifiers are valid CommonJS, and let both declaration sets
 // resolve under every moduleResolution.
+//
+// It also puts the repository's LICENSE beside the package and checks that
+// package.json declares exactly the packages the build imports (npm pack
+// runs this first, as `prepack`).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import ts from 'typescript';
+
+import { assertExactDependencies, copyLicense, packagesImportedBy } from '../../../tools/scripts/package-files.mjs';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(packageRoot, 'dist');
@@ -101,4 +107,6 @@ for (const [format, module, type] of [
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ type }, null, 2)}\n`);
 }
+assertExactDependencies(packageRoot, await packagesImportedBy(join(dist, 'esm', 'index.js')));
+copyLicense(packageRoot);
 process.stdout.write(`@m2m-trust/sdk: built ${dist}/{esm,cjs}\n`);

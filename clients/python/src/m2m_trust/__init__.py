@@ -3,13 +3,24 @@
 >>> from m2m_trust import M2MClient
 >>> client = M2MClient(base_url="http://127.0.0.1:8080", api_key="...")  # doctest: +SKIP
 >>> client.m2m.get_device("scanner-floor-3")  # doctest: +SKIP
+>>> list(client.audit.iter_events(device_id="scanner-floor-3"))  # doctest: +SKIP
 """
 
-from ._core import RETRY_STATUSES, Call, FilterValue, Settings
+from ._core import (
+    DEFAULT_BACKOFF_FACTOR,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_TIMEOUT,
+    RETRY_STATUSES,
+    Call,
+    FilterValue,
+    RetryMode,
+    Settings,
+)
 from ._version import __version__
 from .api_keys import API_KEY_SCOPES, ApiKeysApi, AsyncApiKeysApi
+from .audit import AsyncAuditApi, AuditApi, EventFilters, EventPage, epcis_query_params
 from .client import AsyncM2MApi, AsyncM2MClient, M2MApi, M2MClient
-from .oauth import JWT_BEARER, client_assertion
 from .device import (
     ALGORITHM,
     DEFAULT_MAX_CLOCK_SKEW,
@@ -41,6 +52,7 @@ from .errors import (
     ValidationError,
 )
 from .http_signatures import DEFAULT_SIGNED_COMPONENTS, content_digest, sign_request, signature_base
+from .oauth import JWT_BEARER, client_assertion
 
 __all__ = [
     "__version__",
@@ -52,10 +64,20 @@ __all__ = [
     "ApiKeysApi",
     "AsyncApiKeysApi",
     "API_KEY_SCOPES",
+    "AuditApi",
+    "AsyncAuditApi",
+    "EventFilters",
+    "EventPage",
+    "epcis_query_params",
     "Settings",
     "Call",
     "FilterValue",
+    "RetryMode",
     "RETRY_STATUSES",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_BACKOFF_FACTOR",
+    "DEFAULT_MAX_RETRY_AFTER",
     # device
     "ALGORITHM",
     "NONCE_LABEL",

@@ -5,9 +5,10 @@ them (``client.py``)."""
 from __future__ import annotations
 
 import random
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Generic, Iterable, Mapping, Optional, TypeVar, Union
+from typing import Any, Callable, Generic, Iterable, Literal, Mapping, Optional, TypeVar, Union
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -25,25 +26,68 @@ FilterValue = Union[str, int, datetime, Iterable[Union[str, int]]]
 RETRY_STATUSES = frozenset({429, 503})
 _NO_BODY: Any = object()
 
+#: How a call may be retried, as in the TypeScript SDK: ``"never"`` (verify: the first attempt
+#: consumes the challenge), ``"refused"`` (writes: only when the service cannot have acted, i.e.
+#: 429, 503 or a connection that was never made), ``"idempotent"`` (reads and idempotent writes:
+#: also after a lost answer, a timeout or a broken connection).
+RetryMode = Literal["never", "refused", "idempotent"]
+
+#: The defaults both SDKs share (the TypeScript SDK's ``timeoutMs``, ``retry.maxRetries``,
+#: ``retry.baseDelayMs``, ``retry.maxDelayMs`` and ``retry.maxRetryAfterMs``), in seconds.
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_BACKOFF_FACTOR = 0.2
+DEFAULT_MAX_BACKOFF = 5.0
+DEFAULT_MAX_RETRY_AFTER = 60.0
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """The URL's origin as the WHATWG URL standard (and so the TypeScript SDK) writes it:
+    lower-case scheme and host, no default port, no trailing slash."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = parts.port
+    return f"{scheme}://{host}" if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{scheme}://{host}:{port}"
+
 
 @dataclass(frozen=True)
 class Settings:
     base_url: str
     api_key: Optional[str] = None
-    timeout: float = 10.0
-    max_retries: int = 2
-    backoff_factor: float = 0.5
-    max_backoff: float = 30.0
-    max_retry_after: float = 60.0
+    #: The audience a device expects in every challenge; defaults to the origin of ``base_url``.
+    audience: Optional[str] = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    backoff_factor: float = DEFAULT_BACKOFF_FACTOR
+    max_backoff: float = DEFAULT_MAX_BACKOFF
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.base_url is None or (isinstance(self.base_url, str) and not self.base_url.strip()):
+            raise ValueError("base_url is required: the URL where the m2m-trust service answers, e.g. https://auth.example.com")
+        if not isinstance(self.base_url, str):
+            raise TypeError(f"base_url must be a string, not {type(self.base_url).__name__}")
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be an http(s) URL, got {self.base_url!r}")
+            raise ValueError(f"base_url must be an absolute http(s) URL, got {self.base_url!r}")
+        if parts.username or parts.password:
+            raise ValueError("base_url must not carry credentials; pass api_key")
+        if not self.timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds")
         if self.max_retries < 0:
             raise ValueError("max_retries must be >= 0")
-        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        # As the TypeScript SDK: query and fragment dropped, a path prefix kept.
+        object.__setattr__(self, "base_url", f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/"))
+        if self.audience is None:
+            object.__setattr__(self, "audience", origin_of(self.base_url))
+        # Never the key through a header of the caller's: use api_key.
+        object.__setattr__(self, "headers", {k: v for k, v in self.headers.items() if k.lower() != "authorization"})
 
     def default_headers(self) -> dict[str, str]:
         return {"accept": "application/json", "user-agent": f"m2m-trust-python/{__version__}", **self.headers}
@@ -60,14 +104,14 @@ class Call:
     #: An ``application/x-www-form-urlencoded`` body (the OAuth endpoints), instead of JSON.
     form: Optional[Mapping[str, str]] = None
     auth: bool = True
-    retry: bool = True
+    retry: RetryMode = "idempotent"
 
 
 def request_args(settings: Settings, call: Call) -> dict[str, Any]:
     """The keyword arguments of ``httpx.Client.request`` / ``httpx.AsyncClient.request``."""
     if call.path.startswith(("http://", "https://")):
         url = call.path
-        if _origin(url) != _origin(settings.base_url):
+        if origin_of(url) != origin_of(settings.base_url):
             raise M2MError(f"refusing to follow a link to another origin: {url}")
     else:
         url = settings.base_url + call.path
@@ -84,44 +128,45 @@ def request_args(settings: Settings, call: Call) -> dict[str, Any]:
     return args
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def backoff(settings: Settings, attempt: int) -> float:
-    """Exponential backoff with jitter: between half and all of ``backoff_factor * 2**attempt``, capped."""
-    delay = min(settings.max_backoff, settings.backoff_factor * (2.0**attempt))
-    return delay / 2 + random.uniform(0, delay / 2)
+def backoff(settings: Settings, attempt: int, retry_after: Optional[float] = None) -> float:
+    """The wait before retry number ``attempt`` (0-based), as the TypeScript SDK waits: the
+    service's ``Retry-After`` plus up to ``backoff_factor`` of jitter, so a fleet told the same
+    instant does not return at once; otherwise exponential backoff with full jitter, between 0
+    and ``backoff_factor * 2**attempt`` capped at ``max_backoff``."""
+    if retry_after is not None:
+        return retry_after + random.uniform(0, settings.backoff_factor)
+    return random.uniform(0, min(settings.max_backoff, settings.backoff_factor * (2.0**attempt)))
 
 
 def delay_after_response(settings: Settings, call: Call, attempt: int, response: httpx.Response) -> Optional[float]:
     """Seconds to wait before retrying ``call`` after ``response``, or ``None`` not to retry.
 
-    Only 429 and 503 are retried, never a call marked ``retry=False`` (verify), at most
+    Only 429 and 503 are retried, never a call whose mode is ``"never"`` (verify), at most
     ``max_retries`` times; ``Retry-After`` is honoured, and a ``Retry-After`` longer than
     ``max_retry_after`` is not waited for (the error is raised instead).
     """
-    if not call.retry or attempt >= settings.max_retries or response.status_code not in RETRY_STATUSES:
+    if call.retry == "never" or attempt >= settings.max_retries or response.status_code not in RETRY_STATUSES:
         return None
     retry_after = parse_retry_after(response.headers.get("retry-after"))
-    if retry_after is None:
-        return backoff(settings, attempt)
-    return retry_after if retry_after <= settings.max_retry_after else None
+    if retry_after is not None and retry_after > settings.max_retry_after:
+        return None
+    return backoff(settings, attempt, retry_after)
 
 
 def delay_after_error(settings: Settings, call: Call, attempt: int, error: httpx.TransportError) -> Optional[float]:
-    """Retries a connection that could not be made (nothing was sent), never anything else."""
-    if not call.retry or attempt >= settings.max_retries:
+    """Retries a connection that was never made (nothing was sent) unless the mode is ``"never"``,
+    and any other failure to get an answer only for ``"idempotent"`` calls."""
+    if call.retry == "never" or attempt >= settings.max_retries:
         return None
-    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)) or call.retry == "idempotent":
         return backoff(settings, attempt)
     return None
 
 
 def transport_error(error: httpx.TransportError, call: Call) -> M2MConnectionError:
-    cls = M2MTimeoutError if isinstance(error, httpx.TimeoutException) else M2MConnectionError
-    return cls(f"{call.method} {call.path} failed: {type(error).__name__}: {error}")
+    if isinstance(error, httpx.TimeoutException):
+        return M2MTimeoutError(f"{call.method} {call.path} failed: {type(error).__name__}: {error}", code="TIMEOUT")
+    return M2MConnectionError(f"{call.method} {call.path} failed: {type(error).__name__}: {error}", code="NETWORK_ERROR")
 
 
 def checked(response: httpx.Response) -> httpx.Response:
@@ -138,10 +183,14 @@ def json_of(response: httpx.Response) -> Any:
 
 def next_page(response: httpx.Response) -> Optional[Call]:
     """The call for the page named by the ``Link: <…>; rel="next"`` header, if any."""
+    link = next_page_url(response)
+    return None if link is None else Call("GET", link)
+
+
+def next_page_url(response: httpx.Response) -> Optional[str]:
+    """The ``Link: <…>; rel="next"`` target, resolved against the URL that answered (RFC 8288)."""
     link = response.links.get("next", {}).get("url")
-    if not link:
-        return None
-    return Call("GET", urljoin(str(response.url), link))
+    return urljoin(str(response.url), link) if link else None
 
 
 def events_of(document: Mapping[str, Any]) -> list[JSON]:
@@ -161,6 +210,10 @@ def _filter_value(value: FilterValue) -> str:
     if isinstance(value, (str, int)):
         return str(value)
     return "|".join(str(v) for v in value)
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated; use {new}, the same as the TypeScript SDK", DeprecationWarning, stacklevel=3)
 
 
 def _segment(value: str) -> str:
@@ -193,7 +246,7 @@ class BaseM2M(Generic[_R]):
             body["label"] = label
         if metadata is not None:
             body["metadata"] = dict(metadata)
-        return self._send(Call("POST", "/v1/devices", body=body))
+        return self._send(Call("POST", "/v1/devices", body=body, retry="refused"))
 
     def list_devices(self, *, status: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> _R:
         """``GET /v1/devices``: one page, ``{"items": [...], "nextCursor": str | None}``, in registration order."""
@@ -216,12 +269,13 @@ class BaseM2M(Generic[_R]):
         return self._send(Call("POST", f"/v1/devices/{_segment(device_id)}/revoke", body=body))
 
     def query_events(self, filters: Optional[Mapping[str, FilterValue]] = None, /, **kwargs: FilterValue) -> _R:
-        """``GET /epcis/events``: one page, the ``EPCISQueryDocument``.
+        """Deprecated: use ``client.audit.query_events``, with the TypeScript SDK's filters
+        (``device_id=...``; EPCIS parameter names go in ``params={...}``).
 
-        Filters are EPCIS query parameters as keyword arguments (``MATCH_epc=...``,
-        ``EQ_bizStep="inspecting"``, ``perPage=50``), or in a mapping for names that are
-        not Python identifiers (``{"EQ_m2m:reason": "SIGNATURE_INVALID"}``).
+        ``GET /epcis/events``: one page, the ``EPCISQueryDocument``. Filters are EPCIS query
+        parameters as keyword arguments (``MATCH_epc=...``, ``perPage=50``) or in a mapping.
         """
+        _deprecated("client.m2m.query_events", "client.audit.query_events")
         return self._send(self._events_call(filters, kwargs))
 
     @staticmethod
@@ -233,7 +287,7 @@ class BaseM2M(Generic[_R]):
 
     def initiate_challenge(self, device_id: str) -> _R:
         """``POST /v1/challenges``: ``{id, deviceId, nonce, algorithm, expiresAt}``."""
-        return self._send(Call("POST", "/v1/challenges", body={"deviceId": device_id}, auth=False))
+        return self._send(Call("POST", "/v1/challenges", body={"deviceId": device_id}, auth=False, retry="refused"))
 
     def request_token(self, *, device_id: str, private_key: PrivateKeyLike, audience: Optional[str] = None, lifetime: int = 60) -> _R:
         """``POST /oauth2/token``: OAuth 2.0 client credentials with ``private_key_jwt`` (RFC 7523).
@@ -242,11 +296,12 @@ class BaseM2M(Generic[_R]):
         endpoint unless ``audience`` names another, a fresh ``jti``, ``exp`` in ``lifetime`` seconds)
         with the device's Ed25519 key and answers ``{access_token, token_type: "Bearer", expires_in}``.
         Refusals raise :class:`~m2m_trust.AuthenticationError` with ``code`` ``invalid_client``
-        (RFC 6749 error codes). Never retried: the assertion is single-use.
+        (RFC 6749 error codes). Retried only when nothing was done (429, 503, a connection never
+        made): the assertion is single-use.
         """
         assertion = client_assertion(device_id, private_key, audience=audience or f"{self._base_url}/oauth2/token", lifetime=lifetime)
         form = {"grant_type": "client_credentials", "client_assertion_type": JWT_BEARER, "client_assertion": assertion}
-        return self._send(Call("POST", "/oauth2/token", form=form, auth=False, retry=False))
+        return self._send(Call("POST", "/oauth2/token", form=form, auth=False, retry="refused"))
 
     def verify(self, challenge_id: str, signature: str) -> _R:
         """``POST /v1/challenges/verify``: ``{verified: True, deviceId, verifiedAt}`` or ``{verified: False, reason}``.
@@ -254,5 +309,5 @@ class BaseM2M(Generic[_R]):
         Never retried: the first attempt consumes the challenge whatever its outcome.
         """
         return self._send(
-            Call("POST", "/v1/challenges/verify", body={"challengeId": challenge_id, "signature": signature}, auth=False, retry=False)
+            Call("POST", "/v1/challenges/verify", body={"challengeId": challenge_id, "signature": signature}, auth=False, retry="never")
         )

@@ -41,7 +41,7 @@ class _BaseApiKeys(Generic[_R]):
         body: JSON = {"name": name, "scopes": list(scopes)}
         if expires_at is not None:
             body["expiresAt"] = _rfc3339(expires_at)
-        return self._send(Call("POST", "/v1/api-keys", body=body))
+        return self._send(Call("POST", "/v1/api-keys", body=body, retry="refused"))
 
     def list(self) -> _R:
         """``GET /v1/api-keys``: ``{"items": [...]}``, every key (revoked and expired too), never a secret."""

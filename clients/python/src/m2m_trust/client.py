@@ -10,11 +10,16 @@ from typing import Any, AsyncIterator, Awaitable, Iterator, Mapping, Optional
 import httpx
 
 from ._core import (
+    DEFAULT_BACKOFF_FACTOR,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_TIMEOUT,
     JSON,
     BaseM2M,
     Call,
     FilterValue,
     Settings,
+    _deprecated,
     checked,
     delay_after_error,
     delay_after_response,
@@ -25,14 +30,16 @@ from ._core import (
     transport_error,
 )
 from .api_keys import ApiKeysApi, AsyncApiKeysApi
+from .audit import AsyncAuditApi, AuditApi
 from .device import DEFAULT_MAX_CLOCK_SKEW, PrivateKeyLike, sign_challenge
 
 __all__ = ["M2MClient", "AsyncM2MClient", "M2MApi", "AsyncM2MApi"]
 
 
 def _settings(
-    base_url: str,
+    base_url: Optional[str],
     api_key: Optional[str],
+    audience: Optional[str],
     timeout: float,
     max_retries: int,
     backoff_factor: float,
@@ -40,8 +47,9 @@ def _settings(
     headers: Optional[Mapping[str, str]],
 ) -> Settings:
     return Settings(
-        base_url=base_url,
+        base_url=base_url,  # type: ignore[arg-type]  # None is refused there, with a message naming base_url
         api_key=api_key,
+        audience=audience,
         timeout=timeout,
         max_retries=max_retries,
         backoff_factor=backoff_factor,
@@ -71,7 +79,11 @@ class M2MApi(BaseM2M[JSON]):
                 return
 
     def iter_events(self, filters: Optional[Mapping[str, FilterValue]] = None, /, **kwargs: FilterValue) -> Iterator[JSON]:
-        """Every EPCIS event matching the filters (see ``query_events``), following ``Link: rel="next"``."""
+        """Deprecated: use ``client.audit.iter_events(device_id=...)``, as the TypeScript SDK's
+        ``client.audit.iterateEvents({ deviceId })``.
+
+        Every EPCIS event matching the filters (see ``query_events``), following ``Link: rel="next"``."""
+        _deprecated("client.m2m.iter_events", "client.audit.iter_events")
         call: Optional[Call] = self._events_call(filters, kwargs)
         while call is not None:
             response = checked(self._client._execute(call))
@@ -83,11 +95,16 @@ class M2MApi(BaseM2M[JSON]):
         *,
         device_id: str,
         private_key: PrivateKeyLike,
-        audience: str,
+        audience: Optional[str] = None,
         max_clock_skew: float = DEFAULT_MAX_CLOCK_SKEW,
     ) -> JSON:
-        """Challenge, careful sign (see :func:`~m2m_trust.sign_challenge`), verify: the verify answer."""
+        """Challenge, careful sign (see :func:`~m2m_trust.sign_challenge`), verify: the verify answer.
+
+        ``audience`` is the service this device means to talk to; it defaults to the client's
+        ``audience`` (itself defaulting to the origin of ``base_url``), as in the TypeScript SDK.
+        """
         challenge = self.initiate_challenge(device_id)
+        audience = audience or self._client.settings.audience or ""
         signature = sign_challenge(challenge, private_key, device_id=device_id, audience=audience, max_clock_skew=max_clock_skew)
         return self.verify(challenge["id"], signature)
 
@@ -95,27 +112,33 @@ class M2MApi(BaseM2M[JSON]):
 class M2MClient:
     """Synchronous client.
 
+    ``base_url`` (required) is where the service answers; a path prefix is kept.
     ``api_key`` is needed for operator calls (devices, audit), not for a device's own
-    challenge and verify. Requests time out after ``timeout`` seconds. Answers 429 and
-    503 are retried up to ``max_retries`` times, waiting what ``Retry-After`` says (or an
-    exponential backoff from ``backoff_factor``); verify is never retried.
+    challenge and verify. ``audience`` is the service audience a device expects in every
+    challenge (the service's ``M2M_AUDIENCE``), by default the origin of ``base_url``.
+    Each attempt times out after ``timeout`` seconds. Answers 429 and 503 are retried up
+    to ``max_retries`` times, waiting what ``Retry-After`` says (or an exponential backoff
+    from ``backoff_factor``); reads also after a lost answer; verify is never retried.
+    The defaults are the TypeScript SDK's.
     """
 
     def __init__(
         self,
-        base_url: str,
+        base_url: Optional[str],
         api_key: Optional[str] = None,
         *,
-        timeout: float = 10.0,
-        max_retries: int = 2,
-        backoff_factor: float = 0.5,
-        max_retry_after: float = 60.0,
+        audience: Optional[str] = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff_factor: float = DEFAULT_BACKOFF_FACTOR,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         headers: Optional[Mapping[str, str]] = None,
         transport: Optional[httpx.BaseTransport] = None,
     ) -> None:
-        self.settings = _settings(base_url, api_key, timeout, max_retries, backoff_factor, max_retry_after, headers)
+        self.settings = _settings(base_url, api_key, audience, timeout, max_retries, backoff_factor, max_retry_after, headers)
         self._http = httpx.Client(timeout=timeout, headers=self.settings.default_headers(), transport=transport)
         self.m2m = M2MApi(self)
+        self.audit = AuditApi(self)
         self.api_keys = ApiKeysApi(self)
 
     def _execute(self, call: Call) -> httpx.Response:
@@ -168,6 +191,8 @@ class AsyncM2MApi(BaseM2M[Awaitable[JSON]]):
                 return
 
     async def iter_events(self, filters: Optional[Mapping[str, FilterValue]] = None, /, **kwargs: FilterValue) -> AsyncIterator[JSON]:
+        """Deprecated: use ``client.audit.iter_events``."""
+        _deprecated("client.m2m.iter_events", "client.audit.iter_events")
         call: Optional[Call] = self._events_call(filters, kwargs)
         while call is not None:
             response = checked(await self._client._execute(call))
@@ -180,10 +205,11 @@ class AsyncM2MApi(BaseM2M[Awaitable[JSON]]):
         *,
         device_id: str,
         private_key: PrivateKeyLike,
-        audience: str,
+        audience: Optional[str] = None,
         max_clock_skew: float = DEFAULT_MAX_CLOCK_SKEW,
     ) -> JSON:
         challenge = await self.initiate_challenge(device_id)
+        audience = audience or self._client.settings.audience or ""
         signature = sign_challenge(challenge, private_key, device_id=device_id, audience=audience, max_clock_skew=max_clock_skew)
         return await self.verify(challenge["id"], signature)
 
@@ -193,19 +219,21 @@ class AsyncM2MClient:
 
     def __init__(
         self,
-        base_url: str,
+        base_url: Optional[str],
         api_key: Optional[str] = None,
         *,
-        timeout: float = 10.0,
-        max_retries: int = 2,
-        backoff_factor: float = 0.5,
-        max_retry_after: float = 60.0,
+        audience: Optional[str] = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff_factor: float = DEFAULT_BACKOFF_FACTOR,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         headers: Optional[Mapping[str, str]] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
     ) -> None:
-        self.settings = _settings(base_url, api_key, timeout, max_retries, backoff_factor, max_retry_after, headers)
+        self.settings = _settings(base_url, api_key, audience, timeout, max_retries, backoff_factor, max_retry_after, headers)
         self._http = httpx.AsyncClient(timeout=timeout, headers=self.settings.default_headers(), transport=transport)
         self.m2m = AsyncM2MApi(self)
+        self.audit = AsyncAuditApi(self)
         self.api_keys = AsyncApiKeysApi(self)
 
     async def _execute(self, call: Call) -> httpx.Response:

@@ -90,7 +90,11 @@ class M2MError(Exception):
 
 
 class APIError(M2MError):
-    """The service answered with an error status."""
+    """The service answered with an error status. ``code`` is the problem's ``code`` (or the OAuth
+    ``error``), else ``HTTP_<status>`` as in the TypeScript SDK; ``retry_after`` is the service's
+    ``Retry-After`` in seconds, if it sent one."""
+
+    retry_after: Optional[float] = None
 
 
 class ValidationError(APIError):
@@ -120,8 +124,6 @@ class UnsupportedMediaTypeError(APIError):
 class RateLimitedError(APIError):
     """429: too many requests. ``retry_after`` is the server's hint in seconds, if any."""
 
-    retry_after: Optional[float] = None
-
 
 class ServerError(APIError):
     """5xx."""
@@ -130,15 +132,13 @@ class ServerError(APIError):
 class ServiceUnavailableError(ServerError):
     """503: the service is starting, closing or overloaded. ``retry_after`` in seconds, if any."""
 
-    retry_after: Optional[float] = None
-
 
 class M2MConnectionError(M2MError):
-    """The request did not get an answer (connection refused, reset, DNS...)."""
+    """The request did not get an answer (connection refused, reset, DNS...): ``code`` ``NETWORK_ERROR``."""
 
 
 class M2MTimeoutError(M2MConnectionError):
-    """The request timed out."""
+    """The request timed out: ``code`` ``TIMEOUT``."""
 
 
 class ChallengeRefusedError(M2MError):
@@ -147,8 +147,25 @@ class ChallengeRefusedError(M2MError):
     Raised locally, before anything is signed; ``status`` is ``None``. ``code`` is one of
     ``NONCE_MALFORMED``, ``ALGORITHM_UNSUPPORTED``, ``DEVICE_MISMATCH``,
     ``AUDIENCE_MISMATCH``, ``CHALLENGE_ID_MISMATCH``, ``EXPIRY_MISMATCH``,
-    ``CHALLENGE_EXPIRED``.
+    ``CHALLENGE_EXPIRED``; ``reason`` is the TypeScript SDK's ``ChallengeRefusedError.reason``
+    for it: ``MALFORMED``, ``UNSUPPORTED_ALGORITHM``, ``WRONG_DEVICE``, ``WRONG_AUDIENCE``,
+    ``WRONG_CHALLENGE`` (id or expiry) or ``EXPIRED``.
     """
+
+    @property
+    def reason(self) -> Optional[str]:
+        return _REFUSAL_REASONS.get(self.code or "")
+
+
+_REFUSAL_REASONS = {
+    "NONCE_MALFORMED": "MALFORMED",
+    "ALGORITHM_UNSUPPORTED": "UNSUPPORTED_ALGORITHM",
+    "DEVICE_MISMATCH": "WRONG_DEVICE",
+    "AUDIENCE_MISMATCH": "WRONG_AUDIENCE",
+    "CHALLENGE_ID_MISMATCH": "WRONG_CHALLENGE",
+    "EXPIRY_MISMATCH": "WRONG_CHALLENGE",
+    "CHALLENGE_EXPIRED": "EXPIRED",
+}
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
@@ -198,13 +215,15 @@ def error_from_response(response: httpx.Response) -> APIError:
         return value if isinstance(value, str) else None
 
     # problem+json carries `code`; the OAuth endpoints answer RFC 6749's `error` and `error_description`.
-    code = text("code") or text("error")
+    served_code = text("code") or text("error")
     title = text("title")
     detail = text("detail") or text("error_description")
     request_id = text("requestId") or response.headers.get("x-request-id")
     message = detail or title or f"HTTP {status} {response.reason_phrase}".strip()
-    if code:
-        message = f"{code}: {message}"
+    if served_code:
+        message = f"{served_code}: {message}"
+    # As the TypeScript SDK: an answer without a code (a proxy's page) still has one to switch on.
+    code = served_code or f"HTTP_{status}"
     error = cls(
         message,
         code=code,
@@ -215,6 +234,5 @@ def error_from_response(response: httpx.Response) -> APIError:
         type=text("type"),
         problem=problem,
     )
-    if isinstance(error, (RateLimitedError, ServiceUnavailableError)):
-        error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    error.retry_after = parse_retry_after(response.headers.get("retry-after"))
     return error

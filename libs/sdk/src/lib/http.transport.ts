@@ -53,10 +53,23 @@ export interface TransportResponse {
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
-/** An attempt that got no HTTP answer, and whether trying again may help. */
+/** An attempt that got no HTTP answer, whether trying again may help, and whether the request surely never left. */
 interface AttemptFailure {
   readonly failed: M2MError;
   readonly retryable: boolean;
+  /** No connection was made (refused, unknown host): the service cannot have acted, so even a write may be retried. */
+  readonly unsent: boolean;
+}
+
+/** Node's codes for a connection that was never made; nothing was sent. */
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(error: unknown): boolean {
+  for (let cause = error; typeof cause === 'object' && cause !== null; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && UNSENT_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 /** A body as the caller receives it: parsed whole, or handed over as a stream. */
@@ -128,7 +141,8 @@ export class HttpTransport {
     for (let retry = 0; ; retry++) {
       const outcome = await this.attempt(url, request, options, mode);
       if ('failed' in outcome) {
-        if (!outcome.retryable || request.retry !== 'idempotent' || retry >= maxRetries) throw outcome.failed;
+        const safe = request.retry === 'idempotent' || (request.retry === 'refused' && outcome.unsent);
+        if (!outcome.retryable || !safe || retry >= maxRetries) throw outcome.failed;
         await sleep(backoffDelay(policy, retry, undefined), options.signal);
         continue;
       }
@@ -148,7 +162,7 @@ export class HttpTransport {
   }
 
   private async attempt(url: URL, request: TransportRequest, options: CallOptions, mode: BodyMode): Promise<Attempt> {
-    if (options.signal?.aborted) return { failed: new M2MAbortError(options.signal.reason), retryable: false };
+    if (options.signal?.aborted) return { failed: new M2MAbortError(options.signal.reason), retryable: false, unsent: true };
     const where = url.origin + url.pathname;
     const call = new AttemptControl(options.signal, options.timeoutMs ?? this.config.timeoutMs, where);
     let handedOver = false;
@@ -175,7 +189,7 @@ export class HttpTransport {
       // The timeout covers the body too: a service that stalls mid-answer is as unanswered as a silent one.
       text = await response.text();
     } catch (error) {
-      return { failed: call.failure(error), retryable: !options.signal?.aborted };
+      return { failed: call.failure(error), retryable: !options.signal?.aborted, unsent: neverSent(error) };
     } finally {
       if (!handedOver) call.release();
     }

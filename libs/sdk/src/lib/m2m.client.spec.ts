@@ -172,6 +172,23 @@ describe('M2MClient over HTTP', () => {
       expect(stub.requests).toHaveLength(1);
     });
 
+    it('retries a write whose connection was refused, where nothing was sent; never a verify', async () => {
+      await serve(ok);
+      const deadUrl = stub.url;
+      await stub.close();
+      let attempts = 0;
+      const counting: typeof fetch = (input, init) => {
+        attempts++;
+        return globalThis.fetch(input, init);
+      };
+      const dead = new M2MClient({ baseUrl: deadUrl, retry: { baseDelayMs: 5, maxRetries: 2 }, fetch: counting });
+      expect(await caught(dead.m2m.registerDevice({ deviceId: 'scanner-1', publicKey: DEVICE.publicKey }))).toBeInstanceOf(M2MNetworkError);
+      expect(attempts).toBe(3);
+      attempts = 0;
+      expect(await caught(verify(dead))).toBeInstanceOf(M2MNetworkError);
+      expect(attempts).toBe(1);
+    });
+
     it('does not retry client errors', async () => {
       await serve((_, response) => problem(response, 404, 'DEVICE_NOT_FOUND', 'no'));
       await caught(client().m2m.getDevice('nope'));
@@ -228,6 +245,20 @@ describe('M2MClient over HTTP', () => {
       expect(await caught(client().m2m.listDevices({}, { signal: controller.signal }))).toBeInstanceOf(M2MAbortError);
       expect(performance.now() - started).toBeLessThan(5000);
       expect(stub.requests).toHaveLength(1);
+    });
+  });
+
+  describe('options', () => {
+    it.each([undefined, '', '  '])('refuses to build a client without a base URL (%p), naming the option', (baseUrl) => {
+      expect(() => new M2MClient({ baseUrl: baseUrl as unknown as string })).toThrow(
+        new TypeError('baseUrl is required: the URL where the m2m-trust service answers, e.g. https://auth.example.com'),
+      );
+      expect(() => new M2MClient(undefined as unknown as M2MClientOptions)).toThrow(/^baseUrl is required/);
+    });
+
+    it('refuses a base URL that is not an absolute http(s) URL', () => {
+      expect(() => new M2MClient({ baseUrl: 'auth.example.com' })).toThrow(/^baseUrl must be an absolute http\(s\) URL, got "auth.example.com"$/);
+      expect(() => new M2MClient({ baseUrl: 'ftp://auth.example.com' })).toThrow(/^baseUrl must be an http\(s\) URL/);
     });
   });
 

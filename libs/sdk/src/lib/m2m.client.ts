@@ -46,7 +46,7 @@ export class M2MClient {
   readonly apiKeys: ApiKeysApi;
 
   constructor(options: M2MClientOptions) {
-    const baseUrl = new URL(options.baseUrl);
+    const baseUrl = baseUrlOf(options?.baseUrl);
     if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') throw new TypeError(`baseUrl must be an http(s) URL, not ${baseUrl.protocol}`);
     if (baseUrl.username || baseUrl.password) throw new TypeError('baseUrl must not carry credentials; pass apiKey');
     baseUrl.search = '';
@@ -68,5 +68,17 @@ export class M2MClient {
     this.m2m = new M2MApi(http, options.audience ?? baseUrl.origin, http.resolve('oauth2/token').href);
     this.audit = new AuditApi(http);
     this.apiKeys = new ApiKeysApi(http);
+  }
+}
+
+/** The base URL, or a TypeError that names the option (a JavaScript caller may pass `process.env.M2M_URL` unset). */
+function baseUrlOf(value: string | URL | undefined): URL {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    throw new TypeError('baseUrl is required: the URL where the m2m-trust service answers, e.g. https://auth.example.com');
+  }
+  try {
+    return new URL(value);
+  } catch {
+    throw new TypeError(`baseUrl must be an absolute http(s) URL, got ${JSON.stringify(String(value))}`);
   }
 }

@@ -38,7 +38,8 @@ export function retryPolicyOf(options: RetryOptions | false | undefined): RetryP
  * - `never`: `verify`. The first attempt consumes the challenge whatever its
  *   outcome, so a retry could only ever answer CHALLENGE_ALREADY_USED.
  * - `refused`: writes. Retried only on 429/503, which the service answers
- *   before doing anything; after a lost answer the write may have happened.
+ *   before doing anything, and when no connection was made (refused, unknown
+ *   host); after a lost answer the write may have happened.
  * - `idempotent`: reads (and revoke, which is idempotent). Also retried when
  *   no answer arrived (network error, timeout).
  */

@@ -3,6 +3,8 @@
 //   m2m-trust-sdk-<v>.tgz, m2m-trust-cli-<v>.tgz   npm pack (each package's prepack builds it)
 //   m2m_trust-<v>-py3-none-any.whl, m2m_trust-<v>.tar.gz   python -m build, in a throwaway venv
 // PYTHON names the interpreter (default python3, 3.9+); `build` and hatchling come from PyPI.
+// --prebuilt packs the npm packages as `npm run build` left them, without
+// rebuilding them in place: the packages test runs beside suites that use them.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { parseArgs } from 'node:util';
 
 import { ROOT } from './package-files.mjs';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'dist', 'packages') } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'dist', 'packages') }, prebuilt: { type: 'boolean', default: false } } });
 const out = resolve(values.out);
 const run = (command, args, options = {}) => execFileSync(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], ...options });
 
@@ -19,7 +21,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-run(npm, ['pack', '--workspace', 'libs/sdk', '--workspace', 'apps/cli', '--pack-destination', out, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const noBuild = values.prebuilt ? ['--ignore-scripts'] : [];
+run(npm, ['pack', ...noBuild, '--workspace', 'libs/sdk', '--workspace', 'apps/cli', '--pack-destination', out, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const python = join(ROOT, 'clients', 'python');
 const venv = mkdtempSync(join(tmpdir(), 'm2m-pack-venv-'));

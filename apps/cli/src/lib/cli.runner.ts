@@ -70,7 +70,6 @@ export const COMMANDS: readonly Command[] = [
   completionCommand(() => ({ commands: COMMANDS, globalOptions: GLOBAL_OPTIONS, rootOptions: ROOT_OPTIONS })),
 ];
 
-
 const CONFIG_HELP = `Configuration, first found wins: flags, then the environment (M2M_URL,
 M2M_API_KEY, M2M_AUDIENCE, M2M_TIMEOUT_MS), then the config file, a JSON object
 with the keys url, apiKey, audience, timeoutMs (keep it mode 0600).`;
@@ -90,8 +89,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     const args = positionals.slice(command.path.length);
     const max = command.positionals?.max ?? 0;
     if (args.length > max) throw new UsageError(`Unexpected argument ${JSON.stringify(args[max])}`);
-    const choices = command.positionals?.choices;
-    if (choices) for (const arg of args) checkChoice(command.positionals?.name ?? 'the argument', arg, choices);
+    const { choices, name } = command.positionals ?? {};
+    if (choices && name) for (const arg of args) checkChoice(name, arg, choices);
 
     let settings: CliSettings | undefined;
     const resolved = (): CliSettings =>
@@ -137,19 +136,18 @@ function parse(path: readonly string[], specs: Readonly<Record<string, OptionSpe
   const args = [...argv];
   // A first, lenient pass finds what the strict one would only call unknown.
   const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const unknown = tokens.find((token) => token.kind === 'option' && !Object.hasOwn(specs, token.name));
+  if (unknown?.kind === 'option') {
+    const suggestions = closeMatches(unknown.name, Object.keys(specs)).map((name) => `--${name}`);
+    throw new UsageError(`Unknown option ${unknown.rawName} for ${['m2m', ...path].join(' ')}.${didYouMean(suggestions)}`);
+  }
+  // A PEM ("-----BEGIN …") is a value, never an option: spelled --name=PEM it passes the strict check. From the end, so indexes hold.
   for (const token of [...tokens].reverse()) {
-    if (token.kind !== 'option') continue;
-    if (!Object.hasOwn(specs, token.name)) {
-      const known = Object.keys(specs);
-      const suggestions = closeMatches(token.name, known).map((name) => `--${name}`);
-      throw new UsageError(`Unknown option ${token.rawName} for ${['m2m', ...path].join(' ')}.${didYouMean(suggestions)}`);
-    }
-    // A PEM ("-----BEGIN …") is a value, never an option: spelled --name=PEM it passes the strict check.
-    if (token.rawName.startsWith('--') && !token.inlineValue && token.value?.startsWith('-----BEGIN')) {
+    if (token.kind === 'option' && token.rawName.startsWith('--') && !token.inlineValue && token.value?.startsWith('-----BEGIN')) {
       args.splice(token.index, 2, `${token.rawName}=${token.value}`);
     }
   }
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true }>>;
+  let parsed: { values: OptionValues; positionals: string[] };
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -177,7 +175,7 @@ function checkChoice(what: string, value: string, choices: readonly string[]): v
 function root(words: readonly string[], argv: readonly string[], output: CliOutput, context: CliContext): ExitCode {
   const group = words[0] === 'help' ? words.slice(1) : words;
   if (group.length > 0 && !COMMANDS.some((c) => group.every((word, i) => c.path[i] === word))) throw unknownCommand(group);
-  const { values } = parse([], { ...GLOBAL_OPTIONS, ...ROOT_OPTIONS }, argv);
+  const { values } = parse(group, { ...GLOBAL_OPTIONS, ...ROOT_OPTIONS }, argv);
   if (values['version'] === true) {
     const version = cliVersion(context.moduleDir);
     output.result({ version }, () => `${version}\n`);

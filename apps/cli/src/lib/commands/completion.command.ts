@@ -27,7 +27,8 @@ export function completionCommand(catalog: () => CompletionCatalog): Command {
     options: {},
     async run({ positionals, output }) {
       const [shell] = positionals;
-      const nodes = completionTree(catalog());
+      const { globalOptions, ...definitions } = catalog();
+      const nodes = completionTree({ globalOptions, ...definitions });
       switch (shell) {
         case 'bash':
           output.write(bashCompletion(nodes));
@@ -36,7 +37,7 @@ export function completionCommand(catalog: () => CompletionCatalog): Command {
           output.write(zshCompletion(nodes));
           break;
         case 'fish':
-          output.write(fishCompletion(nodes, catalog().globalOptions));
+          output.write(fishCompletion(nodes, globalOptions));
           break;
         default:
           throw new UsageError(`Name the shell: m2m completion ${SHELLS.join('|')}`);

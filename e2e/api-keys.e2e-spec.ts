@@ -168,6 +168,14 @@ describe('API keys', () => {
     expect(after.body.epcisBody.queryResults.resultsBody.eventList).toEqual(events.body.epcisBody.queryResults.resultsBody.eventList);
   });
 
+  it('names every scope when one is unknown', async () => {
+    const answer = await admin.post('/v1/api-keys', { name: 'x', scopes: ['audit:read', 'devices:admin'] });
+    expect(answer.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      detail: 'Invalid request body: /scopes/1 must be one of: devices:read, devices:write, audit:read, keys:admin',
+    });
+  });
+
   it('never writes a secret to the server output', () => {
     expect(issued.length).toBeGreaterThan(5);
     const output = server.output();

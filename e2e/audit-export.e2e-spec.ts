@@ -113,6 +113,11 @@ describe('compliance exports', () => {
     expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ type: 'epcisException:QueryParameterException' });
   });
 
+  it('names the formats when one is unknown', async () => {
+    const { bytes } = await download(server, '?format=pdf');
+    expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ detail: expect.stringContaining('must be one of jsonld, xml, csv') });
+  });
+
   it('requires the API key', async () => {
     expect((await fetch(`${server.url}/epcis/export`)).status).toBe(401);
   });

@@ -102,6 +102,21 @@ describe('devices API', () => {
       }
     });
 
+    it.each([
+      ['a PEM public key sent as it is', `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA5phmlYu+4FmX/kWi33y8C1h1o93hT19eR6N1HDXYdAk=\n-----END PUBLIC KEY-----\n`, 'VALIDATION_FAILED'],
+      ['a key of the wrong length', 'abcd', 'VALIDATION_FAILED'],
+      ['a key of the right length in neither hex nor base64url', 'z'.repeat(64), 'VALIDATION_FAILED'],
+      ['32 bytes that are no point of the curve', `ed${'ff'.repeat(30)}7f`, 'INVALID_PUBLIC_KEY'],
+    ])('answers %s with how to give the key', async (_, publicKey, code) => {
+      const answer = await api.post('/v1/devices', { deviceId: newDevice().deviceId, publicKey });
+      expect(answer.status).toBe(400);
+      expect(answer.body['code']).toBe(code);
+      const detail = answer.body['detail'] as string;
+      expect(detail).toContain('publicKey');
+      expect(detail).toContain('give the raw 32-byte Ed25519 public key as 64 hex characters');
+      expect(detail).toContain('openssl pkey -pubin -in key.pub.pem -outform DER | tail -c 32 | xxd -p -c 64');
+    });
+
     it('answers 400 for a body that is not JSON', async () => {
       const answer = await api.post('/v1/devices', '{"deviceId":', { 'content-type': 'application/json' });
       expect(answer.status).toBe(400);
@@ -202,6 +217,12 @@ describe('devices API', () => {
       expect(revoked.body.items.map((d) => d.deviceId)).toContain(mine[2]!.deviceId);
       const active = await api.get<{ items: { deviceId: string }[] }>('/v1/devices?status=active&limit=1000');
       expect(active.body.items.map((d) => d.deviceId)).not.toContain(mine[2]!.deviceId);
+    });
+
+    it('names the allowed values of status', async () => {
+      const answer = await api.get('/v1/devices?status=lost');
+      expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: 'Invalid query: /status must be one of: active, revoked' });
+      expect(answer.body['errors']).toEqual([{ path: '/status', message: 'must be one of: active, revoked' }]);
     });
 
     it.each([

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { type Device, type EpcisEvent } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
+
+import { CLI_TEST_TIMEOUT_MS } from './testing/cli.process';
 
 // The built CLI (npm run build) as a child process against the built gateway:
 // what an operator's shell or script sees, exit codes included.
@@ -27,7 +30,7 @@ const newDeviceId = (): string => `cli-${process.pid}-${Date.now().toString(36)}
 beforeAll(async () => {
   gateway = await startGateway();
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-int-'));
-}, 30_000);
+}, CLI_TEST_TIMEOUT_MS);
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });
@@ -112,7 +115,61 @@ describe('m2m against the gateway', () => {
     ]);
     const failures = await m2m(['audit', 'query', '--device', deviceId, '--action', 'DELETE', '--action', 'ADD']);
     expect(failures.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[1])).toEqual(['ADD', 'DELETE']);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
+
+  it('registers a key given as PEM (pasted, a public key file, a private key file), and explains a wrong format', async () => {
+    /** A fresh key pair: its private key file, its public key in hex, and as PEM. */
+    const keyPair = async (): Promise<{ keyFile: string; publicKey: string; publicPem: string }> => {
+      const keyFile = join(workDir, `${newDeviceId()}.pem`);
+      const keygen = await m2m(['keygen', '--out', keyFile]);
+      expect(keygen.code).toBe(0);
+      const publicPem = createPublicKey(readFileSync(keyFile, 'utf8')).export({ format: 'pem', type: 'spki' }) as string;
+      return { keyFile, publicKey: keygen.stdout.trim(), publicPem };
+    };
+    const pasted = await keyPair();
+    const inFile = await keyPair();
+    const publicFile = join(workDir, `${newDeviceId()}.pub.pem`);
+    writeFileSync(publicFile, inFile.publicPem);
+    const privateFile = await keyPair();
+
+    for (const [given, publicKey] of [
+      [pasted.publicPem, pasted.publicKey],
+      [publicFile, inFile.publicKey],
+      [privateFile.keyFile, privateFile.publicKey],
+    ] as const) {
+      const deviceId = newDeviceId();
+      const registered = await m2m(['devices', 'register', '--device', deviceId, '--public-key', given, '--json']);
+      expect(registered.code).toBe(0);
+      expect(JSON.parse(registered.stdout)).toMatchObject({ deviceId, publicKey });
+    }
+
+    // Refused here, before any request: a private key on the command line, or not a key at all.
+    const privateKey = await m2m(['devices', 'register', '--device', newDeviceId(), '--public-key', readFileSync(privateFile.keyFile, 'utf8')]);
+    expect(privateKey).toMatchObject({ code: 2, stdout: '' });
+    expect(privateKey.stderr).toContain('--public-key was given a private key: it was not sent');
+    const deviceId = newDeviceId();
+    const wrong = await m2m(['devices', 'register', '--device', deviceId, '--public-key', pasted.publicKey.slice(0, 40)]);
+    expect(wrong).toMatchObject({ code: 2, stdout: '' });
+    expect(wrong.stderr).toContain('give the raw 32-byte Ed25519 public key as 64 hex characters');
+    expect(wrong.stderr).toContain('openssl pkey -pubin -in key.pub.pem -outform DER | tail -c 32 | xxd -p -c 64');
+    expect((await m2m(['devices', 'get', deviceId])).code).toBe(1);
+
+    // Right format, but no point of the curve: the service refuses it, with the same advice.
+    const notAPoint = await m2m(['devices', 'register', '--device', deviceId, '--public-key', `ed${'ff'.repeat(30)}7f`]);
+    expect(notAPoint.code).toBe(1);
+    expect(notAPoint.stderr).toContain('INVALID_PUBLIC_KEY');
+    expect(notAPoint.stderr).toContain('openssl pkey -pubin -in key.pub.pem -outform DER | tail -c 32 | xxd -p -c 64');
+  }, CLI_TEST_TIMEOUT_MS);
+
+  it('prints its version, and completion scripts for bash, zsh and fish', async () => {
+    const { version } = JSON.parse(readFileSync(resolve(__dirname, '../package.json'), 'utf8')) as { version: string };
+    expect(await m2m(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const script = await m2m(['completion', shell]);
+      expect({ shell, code: script.code, stderr: script.stderr }).toEqual({ shell, code: 0, stderr: '' });
+      expect(script.stdout).toContain('devices');
+    }
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('exits 1 when the device is not verified, with the reason', async () => {
     const deviceId = newDeviceId();
@@ -130,7 +187,7 @@ describe('m2m against the gateway', () => {
     const audience = await m2m(['auth', '--device', deviceId, '--key', registeredKey, '--audience', 'https://impostor.example']);
     expect(audience.code).toBe(1);
     expect(audience.stderr).toContain('WRONG_AUDIENCE');
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('exits 1 on refusals, with the code and request id', async () => {
     const missing = await m2m(['devices', 'get', 'no-such-device']);
@@ -140,7 +197,7 @@ describe('m2m against the gateway', () => {
     const wrongKey = await m2m(['devices', 'list', '--json'], { M2M_API_KEY: 'not-the-admin-key-0123456789' });
     expect(wrongKey.code).toBe(1);
     expect(JSON.parse(wrongKey.stderr)).toMatchObject({ error: { code: 'UNAUTHORIZED', status: 401, requestId: expect.any(String) } });
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('exits 2 on bad usage without calling the service', async () => {
     for (const args of [[], ['devices', 'frobnicate'], ['devices', 'list', '--bogus'], ['keygen'], ['audit', 'export']]) {
@@ -151,7 +208,7 @@ describe('m2m against the gateway', () => {
     const help = await m2m(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('exits 3 without configuration or a reachable service', async () => {
     expect((await m2m(['devices', 'list'], { M2M_API_KEY: undefined })).code).toBe(3);
@@ -164,7 +221,7 @@ describe('m2m against the gateway', () => {
     expect(again.stderr).toContain('--force');
     expect((await m2m(['keygen', '--out', existing, '--force'])).code).toBe(0);
     expect(statSync(existing).mode & 0o777).toBe(0o600);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('reads a config file, with flags and environment taking precedence', async () => {
     const config = join(workDir, 'm2m.json');
@@ -178,7 +235,7 @@ describe('m2m against the gateway', () => {
     expect(envWins.code).toBe(3);
     const flagWins = await m2m(['devices', 'list', '--config', config, '--url', gateway.url], { M2M_URL: 'http://127.0.0.1:9', M2M_API_KEY: undefined });
     expect(flagWins.code).toBe(0);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('never printed the API key or a private key', () => {
     const printed = transcript.join('\n');
@@ -191,5 +248,5 @@ describe('m2m against the gateway', () => {
       expect(printed).not.toContain(body);
     }
     expect(printed).not.toContain('PRIVATE KEY');
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 });

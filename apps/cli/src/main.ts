@@ -18,6 +18,7 @@ void runCli(process.argv.slice(2), {
   homeDir: homedir(),
   cwd: process.cwd(),
   terminal: process.stderr.isTTY ? process.stderr : undefined,
+  moduleDir: __dirname,
 }).then((code) => {
   // exitCode, not exit(): output still being flushed to a pipe is not cut off.
   process.exitCode = code;

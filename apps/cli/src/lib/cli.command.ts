@@ -12,6 +12,20 @@ export interface OptionSpec {
   /** Shown in help: `--device ID`. */
   readonly value?: string;
   readonly description: string;
+  /** The only values it takes: checked before the command runs, listed when one is wrong, offered by shell completion. */
+  readonly choices?: readonly string[];
+  /** Its value is a path: shell completion offers files. */
+  readonly file?: boolean;
+}
+
+/** The positional arguments a command takes after its name. */
+export interface PositionalSpec {
+  readonly name: string;
+  readonly max: number;
+  /** As for options: the only values, checked and completed. */
+  readonly choices?: readonly string[];
+  /** They are paths: shell completion offers files. */
+  readonly file?: boolean;
 }
 
 export type OptionValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
@@ -37,7 +51,7 @@ export interface Command {
   readonly usage: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Positional arguments it takes after its name (default none). */
-  readonly positionals?: { readonly name: string; readonly max: number };
+  readonly positionals?: PositionalSpec;
   readonly details?: string;
   run(invocation: Invocation): Promise<ExitCode>;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +25,7 @@ describe('m2m command line', () => {
       env,
       homeDir: home,
       cwd: home,
+      moduleDir: __dirname,
     });
     return { code, stdout, stderr };
   }
@@ -62,6 +63,43 @@ describe('m2m command line', () => {
     expect(result.code).toBe(ExitCode.Usage);
     expect(result.stdout).toBe('');
     expect(result.stderr).not.toBe('');
+  });
+
+  it('prints its version with --version or -V, as JSON with --json', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: ExitCode.Ok, stdout: `${version}\n`, stderr: '' });
+    expect((await run(['-V'])).stdout).toBe(`${version}\n`);
+    expect(JSON.parse((await run(['--version', '--json'])).stdout)).toEqual({ version });
+    expect((await run(['--help'])).stdout).toMatch(/-V, --version +print m2m's version/);
+  });
+
+  it.each([
+    ['a misspelt group', ['devcies', 'list'], 'Unknown command: m2m devcies. Did you mean m2m devices?'],
+    ['a misspelt command', ['devices', 'regster'], 'Unknown command: m2m devices regster. Did you mean m2m devices register?'],
+    ['a command without its group', ['register'], 'Unknown command: m2m register. Did you mean m2m devices register?'],
+    ['a command of two groups', ['revoke'], 'Did you mean m2m devices revoke or m2m api-keys revoke?'],
+    ['nothing like a command', ['frobnicate'], 'Unknown command: m2m frobnicate.\n'],
+    ['a misspelt option', ['devices', 'list', '--statsu', 'active'], 'Unknown option --statsu for m2m devices list. Did you mean --status?'],
+    ['the start of an option', ['devices', 'register', '--pub', 'x'], 'Did you mean --public-key?'],
+    ['a misspelt option of m2m itself', ['--verison'], 'Unknown option --verison for m2m. Did you mean --version?'],
+    ['an option of another command', ['keygen', '--out', 'k.pem', '--status', 'active'], 'Unknown option --status for m2m keygen.\n'],
+  ])('exits 2 on %s, with what was probably meant', async (_, argv, message) => {
+    const result = await run(argv);
+    expect(result).toMatchObject({ code: ExitCode.Usage, stdout: '' });
+    expect(result.stderr).toContain(message);
+  });
+
+  it.each([
+    ['--status of devices list', ['devices', 'list', '--status', 'revokd'], '--status must be one of: active, revoked (not "revokd"). Did you mean revoked?'],
+    ['--format of audit export', ['audit', 'export', '--out', 'x', '--format', 'pdf'], '--format must be one of: jsonld, xml, csv (not "pdf").'],
+    ['--scope of api-keys create', ['api-keys', 'create', '--name', 'ci', '--scope', 'audit:read', '--scope', 'devices:reed'], 'must be one of: devices:read, devices:write, audit:read, keys:admin (not "devices:reed"). Did you mean devices:read?'],
+    ['--action of audit query', ['audit', 'query', '--action', 'add'], '--action must be one of: ADD, OBSERVE, DELETE (not "add"). Did you mean ADD?'],
+    ['the shell of completion', ['completion', 'tcsh'], 'SHELL must be one of: bash, zsh, fish (not "tcsh").'],
+  ])('exits 2 on a value outside the choices of %s, listing them', async (_, argv, message) => {
+    const result = await run(argv, { M2M_URL: 'http://127.0.0.1:9', M2M_API_KEY: 'k' });
+    expect(result).toMatchObject({ code: ExitCode.Usage, stdout: '' });
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(`Run m2m ${argv.slice(0, argv[0] === 'completion' ? 1 : 2).join(' ')} --help for usage.`);
   });
 
   it('exits 3 when the file to verify cannot be read, or no key set can be had', async () => {

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 
-import { type Command, clientFactory, type OptionSpec, stringOption } from './cli.command';
+import { type Command, clientFactory, type OptionSpec, type OptionValues, stringOption } from './cli.command';
 import { type CliSettings, parseTimeout, resolveSettings } from './cli.config';
 import { exitCodeFor, UsageError } from './cli.error';
+import { cliVersion } from './cli.version';
 import { apiKeysCreateCommand, apiKeysListCommand, apiKeysRevokeCommand } from './commands/api-keys.command';
 import { auditExportCommand } from './commands/audit-export.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
 import { auditQueryCommand } from './commands/audit.command';
 import { authCommand } from './commands/auth.command';
+import { completionCommand } from './commands/completion.command';
 import {
   devicesGetCommand,
   devicesListCommand,
@@ -17,6 +19,7 @@ import {
   devicesUnlockCommand,
 } from './commands/devices.command';
 import { keygenCommand } from './commands/keygen.command';
+import { closeMatches, didYouMean } from './did-you-mean';
 import { EXIT_CODE_HELP, ExitCode } from './exit-code';
 import { CliOutput, type TextSink } from './output/cli.output';
 import { type ProgressTerminal } from './output/progress.bar';
@@ -30,7 +33,24 @@ export interface CliContext {
   readonly cwd: string;
   /** stderr when it is a terminal: where progress bars go. Absent, there are none. */
   readonly terminal?: ProgressTerminal;
+  /** The running code's directory: `m2m --version` reads the package.json above it. */
+  readonly moduleDir: string;
 }
+
+const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  url: { type: 'string', value: 'URL', description: 'the service, e.g. https://auth.example.com (env M2M_URL)' },
+  'api-key': { type: 'string', value: 'KEY', description: 'operator API key (env M2M_API_KEY; prefer it: flags show in ps)' },
+  audience: { type: 'string', value: 'AUDIENCE', description: "the service's M2M_AUDIENCE, checked in challenges (env M2M_AUDIENCE)" },
+  timeout: { type: 'string', value: 'MS', description: 'per request, in milliseconds (env M2M_TIMEOUT_MS; default 10000)' },
+  config: { type: 'string', value: 'FILE', file: true, description: 'config file (env M2M_CONFIG; default ~/.config/m2m/config.json)' },
+  json: { type: 'boolean', description: 'print results as JSON (errors as JSON on stderr)' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+/** The options of `m2m` alone, besides the global ones. */
+const ROOT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  version: { type: 'boolean', short: 'V', description: "print m2m's version" },
+};
 
 export const COMMANDS: readonly Command[] = [
   keygenCommand,
@@ -47,17 +67,8 @@ export const COMMANDS: readonly Command[] = [
   apiKeysCreateCommand,
   apiKeysListCommand,
   apiKeysRevokeCommand,
+  completionCommand(() => ({ commands: COMMANDS, globalOptions: GLOBAL_OPTIONS, rootOptions: ROOT_OPTIONS })),
 ];
-
-const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  url: { type: 'string', value: 'URL', description: 'the service, e.g. https://auth.example.com (env M2M_URL)' },
-  'api-key': { type: 'string', value: 'KEY', description: 'operator API key (env M2M_API_KEY; prefer it: flags show in ps)' },
-  audience: { type: 'string', value: 'AUDIENCE', description: "the service's M2M_AUDIENCE, checked in challenges (env M2M_AUDIENCE)" },
-  timeout: { type: 'string', value: 'MS', description: 'per request, in milliseconds (env M2M_TIMEOUT_MS; default 10000)' },
-  config: { type: 'string', value: 'FILE', description: 'config file (env M2M_CONFIG; default ~/.config/m2m/config.json)' },
-  json: { type: 'boolean', description: 'print results as JSON (errors as JSON on stderr)' },
-  help: { type: 'boolean', short: 'h', description: 'show help' },
-};
 
 const CONFIG_HELP = `Configuration, first found wins: flags, then the environment (M2M_URL,
 M2M_API_KEY, M2M_AUDIENCE, M2M_TIMEOUT_MS), then the config file, a JSON object
@@ -66,11 +77,11 @@ with the keys url, apiKey, audience, timeoutMs (keep it mode 0600).`;
 /** Runs one command line and answers the exit code. Never throws. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<ExitCode> {
   const output = new CliOutput(context.stdout, context.stderr, argv.includes('--json'), context.terminal);
+  const words = leadingWords(argv);
+  const command = COMMANDS.find((c) => c.path.every((word, i) => words[i] === word));
   try {
-    const words = leadingWords(argv);
-    const command = COMMANDS.find((c) => c.path.every((word, i) => words[i] === word));
-    if (!command) return rootHelp(words, argv, output);
-    const { values, positionals } = parse(command, argv);
+    if (!command) return root(words, argv, output, context);
+    const { values, positionals } = parse(command.path, { ...GLOBAL_OPTIONS, ...command.options }, argv);
     if (values['help'] === true) {
       output.write(commandHelp(command));
       return ExitCode.Ok;
@@ -78,6 +89,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     const args = positionals.slice(command.path.length);
     const max = command.positionals?.max ?? 0;
     if (args.length > max) throw new UsageError(`Unexpected argument ${JSON.stringify(args[max])}`);
+    const { choices, name } = command.positionals ?? {};
+    if (choices && name) for (const arg of args) checkChoice(name, arg, choices);
 
     let settings: CliSettings | undefined;
     const resolved = (): CliSettings =>
@@ -97,7 +110,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     return await command.run({ values, positionals: args, output, cwd: context.cwd, settings: resolved, ...clientFactory(resolved) });
   } catch (error) {
     output.error(error);
-    if (error instanceof UsageError) output.note('Run m2m --help for usage.');
+    if (error instanceof UsageError) output.note(`Run ${['m2m', ...(command?.path ?? [])].join(' ')} --help for usage.`);
     return exitCodeFor(error);
   }
 }
@@ -108,28 +121,86 @@ function leadingWords(argv: readonly string[]): string[] {
   return argv.slice(0, end < 0 ? argv.length : end);
 }
 
-function parse(command: Command, argv: readonly string[]) {
+/**
+ * The command line against the options of `m2m <path>`. An unknown option is
+ * named with the known ones closest to it; a value outside an option's
+ * choices, with the choices.
+ */
+function parse(path: readonly string[], specs: Readonly<Record<string, OptionSpec>>, argv: readonly string[]) {
   const options = Object.fromEntries(
-    Object.entries({ ...GLOBAL_OPTIONS, ...command.options }).map(([name, spec]) => [
+    Object.entries(specs).map(([name, spec]) => [
       name,
       { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) },
     ]),
   );
+  const args = [...argv];
+  // A first, lenient pass finds what the strict one would only call unknown.
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const unknown = tokens.find((token) => token.kind === 'option' && !Object.hasOwn(specs, token.name));
+  if (unknown?.kind === 'option') {
+    const suggestions = closeMatches(unknown.name, Object.keys(specs)).map((name) => `--${name}`);
+    throw new UsageError(`Unknown option ${unknown.rawName} for ${['m2m', ...path].join(' ')}.${didYouMean(suggestions)}`);
+  }
+  // A PEM ("-----BEGIN …") is a value, never an option: spelled --name=PEM it passes the strict check. From the end, so indexes hold.
+  for (const token of [...tokens].reverse()) {
+    if (token.kind === 'option' && token.rawName.startsWith('--') && !token.inlineValue && token.value?.startsWith('-----BEGIN')) {
+      args.splice(token.index, 2, `${token.rawName}=${token.value}`);
+    }
+  }
+  let parsed: { values: OptionValues; positionals: string[] };
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    // parseArgs explains unknown options and missing values well; it only needs to become a usage error.
+    // parseArgs explains missing values well; it only needs to become a usage error.
     throw new UsageError((error as Error).message);
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.choices) for (const value of given(parsed.values, name)) checkChoice(`--${name}`, value, spec.choices);
+  }
+  return parsed;
+}
+
+function given(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
+}
+
+function checkChoice(what: string, value: string, choices: readonly string[]): void {
+  if (!choices.includes(value)) {
+    throw new UsageError(`${what} must be one of: ${choices.join(', ')} (not ${JSON.stringify(value)}).${didYouMean(closeMatches(value, choices))}`);
   }
 }
 
-function rootHelp(words: readonly string[], argv: readonly string[], output: CliOutput): ExitCode {
-  const asked = argv.includes('--help') || argv.includes('-h') || words[0] === 'help';
+/** No command named: `m2m`, `m2m devices`, `m2m help …`, `m2m --version`, or a command that does not exist. */
+function root(words: readonly string[], argv: readonly string[], output: CliOutput, context: CliContext): ExitCode {
   const group = words[0] === 'help' ? words.slice(1) : words;
-  const inGroup = COMMANDS.filter((c) => group.every((word, i) => c.path[i] === word));
-  if (group.length > 0 && inGroup.length === 0) {
-    throw new UsageError(`Unknown command: m2m ${group.join(' ')}`);
+  if (group.length > 0 && !COMMANDS.some((c) => group.every((word, i) => c.path[i] === word))) throw unknownCommand(group);
+  const { values } = parse(group, { ...GLOBAL_OPTIONS, ...ROOT_OPTIONS }, argv);
+  if (values['version'] === true) {
+    const version = cliVersion(context.moduleDir);
+    output.result({ version }, () => `${version}\n`);
+    return ExitCode.Ok;
   }
+  return rootHelp(words, group, values['help'] === true, output);
+}
+
+/** `m2m devcies list`: the words that do name commands, then the closest to the one that does not. */
+function unknownCommand(group: readonly string[]): UsageError {
+  const matches = (words: readonly string[]): Command[] => COMMANDS.filter((c) => c.path.length > words.length && words.every((word, i) => c.path[i] === word));
+  let depth = 0;
+  while (depth < group.length - 1 && matches(group.slice(0, depth + 1)).length > 0) depth++;
+  const known = group.slice(0, depth);
+  const typed = group[depth] as string;
+  const next = matches(known).map((c) => c.path[depth] as string);
+  let suggestions = closeMatches(typed, next).map((word) => [...known, word]);
+  // `m2m register`: a command of a group, named without it.
+  if (suggestions.length === 0) suggestions = COMMANDS.filter((c) => c.path.length > 1 && closeMatches(typed, [c.path.at(-1) as string]).length > 0).map((c) => [...c.path]);
+  return new UsageError(`Unknown command: ${['m2m', ...known, typed].join(' ')}.${didYouMean(suggestions.map((path) => ['m2m', ...path].join(' ')))}`);
+}
+
+function rootHelp(words: readonly string[], group: readonly string[], help: boolean, output: CliOutput): ExitCode {
+  const asked = help || words[0] === 'help';
+  const inGroup = COMMANDS.filter((c) => group.every((word, i) => c.path[i] === word));
   // `m2m help devices register` names one command exactly: its own help.
   const exact = inGroup.find((c) => c.path.length === group.length);
   const text = exact ? commandHelp(exact) : overview(inGroup);
@@ -154,6 +225,9 @@ ${lines.join('\n')}
 
 Global options:
 ${optionLines(GLOBAL_OPTIONS)}
+
+Options of m2m itself:
+${optionLines(ROOT_OPTIONS)}
 
 ${CONFIG_HELP}
 

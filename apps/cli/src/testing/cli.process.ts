@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
+/** For each test that runs the CLI: several Node processes of their own, on what may be a slow, busy machine. */
+export const CLI_TEST_TIMEOUT_MS = 120_000;
+
 /** The built CLI (npm run build). */
 export const CLI = resolve(__dirname, '../../../../dist/apps/cli/src/main.js');
 

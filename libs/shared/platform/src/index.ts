@@ -12,6 +12,7 @@ export * from './lib/http/public.decorator';
 export * from './lib/http/require-scope.decorator';
 export * from './lib/http/route-scope.check';
 export * from './lib/http/schema.pipe';
+export { VALIDATION_HINT } from './lib/http/schema-errors';
 export * from './lib/observability/health.controller';
 export * from './lib/observability/http-observability';
 export * from './lib/observability/logger';

@@ -9,7 +9,7 @@ import { EXPORT_FORMATS, type ExportFormat, isM2MError, type M2MClient } from '@
 import { unverifiedManifest } from '../audit/export-manifest';
 import { readExportTrailer } from '../audit/export-trailer';
 import { type Command, requiredString, stringOption } from '../cli.command';
-import { ConfigError, UsageError } from '../cli.error';
+import { ConfigError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { type Progress } from '../output/progress.bar';
 import { renderFields } from '../output/table.formatter';
@@ -70,15 +70,14 @@ export const auditExportCommand: Command = {
     'The file appears only once the download is whole. Check it, here or anywhere,\n' +
     'with m2m audit verify FILE. A progress bar shows on a terminal.',
   options: {
-    out: { type: 'string', short: 'o', value: 'FILE', description: 'where to write the export' },
-    format: { type: 'string', value: 'FORMAT', description: 'jsonld (default: EPCIS 2.0 JSON-LD, every event with its chain link), xml (EPCIS 2.0 XML) or csv' },
+    out: { type: 'string', short: 'o', value: 'FILE', file: true, description: 'where to write the export' },
+    format: { type: 'string', value: 'FORMAT', choices: EXPORT_FORMATS, description: 'jsonld (default: EPCIS 2.0 JSON-LD, every event with its chain link), xml (EPCIS 2.0 XML) or csv' },
     force: { type: 'boolean', description: 'replace FILE if it exists' },
     ...FILTER_OPTIONS,
   },
   async run({ values, output, cwd, operatorClient }) {
     const file = resolve(cwd, requiredString(values, 'out'));
     const format = (stringOption(values, 'format') ?? 'jsonld') as ExportFormat;
-    if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
     const filters = filtersOf(values);
     if (values['force'] !== true && existsSync(file)) throw new ConfigError(`${file} exists; pass --force to replace it`);
     const client = operatorClient();

@@ -6,14 +6,20 @@ import { UsageError } from '../cli.error';
 // The EPCIS filter flags, shared by `audit query` and `audit export` so that an
 // export holds exactly what the same query lists.
 
-const list = (value: string, description: string): OptionSpec => ({ type: 'string', multiple: true, value, description: `${description} (repeatable)` });
+const list = (value: string, description: string, choices?: readonly string[]): OptionSpec => ({
+  type: 'string',
+  multiple: true,
+  value,
+  description: `${description} (repeatable)`,
+  ...(choices ? { choices } : {}),
+});
 const time = (description: string): OptionSpec => ({ type: 'string', value: 'TIME', description: `${description} (RFC 3339 with a time zone)` });
 
 /** Flags that each become one EPCIS filter; repeating a flag gives alternatives. */
 const LIST_FILTERS = {
   device: ['deviceId', list('ID', 'events of this device')],
   epc: ['epc', list('URI', 'MATCH_epc: a device URI')],
-  action: ['action', list('ACTION', 'EQ_action: ADD, OBSERVE or DELETE')],
+  action: ['action', list('ACTION', 'EQ_action: ADD, OBSERVE or DELETE', ['ADD', 'OBSERVE', 'DELETE'])],
   'biz-step': ['bizStep', list('STEP', 'EQ_bizStep: e.g. commissioning, inspecting, decommissioning')],
   disposition: ['disposition', list('DISPOSITION', 'EQ_disposition: e.g. conformant, non_conformant')],
   'event-type': ['eventType', list('TYPE', 'eventType')],

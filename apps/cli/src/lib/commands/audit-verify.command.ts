@@ -79,7 +79,7 @@ export const auditVerifyCommand: Command = {
   path: ['audit', 'verify'],
   summary: 'Check an export file offline: signed manifest, body hash, every record and the chain',
   usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA]',
-  positionals: { name: 'FILE', max: 1 },
+  positionals: { name: 'FILE', max: 1, file: true },
   details:
     'Checks, stopping at the first failure: the manifest at the end of FILE and its\n' +
     "signature against the key set (--keys, a saved copy of the service's\n" +
@@ -93,8 +93,8 @@ export const auditVerifyCommand: Command = {
     'Reads FILE once, line by line. Exits 0 when everything holds, 1 naming the\n' +
     'first record (seq and problem) or manifest check that does not.',
   options: {
-    keys: { type: 'string', value: 'JWKS_FILE', description: "the service's key set (default: fetched from the service's /epcis/checkpoints/keys)" },
-    schema: { type: 'string', value: 'FILE', description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
+    keys: { type: 'string', value: 'JWKS_FILE', file: true, description: "the service's key set (default: fetched from the service's /epcis/checkpoints/keys)" },
+    schema: { type: 'string', value: 'FILE', file: true, description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
   },
   async run(invocation) {
     const { values, positionals, output, cwd } = invocation;

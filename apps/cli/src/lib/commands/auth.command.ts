@@ -15,7 +15,7 @@ export const authCommand: Command = {
     'config file, else the origin of the service URL. Exits 0 when verified, 1 when not.',
   options: {
     device: { type: 'string', value: 'ID', description: 'the device to authenticate as' },
-    key: { type: 'string', value: 'FILE', description: "the device's private key (PKCS#8 PEM, or 64 hex characters)" },
+    key: { type: 'string', value: 'FILE', file: true, description: "the device's private key (PKCS#8 PEM, or 64 hex characters)" },
   },
   async run({ values, output, cwd, deviceClient }) {
     const deviceId = requiredString(values, 'device');

@@ -6,6 +6,7 @@ import { type Command, deviceArgument, type Invocation, integerOption, REASON_OP
 import { UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { readPrivateKeyFile } from '../private-key.file';
+import { publicKeyArgument } from '../public-key.argument';
 import { type Column, renderFields, renderTable } from '../output/table.formatter';
 
 const DEVICE_COLUMNS: readonly Column<Device>[] = [
@@ -29,16 +30,30 @@ const deviceFields = (device: Device): string =>
     ['metadata', Object.keys(device.metadata).length > 0 ? JSON.stringify(device.metadata) : undefined],
   ]);
 
+const DEVICE_STATUSES: readonly DeviceStatus[] = ['active', 'revoked'];
+
 const DEVICE_OPTION = { type: 'string', value: 'ID', description: 'the device id (or give it as the argument)' } as const;
 
 export const devicesRegisterCommand: Command = {
   path: ['devices', 'register'],
   summary: 'Register a device with its Ed25519 public key',
-  usage: '--device ID (--public-key HEX | --key FILE) [--label TEXT] [--metadata JSON]',
+  usage: '--device ID (--public-key KEY | --key FILE) [--label TEXT] [--metadata JSON]',
+  details:
+    'The service takes the raw 32-byte Ed25519 public key, as 64 hex characters (what\n' +
+    'm2m keygen prints) or 43 base64url ones. --public-key also takes a PEM public key\n' +
+    '("BEGIN PUBLIC KEY", pasted whole or as the path of its .pem file) and converts it\n' +
+    'here; a private key file (PKCS#8 PEM) gives its public half, as --key does. A private\n' +
+    'key pasted on the command line is refused: it would show in ps and shell history.\n' +
+    'By hand: openssl pkey -pubin -in key.pub.pem -outform DER | tail -c 32 | xxd -p -c 64',
   options: {
     device: { type: 'string', value: 'ID', description: 'the new device id' },
-    'public-key': { type: 'string', value: 'HEX', description: 'the public key: 64 hex or 43 base64url characters' },
-    key: { type: 'string', value: 'FILE', description: 'take the public key from this private key file instead' },
+    'public-key': {
+      type: 'string',
+      value: 'KEY',
+      file: true,
+      description: 'the public key: 64 hex or 43 base64url characters, a PEM public key, or its .pem file',
+    },
+    key: { type: 'string', value: 'FILE', file: true, description: 'take the public key from this private key file instead' },
     label: { type: 'string', value: 'TEXT', description: 'a human-readable name' },
     metadata: { type: 'string', value: 'JSON', description: 'free-form attributes, a JSON object' },
   },
@@ -60,10 +75,11 @@ export const devicesRegisterCommand: Command = {
 };
 
 async function publicKeyOf({ values, output, cwd }: Invocation): Promise<string> {
-  const hex = stringOption(values, 'public-key');
+  const publicKey = stringOption(values, 'public-key');
   const keyFile = stringOption(values, 'key');
-  if ((hex === undefined) === (keyFile === undefined)) throw new UsageError('Give the public key as --public-key HEX or --key FILE (one of them)');
-  return hex ?? derivePublicKeyHex(readPrivateKeyFile(resolve(cwd, keyFile as string), (m) => output.note(m)));
+  if ((publicKey === undefined) === (keyFile === undefined)) throw new UsageError('Give the public key as --public-key KEY or --key FILE (one of them)');
+  const warn = (message: string): void => output.note(message);
+  return publicKey === undefined ? derivePublicKeyHex(readPrivateKeyFile(resolve(cwd, keyFile as string), warn)) : publicKeyArgument(publicKey, cwd, warn);
 }
 
 function metadataOf(text: string | undefined): Record<string, unknown> | undefined {
@@ -83,19 +99,18 @@ export const devicesListCommand: Command = {
   summary: 'List devices in registration order (all of them, unless --limit)',
   usage: '[--status active|revoked] [--limit N [--cursor CURSOR]]',
   options: {
-    status: { type: 'string', value: 'STATUS', description: 'active or revoked' },
+    status: { type: 'string', value: 'STATUS', choices: DEVICE_STATUSES, description: 'active or revoked' },
     limit: { type: 'string', value: 'N', description: 'one page of at most N devices (1-1000); the next cursor is reported' },
     cursor: { type: 'string', value: 'CURSOR', description: 'continue after a previous page (with --limit)' },
   },
   async run(invocation) {
     const { values, output } = invocation;
-    const status = stringOption(values, 'status');
-    if (status !== undefined && status !== 'active' && status !== 'revoked') throw new UsageError('--status must be active or revoked');
+    const status = stringOption(values, 'status') as DeviceStatus | undefined;
     const limit = integerOption(values, 'limit', 1, 1000);
     const cursor = stringOption(values, 'cursor');
     if (cursor !== undefined && limit === undefined) throw new UsageError('--cursor pages with --limit N');
     const client = invocation.operatorClient();
-    const filter = status === undefined ? {} : { status: status as DeviceStatus };
+    const filter = status === undefined ? {} : { status };
     let page: { items: readonly Device[]; nextCursor: string | null };
     if (limit === undefined) {
       const items: Device[] = [];

@@ -15,7 +15,7 @@ export const keygenCommand: Command = {
     '(`openssl pkey -in FILE -noout` checks it). It is never printed. The public key is\n' +
     'printed as 64 hex characters, the form `m2m devices register --public-key` takes.',
   options: {
-    out: { type: 'string', short: 'o', value: 'FILE', description: 'where to write the private key (PEM)' },
+    out: { type: 'string', short: 'o', value: 'FILE', file: true, description: 'where to write the private key (PEM)' },
     force: { type: 'boolean', description: 'replace FILE if it exists' },
   },
   async run({ values, output, cwd }) {

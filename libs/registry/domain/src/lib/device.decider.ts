@@ -3,6 +3,7 @@ import { assertUnreachable, type Decider, DomainError, ErrorCode } from '@m2m-tr
 import type { DeviceEvent, DeviceRegistered, DeviceRevoked } from '@m2m-trust/shared-events';
 
 import type { DeviceCommand, RegisterDevice, RevokeDevice } from './device.commands';
+import { PUBLIC_KEY_FORMAT_HINT } from './public-key-format';
 
 export type DeviceState =
   | { readonly status: 'unregistered' }
@@ -23,8 +24,8 @@ function evolve(state: DeviceState, event: DeviceEvent): DeviceState {
 }
 
 const KEY_PROBLEMS = {
-  malformed: 'publicKey must be 32 bytes as 64 hex characters or 43 base64url characters',
-  not_a_point: 'publicKey is not the canonical encoding of a point on Ed25519',
+  malformed: `publicKey is not 32 bytes as 64 hex or 43 base64url characters: ${PUBLIC_KEY_FORMAT_HINT}`,
+  not_a_point: `publicKey is not the canonical encoding of a point on Ed25519: ${PUBLIC_KEY_FORMAT_HINT}`,
   small_order: 'publicKey is a point of small order, which any signature could match',
 } as const;
 

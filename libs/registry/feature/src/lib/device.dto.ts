@@ -1,6 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 
+import { PUBLIC_KEY_FORMAT_HINT } from '@m2m-trust/registry-domain';
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
+import { VALIDATION_HINT } from '@m2m-trust/shared-platform';
 
 export const DeviceIdParamsSchema = Type.Object(
   { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN, description: 'Device identifier' }) },
@@ -16,6 +18,7 @@ export const RegisterDeviceBodySchema = Type.Object(
       maxLength: 64,
       description: 'Raw 32-byte Ed25519 public key: 64 hex characters or 43 unpadded base64url characters',
       examples: ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'],
+      [VALIDATION_HINT]: PUBLIC_KEY_FORMAT_HINT,
     }),
     label: Type.Optional(Type.String({ maxLength: 200, description: 'Human-readable name' })),
     metadata: Type.Optional(

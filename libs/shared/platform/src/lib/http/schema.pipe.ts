@@ -1,22 +1,14 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import type { TSchema } from '@sinclair/typebox';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
-const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, strict: false }));
+import { describeSchemaErrors } from './schema-errors';
 
-function describe(error: ErrorObject): { path: string; message: string } {
-  if (error.keyword === 'additionalProperties') {
-    const extra = String(error.params['additionalProperty']);
-    return { path: `${error.instancePath}/${extra}`, message: `unknown field "${extra}"` };
-  }
-  if (error.keyword === 'required') {
-    return { path: `${error.instancePath}/${String(error.params['missingProperty'])}`, message: 'is required' };
-  }
-  return { path: error.instancePath || '/', message: error.message ?? 'is invalid' };
-}
+// verbose: each error carries its schema, for the allowed values and hints it reports.
+const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, strict: false, verbose: true }));
 
 /**
  * Validates a body, query or params object against a JSON Schema compiled
@@ -33,7 +25,7 @@ export class SchemaPipe<T> implements PipeTransform<unknown, T> {
   transform(value: unknown, metadata: ArgumentMetadata): T {
     const input = value === undefined && metadata.type === 'body' ? {} : value;
     if (this.validate(input)) return input;
-    const details = (this.validate.errors ?? []).map(describe);
+    const details = describeSchemaErrors(this.validate.errors ?? []);
     const where = metadata.type === 'body' ? 'request body' : metadata.type;
     throw new DomainError(ErrorCode.ValidationFailed, `Invalid ${where}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
   }

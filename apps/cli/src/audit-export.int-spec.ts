@@ -8,12 +8,14 @@ import { computeEventHashId, EPCIS_PREFIXES, recordHash, splitChainLink, withCha
 import { generateKeyPair, M2MClient } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
+import { CLI } from './testing/cli.process';
+
 // m2m audit export and m2m audit verify, built (npm run build), against the
 // built gateway: a real export, verified, then copies of it tampered with the
 // ways an intruder or an accident would, each of which must exit 1 naming
 // what no longer holds.
 
-const CLI = resolve(__dirname, '../../../dist/apps/cli/src/main.js');
+
 /** GS1's schema, kept outside the repository beside it (as e2e/support/epcis-schema.ts finds it). */
 const EPCIS_SCHEMA = resolve(__dirname, '../../../../shared/epcis/schema/EPCIS-JSON-Schema.json');
 

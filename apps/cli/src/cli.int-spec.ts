@@ -7,12 +7,12 @@ import { join, resolve } from 'node:path';
 import { type Device, type EpcisEvent } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
-import { CLI_TEST_TIMEOUT_MS } from './testing/cli.process';
+import { CLI, CLI_TEST_TIMEOUT_MS } from './testing/cli.process';
 
-// The built CLI (npm run build) as a child process against the built gateway:
+// The CLI as published (the bundle npm run build makes) as a child process against the built gateway:
 // what an operator's shell or script sees, exit codes included.
 
-const CLI = resolve(__dirname, '../../../dist/apps/cli/src/main.js');
+
 
 interface Run {
   readonly code: number | null;

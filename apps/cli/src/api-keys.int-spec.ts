@@ -16,7 +16,7 @@ let workDir: string;
 beforeAll(async () => {
   gateway = await startGateway();
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-keys-'));
-}, 30_000);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });

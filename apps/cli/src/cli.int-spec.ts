@@ -27,7 +27,7 @@ const newDeviceId = (): string => `cli-${process.pid}-${Date.now().toString(36)}
 beforeAll(async () => {
   gateway = await startGateway();
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-int-'));
-}, 30_000);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ let workDir: string;
 beforeAll(async () => {
   gateway = await startGateway({ env: { M2M_LOCKOUT_THRESHOLD: '2', M2M_LOCKOUT_SECONDS: '600' } });
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-lockout-'));
-}, 30_000);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });

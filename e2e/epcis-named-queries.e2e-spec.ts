@@ -86,7 +86,8 @@ class Subscriber {
     return this.documents.flatMap((d) => d.epcisBody.queryResults.resultsBody.eventList);
   }
 
-  async until(done: () => boolean, ms = 10_000): Promise<void> {
+  /** Generous: the deadline only names what never came (a slow, busy machine still gets there). */
+  async until(done: () => boolean, ms = 60_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames.slice(-3))}`);
@@ -304,7 +305,7 @@ describe('EPCIS named queries and subscriptions', () => {
       const c = await api.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: watched.deviceId });
       await api.post('/v1/challenges/verify', { challengeId: c.body.id, signature: newDevice().signHex(c.body.nonce) });
 
-      await subscriber.until(() => subscriber.events.length === 1);
+      await subscriber.until(() => subscriber.events.length >= 1);
       const [document] = subscriber.documents;
       expectValidEpcis(document);
       expect(document?.epcisBody.queryResults).toMatchObject({ queryName: 'failures', subscriptionID: expect.any(String) });
@@ -315,9 +316,15 @@ describe('EPCIS named queries and subscriptions', () => {
       expect(pushed).toEqual(storedEvent);
       // The SSE id is the event's ID: where a reconnecting EventSource resumes.
       expect(subscriber.frames.find((f) => f.data !== undefined)?.id).toBe(pushed.eventID);
-      // Only the failure matched; the registration and the success did not arrive later either.
-      await new Promise((r) => setTimeout(r, 200));
-      expect(subscriber.events).toHaveLength(1);
+      // Only the failures matched: a second one, pushed after the registration and the success
+      // had their turn, comes right after the first, with nothing between them.
+      const again = await api.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: watched.deviceId });
+      await api.post('/v1/challenges/verify', { challengeId: again.body.id, signature: newDevice().signHex(again.body.nonce) });
+      await subscriber.until(() => subscriber.events.length >= 2);
+      expect(subscriber.events.map((event) => [event.disposition, event['m2m:reason']])).toEqual([
+        ['non_conformant', 'SIGNATURE_INVALID'],
+        ['non_conformant', 'SIGNATURE_INVALID'],
+      ]);
     });
 
     it('replays from initialRecordTime before going live, and resumes after Last-Event-ID', async () => {
@@ -362,7 +369,7 @@ describe('EPCIS named queries and subscriptions', () => {
       expect(refused.body).toMatchObject({ code: 'SUBSCRIPTION_LIMIT_REACHED' });
       (open[0] as Subscriber).close();
       // The server frees the slot when it sees the connection close.
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 60_000;
       let admitted: Subscriber | null = null;
       while (!admitted && Date.now() < deadline) {
         const attempt = await subscribe('crowded');

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Api, authenticate, newDevice, register } from './support/client';
+import { outputThrough } from './support/logs';
 import { newDataDir, type RunningServer, startServer } from './support/server';
 
 describe('operations', () => {
@@ -61,8 +62,8 @@ describe('operations', () => {
     const c = await api.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: device.deviceId });
     const signature = device.signHex(c.body.nonce);
     await api.post('/v1/challenges/verify', { challengeId: c.body.id, signature });
-    await new Api(server.url, 'wrong-key-that-must-not-be-logged').get('/v1/devices');
-    const log = server.output();
+    const last = await new Api(server.url, 'wrong-key-that-must-not-be-logged').get('/v1/devices');
+    const log = await outputThrough(server, last.headers.get('x-request-id'));
     expect(log).toContain('"msg":"request"');
     expect(log).not.toContain(server.adminKey);
     expect(log).not.toContain(signature);

@@ -1,3 +1,5 @@
+import { eventually } from '@m2m-trust/shared-domain/testing';
+
 import { Api, authenticate, newDevice, register } from './support/client';
 import { newDataDir, startServer } from './support/server';
 
@@ -55,7 +57,8 @@ describe('persistence', () => {
         }
       }
     });
-    await new Promise((done) => setTimeout(done, 400));
+    // Killed under load: once the writers have had answers, whatever that takes on this machine.
+    await eventually('more than 10 answered writes', () => answered.length > 10);
     await server.stop('SIGKILL');
     stop = true;
     await Promise.all(writers);

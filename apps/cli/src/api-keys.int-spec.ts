@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type ApiKey, type CreatedApiKey } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
-import { CLI_TEST_TIMEOUT_MS, type CliRun, runCli } from './testing/cli.process';
+import { type CliRun, runCli } from './testing/cli.process';
 
 // `m2m api-keys …`, built (npm run build), as a child process against the built gateway.
 
@@ -15,7 +15,7 @@ let workDir: string;
 beforeAll(async () => {
   gateway = await startGateway();
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-keys-'));
-}, CLI_TEST_TIMEOUT_MS);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });
@@ -61,7 +61,7 @@ describe('m2m api-keys against the gateway', () => {
     expect(revoked.code).toBe(0);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ id, status: 'revoked' });
     expect((await m2m(['devices', 'list', '--limit', '1'], secretKey)).code).toBe(1);
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('prints the created key in --json too, and only there on stdout', async () => {
     const created = await m2m(['api-keys', 'create', '--name', 'json', '--scope', 'keys:admin', '--json']);
@@ -70,7 +70,7 @@ describe('m2m api-keys against the gateway', () => {
     expect(body).toMatchObject({ name: 'json', scopes: ['keys:admin'], expiresAt: null, status: 'active' });
     expect(body.key).toMatch(new RegExp(`^m2m_${body.id}_`));
     expect(created.stderr).not.toContain(body.key);
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('refuses a bad command line before calling the service, and reports the service refusing', async () => {
     expect((await m2m(['api-keys', 'create', '--name', 'x'])).code).toBe(2);
@@ -82,5 +82,5 @@ describe('m2m api-keys against the gateway', () => {
     const missing = await m2m(['api-keys', 'revoke', '0123456789abcdef01234567']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('API_KEY_NOT_FOUND');
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 });

@@ -125,7 +125,7 @@ beforeAll(async () => {
     const run = await m2m(['audit', 'export', '--out', out!, '--format', format!]);
     if (run.code !== 0) throw new Error(`export failed: ${run.stdout}${run.stderr}`);
   }
-}, 60_000);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { type Device, type EpcisEvent } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
-import { CLI, CLI_TEST_TIMEOUT_MS } from './testing/cli.process';
+import { CLI } from './testing/cli.process';
 
 // The CLI as published (the bundle npm run build makes) as a child process against the built gateway:
 // what an operator's shell or script sees, exit codes included.
@@ -30,7 +30,7 @@ const newDeviceId = (): string => `cli-${process.pid}-${Date.now().toString(36)}
 beforeAll(async () => {
   gateway = await startGateway();
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-int-'));
-}, CLI_TEST_TIMEOUT_MS);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });
@@ -115,7 +115,7 @@ describe('m2m against the gateway', () => {
     ]);
     const failures = await m2m(['audit', 'query', '--device', deviceId, '--action', 'DELETE', '--action', 'ADD']);
     expect(failures.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[1])).toEqual(['ADD', 'DELETE']);
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('registers a key given as PEM (pasted, a public key file, a private key file), and explains a wrong format', async () => {
     /** A fresh key pair: its private key file, its public key in hex, and as PEM. */
@@ -159,7 +159,7 @@ describe('m2m against the gateway', () => {
     expect(notAPoint.code).toBe(1);
     expect(notAPoint.stderr).toContain('INVALID_PUBLIC_KEY');
     expect(notAPoint.stderr).toContain('openssl pkey -pubin -in key.pub.pem -outform DER | tail -c 32 | xxd -p -c 64');
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('prints its version, and completion scripts for bash, zsh and fish', async () => {
     const { version } = JSON.parse(readFileSync(resolve(__dirname, '../package.json'), 'utf8')) as { version: string };
@@ -169,7 +169,7 @@ describe('m2m against the gateway', () => {
       expect({ shell, code: script.code, stderr: script.stderr }).toEqual({ shell, code: 0, stderr: '' });
       expect(script.stdout).toContain('devices');
     }
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('exits 1 when the device is not verified, with the reason', async () => {
     const deviceId = newDeviceId();
@@ -187,7 +187,7 @@ describe('m2m against the gateway', () => {
     const audience = await m2m(['auth', '--device', deviceId, '--key', registeredKey, '--audience', 'https://impostor.example']);
     expect(audience.code).toBe(1);
     expect(audience.stderr).toContain('WRONG_AUDIENCE');
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('exits 1 on refusals, with the code and request id', async () => {
     const missing = await m2m(['devices', 'get', 'no-such-device']);
@@ -197,7 +197,7 @@ describe('m2m against the gateway', () => {
     const wrongKey = await m2m(['devices', 'list', '--json'], { M2M_API_KEY: 'not-the-admin-key-0123456789' });
     expect(wrongKey.code).toBe(1);
     expect(JSON.parse(wrongKey.stderr)).toMatchObject({ error: { code: 'UNAUTHORIZED', status: 401, requestId: expect.any(String) } });
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('exits 2 on bad usage without calling the service', async () => {
     for (const args of [[], ['devices', 'frobnicate'], ['devices', 'list', '--bogus'], ['keygen'], ['audit', 'export']]) {
@@ -208,7 +208,7 @@ describe('m2m against the gateway', () => {
     const help = await m2m(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('exits 3 without configuration or a reachable service', async () => {
     expect((await m2m(['devices', 'list'], { M2M_API_KEY: undefined })).code).toBe(3);
@@ -221,7 +221,7 @@ describe('m2m against the gateway', () => {
     expect(again.stderr).toContain('--force');
     expect((await m2m(['keygen', '--out', existing, '--force'])).code).toBe(0);
     expect(statSync(existing).mode & 0o777).toBe(0o600);
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('reads a config file, with flags and environment taking precedence', async () => {
     const config = join(workDir, 'm2m.json');
@@ -235,7 +235,7 @@ describe('m2m against the gateway', () => {
     expect(envWins.code).toBe(3);
     const flagWins = await m2m(['devices', 'list', '--config', config, '--url', gateway.url], { M2M_URL: 'http://127.0.0.1:9', M2M_API_KEY: undefined });
     expect(flagWins.code).toBe(0);
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 
   it('never printed the API key or a private key', () => {
     const printed = transcript.join('\n');
@@ -248,5 +248,5 @@ describe('m2m against the gateway', () => {
       expect(printed).not.toContain(body);
     }
     expect(printed).not.toContain('PRIVATE KEY');
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type DeviceLockout, M2MClient } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
-import { CLI_TEST_TIMEOUT_MS, type CliRun, runCli } from './testing/cli.process';
+import { type CliRun, runCli } from './testing/cli.process';
 
 // `m2m devices lockout|unlock`, built (npm run build), as a child process against the built gateway.
 
@@ -16,7 +16,7 @@ let workDir: string;
 beforeAll(async () => {
   gateway = await startGateway({ env: { M2M_LOCKOUT_THRESHOLD: '2', M2M_LOCKOUT_SECONDS: '600' } });
   workDir = mkdtempSync(join(tmpdir(), 'm2m-cli-lockout-'));
-}, CLI_TEST_TIMEOUT_MS);
+});
 afterAll(async () => {
   await gateway?.stop();
   rmSync(workDir, { recursive: true, force: true });
@@ -44,5 +44,5 @@ describe('m2m devices lockout / unlock', () => {
     expect(lifted.code).toBe(0);
     expect(JSON.parse(lifted.stdout) as DeviceLockout).toEqual({ deviceId, locked: false, lockedUntil: null, consecutiveFailures: 0, lockNumber: 0 });
     expect((await m2m(['devices', 'unlock', 'no-such-device'])).code).not.toBe(0);
-  }, CLI_TEST_TIMEOUT_MS);
+  });
 });

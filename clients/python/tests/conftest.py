@@ -77,7 +77,8 @@ def server() -> Iterator[RunningServer]:
 
     reader = threading.Thread(target=read, name="m2m-server-output", daemon=True)
     reader.start()
-    deadline = time.monotonic() + 30
+    # Generous: only a server that never starts is given up on, not a slow or busy machine's.
+    deadline = time.monotonic() + 120
     while not ready.wait(0.05):
         if time.monotonic() > deadline:
             break

@@ -60,12 +60,14 @@ export async function verifyChain(baseUrl: string, apiKey: string): Promise<{ st
  * Reads until `enough` holds, then keeps reading until the answer stops
  * changing for `quietMs` (so late duplicates would still show), or the
  * deadline passes. Returns the last answer either way: the caller's
- * expectations then say what is missing or doubled.
+ * expectations then say what is missing or doubled. The deadline is
+ * generous (a restarted consumer may first wait out a 30 s session, and a
+ * slow machine takes longer still); within the test's own timeout.
  */
 export async function settle<T>(
   read: () => Promise<T>,
   enough: (value: T) => boolean,
-  { timeoutMs, quietMs = 2_000, intervalMs = 250, size }: { timeoutMs: number; quietMs?: number; intervalMs?: number; size: (value: T) => number },
+  { timeoutMs = 120_000, quietMs = 2_000, intervalMs = 250, size }: { timeoutMs?: number; quietMs?: number; intervalMs?: number; size: (value: T) => number },
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   // Reads may fail while a service restarts; keep trying until the deadline, then let the failure show.

@@ -11,7 +11,8 @@ import { track } from '../../../tools/scripts/child-registry.cjs';
 import { freePort, sleep } from './cluster';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const START_TIMEOUT_MS = 120_000;
+// A JVM start: about 30 s on a busy two-core machine, so room for one several times slower.
+const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 60_000;
 
 /**

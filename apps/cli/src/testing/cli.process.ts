@@ -1,9 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-/** For each test that runs the CLI: several Node processes of their own, on what may be a slow, busy machine. */
-export const CLI_TEST_TIMEOUT_MS = 120_000;
-
 /** The CLI as it is published: the one bundled file `npm run build` makes and `bin/m2m.mjs` runs. */
 export const CLI = resolve(__dirname, '../../dist/m2m.cjs');
 

@@ -9,7 +9,7 @@ let gateway: RunningGateway;
 
 beforeAll(async () => {
   gateway = await startGateway();
-}, 30_000);
+});
 afterAll(() => gateway?.stop());
 
 const admin = (): M2MClient => new M2MClient({ baseUrl: gateway.url, apiKey: gateway.adminKey });

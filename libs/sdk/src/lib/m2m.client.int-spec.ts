@@ -20,7 +20,7 @@ const newDeviceId = (): string => `sdk-${process.pid}-${Date.now().toString(36)}
 
 beforeAll(async () => {
   gateway = await startGateway();
-}, 30_000);
+});
 afterAll(() => gateway?.stop());
 
 const operator = (): M2MClient => new M2MClient({ baseUrl: gateway.url, apiKey: gateway.adminKey, audience: gateway.audience });
@@ -157,7 +157,7 @@ describe('M2MClient against a gateway without M2M_AUDIENCE', () => {
   let unnamed: RunningGateway;
   beforeAll(async () => {
     unnamed = await startGateway({ audience: null });
-  }, 30_000);
+  });
   afterAll(() => unnamed?.stop());
 
   it('expects, by default, the origin it talks to, which is how such a service names itself', async () => {

@@ -228,12 +228,15 @@ describe('M2MClient over HTTP', () => {
       expect(error).toBeInstanceOf(M2MTimeoutError);
       expect(error).toMatchObject({ code: 'TIMEOUT', timeoutMs: 150 });
       expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-      expect(performance.now() - started).toBeLessThan(2000);
+      // Gave up near timeoutMs rather than ever (or after 150 s): the bound leaves room for a slow, busy machine.
+      expect(performance.now() - started).toBeLessThan(10_000);
     });
 
     it('retries a read that timed out, with a per-call timeout', async () => {
       await serve(inSequence(neverAnswer, ok));
-      await expect(client({ timeoutMs: 10_000 }).m2m.getDevice('scanner-1', { timeoutMs: 100 })).resolves.toMatchObject({ deviceId: 'scanner-1' });
+      // The client's own timeout outlasts the test: the retry comes only because the per-call one holds. A second
+      // long enough for the answer to the retry, on a slow machine too.
+      await expect(client({ timeoutMs: 600_000 }).m2m.getDevice('scanner-1', { timeoutMs: 1_000 })).resolves.toMatchObject({ deviceId: 'scanner-1' });
       expect(stub.requests).toHaveLength(2);
     });
 
@@ -243,7 +246,8 @@ describe('M2MClient over HTTP', () => {
       setTimeout(() => controller.abort(), 100);
       const started = performance.now();
       expect(await caught(client().m2m.listDevices({}, { signal: controller.signal }))).toBeInstanceOf(M2MAbortError);
-      expect(performance.now() - started).toBeLessThan(5000);
+      // Well before the 30 s the service asked to wait, with room for a slow, busy machine.
+      expect(performance.now() - started).toBeLessThan(15_000);
       expect(stub.requests).toHaveLength(1);
     });
   });

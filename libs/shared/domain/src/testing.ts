@@ -29,3 +29,25 @@ export function deciderSpec<Command, Event, State>(decider: Decider<Command, Eve
     }),
   };
 }
+
+/**
+ * Polls `probe` until it gives a value (anything but undefined, null or
+ * false) and resolves with it: for a test that waits for what another
+ * process, thread or consumer does, instead of sleeping a guess at how long
+ * that takes. The deadline only turns a hang into a message naming what never
+ * happened, so it is generous: a machine several times slower than the one
+ * the suite is written on, or a busy one, still gets there within it.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  { timeoutMs = 60_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<Exclude<T, undefined | null | false>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value as Exclude<T, undefined | null | false>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -18,8 +18,6 @@ import { PostgresApiKeyProjection } from './postgres-api-key.projection';
 import { PostgresApiKeys1763700001700 } from './postgres-api-keys.migration';
 import { SqliteApiKeyProjection } from './sqlite-api-key.projection';
 
-jest.setTimeout(60_000);
-
 
 interface Opened {
   readonly store: EventStore;

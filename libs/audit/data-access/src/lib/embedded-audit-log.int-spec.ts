@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { ChainVerifier, toEpcisEvent } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { eventually } from '@m2m-trust/shared-domain/testing';
 import type { NewEvent } from '@m2m-trust/shared-events';
 
 import { AuditChain1763700000400 } from './audit-chain.migration';
@@ -165,7 +166,7 @@ describe('the embedded audit log, written behind the event store', () => {
     fault.exec("CREATE TRIGGER fail_at_40 BEFORE INSERT ON audit_events WHEN NEW.seq = 40 BEGIN SELECT RAISE(ABORT, 'simulated I/O error'); END");
     await append(newEvents(5), 120);
     const settled = log.follower.settled();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually('the failed write logged', () => events.error.mock.calls.length > 0);
     expect(events.error).toHaveBeenCalledWith(expect.objectContaining({ reason: expect.stringContaining('simulated I/O error') }), expect.any(String));
     expect(recordsIn(log.database.db).length).toBeLessThan(40);
 
@@ -190,9 +191,8 @@ describe('the embedded audit log, written behind the event store', () => {
     fault.exec('DROP TRIGGER refuse');
     fault.close();
     // The writer is retried with backoff; a reader then waits for it as usual.
-    for (let waited = 0; recordsIn(log.database.db).length < auditedInStore() && waited < 5_000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const { db } = log.database;
+    await eventually('the writer caught up', () => recordsIn(db).length >= auditedInStore());
     expect((await log.reader.query({ perPage: 100 })).events).toHaveLength(auditedInStore());
   });
 

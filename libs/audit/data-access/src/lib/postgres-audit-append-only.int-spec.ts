@@ -52,7 +52,7 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
       applicationName: 'audit-service-int-spec',
     });
     await service.transaction((tx) => writer.applyBatch(tx, Array.from({ length: 10 }, () => next())));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await service?.close();

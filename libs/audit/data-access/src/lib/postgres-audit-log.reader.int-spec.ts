@@ -62,7 +62,7 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
     await append(400);
     // Statistics, as autovacuum would gather them on a live log: the planner's choices are part of what is tested.
     await pg.pool.query('ANALYZE audit_events');
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pg?.close();
@@ -143,7 +143,7 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
       expect(new Set(seen).size).toBe(seen.length);
       for (const id of before) expect(seen).toContain(id);
     }
-  }, 60_000);
+  });
 
   it('refuses a first page as QueryTooLargeException when more than maxEventCount events match, counting no further', async () => {
     const reader = new PostgresAuditLogReader(pg.pool);

@@ -49,7 +49,7 @@ describe('PostgresAuditLogWriter (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await open(schema, 'audit-writer-int-spec');
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await db?.close();
@@ -78,7 +78,7 @@ describe('PostgresAuditLogWriter (real PostgreSQL)', () => {
     });
     expect(await db.transaction((tx) => writer.applyBatch(tx, events))).toEqual([]);
     expect(await new PostgresAuditChainStore(db.pool).head()).toEqual(head);
-  }, 60_000);
+  });
 
   it('leaves no gap when a batch is rolled back: the next one continues from the committed head', async () => {
     const next = eventSource(2, 'rolled-back');
@@ -140,5 +140,5 @@ describe('PostgresAuditLogWriter (real PostgreSQL)', () => {
     } finally {
       await second.close();
     }
-  }, 60_000);
+  });
 });

@@ -24,7 +24,7 @@ describe('PostgresAuditChainStore and PostgresNamedQueryRepository (real Postgre
   beforeAll(async () => {
     db = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: POSTGRES_AUDIT_MIGRATIONS, applicationName: 'audit-stores-int-spec' });
     sqlite = await openSqliteDatabase(mkdtempSync(join(tmpdir(), 'm2m-audit-pg-stores-')), [NamedQueries1763700000520]);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await db?.close();

@@ -69,7 +69,8 @@ class SseReader {
       .map((f) => (JSON.parse(f.data as string) as { epcisBody: { queryResults: { resultsBody: { eventList: EpcisObjectEvent[] } } } }).epcisBody.queryResults.resultsBody.eventList[0] as EpcisObjectEvent);
   }
 
-  async until(done: () => boolean, ms = 5000): Promise<void> {
+  /** Generous: the deadline only names what never came (a slow, busy machine still gets there). */
+  async until(done: () => boolean, ms = 60_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames.slice(-5))}`);

@@ -16,8 +16,6 @@ import { PostgresDeviceLockoutProjection } from './postgres-device-lockout.proje
 import { PostgresDeviceLockouts1763700001600 } from './postgres-device-lockouts.migration';
 import { SqliteDeviceLockoutProjection } from './sqlite-device-lockout.projection';
 
-jest.setTimeout(60_000);
-
 const AT = '2026-11-21T10:00:00.000Z';
 const clock = { now: () => new Date(AT) };
 const noBus = { publish: async () => undefined, subscribe: () => () => undefined };

@@ -2,17 +2,12 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { eventually } from '@m2m-trust/shared-domain/testing';
+
 import { startBackgroundCheckpointer } from './sqlite-checkpointer';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';
 
 const PAGE = 4096;
-const until = async (condition: () => boolean, timeoutMs = 5000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 describe('background WAL checkpoints (real SQLite, a worker thread)', () => {
   let dir: string;
@@ -34,7 +29,7 @@ describe('background WAL checkpoints (real SQLite, a worker thread)', () => {
     database.db.transaction(() => {
       for (let i = 0; i < 2000; i++) insert.run(Buffer.alloc(PAGE, i % 251));
     })();
-    await until(() => statSync(file()).size >= before + 2000 * PAGE);
+    await eventually('the pages in the database file', () => statSync(file()).size >= before + 2000 * PAGE);
 
     await database.close();
     database = await openSqliteDatabase(dir, []);

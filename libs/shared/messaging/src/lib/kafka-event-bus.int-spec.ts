@@ -14,7 +14,6 @@ import { challengeIssued, deviceAuthenticated, deviceRegistered, deviceRevoked, 
 const brokers = (process.env['M2M_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
 const ALL_TYPES: DomainEventType[] = ['DeviceRegistered', 'DeviceRevoked', 'ChallengeIssued', 'DeviceAuthenticated', 'DeviceAuthenticationFailed'];
 const PUBLIC_KEY = 'ab'.repeat(32);
-const TEST_TIMEOUT_MS = 50_000;
 
 /** Every log line any bus of this suite wrote, to check no payload ever reached one. */
 const logLines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
@@ -55,7 +54,8 @@ class History {
   }
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+/** Generous: the deadline only names what never came, within the integration tier's timeout (tools/jest/tier.setup.cjs). */
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -119,7 +119,7 @@ describe('KafkaEventBus (real Kafka)', () => {
   beforeAll(async () => {
     admin = new Kafka({ clientId: 'messaging-int-spec-admin', brokers, logCreator: kafkaLogCreator(testLogger) }).admin();
     await admin.connect();
-  }, 20_000);
+  });
 
   beforeEach(async () => {
     // Fresh topics per test: a new group reads from the beginning, and must see only this test's events.
@@ -127,11 +127,11 @@ describe('KafkaEventBus (real Kafka)', () => {
     prefixes.push(topicPrefix);
     await ensureTopics(brokers, { topicPrefix, partitions: 3, logger: testLogger });
     buses = [];
-  }, 20_000);
+  });
 
   afterEach(async () => {
     await Promise.all(buses.map((bus) => bus.stop()));
-  }, 20_000);
+  });
 
   afterAll(async () => {
     await admin.deleteTopics({ topics: prefixes.flatMap((prefix) => catalogTopics({ topicPrefix: prefix })) }).catch(() => undefined);
@@ -139,7 +139,7 @@ describe('KafkaEventBus (real Kafka)', () => {
     // No payload (the public key stands for key material) in any log line, Kafka's own included.
     expect(logLines.length).toBeGreaterThan(0);
     expect(JSON.stringify(logLines)).not.toContain(PUBLIC_KEY);
-  }, 20_000);
+  });
 
   it(
     'creates the catalog topics idempotently with the partitions asked for',
@@ -150,7 +150,6 @@ describe('KafkaEventBus (real Kafka)', () => {
         catalogTopics({ topicPrefix }).map((topic) => [topic, 3]).sort(),
       );
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -184,7 +183,6 @@ describe('KafkaEventBus (real Kafka)', () => {
       const used = await Promise.all(catalogTopics({ topicPrefix }).map((topic) => admin.fetchTopicOffsets(topic)));
       expect(used.flat().filter(({ high }) => Number(high) > 0).length).toBeGreaterThan(2);
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -216,7 +214,6 @@ describe('KafkaEventBus (real Kafka)', () => {
       expectDeliveredInDeviceOrder(handled, published);
       expect(logLines.some((line) => line.level === 'error' && line.message.includes('redelivered'))).toBe(true);
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -244,7 +241,6 @@ describe('KafkaEventBus (real Kafka)', () => {
       expect(failures).toBe(2);
       expect(seen).toEqual(range(1, 10));
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -266,13 +262,12 @@ describe('KafkaEventBus (real Kafka)', () => {
       });
       await consumer.start();
 
-      await waitFor('all offsets committed', async () => (await committed(groupId)) === 5, 40_000);
+      await waitFor('all offsets committed', async () => (await committed(groupId)) === 5, 90_000);
       // Had the group dropped this member during either wait, it would have rejoined or failed to commit,
       // and the batch would have come a third time.
       expect(calls).toEqual([range(1, 5), range(1, 5)]);
       expect(logLines.filter((line) => line.message.startsWith('Offset commit failed'))).toEqual([]);
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -298,7 +293,6 @@ describe('KafkaEventBus (real Kafka)', () => {
       expect(finished).toBe(true);
       expect(await committed(groupId)).toBe(2);
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -317,7 +311,6 @@ describe('KafkaEventBus (real Kafka)', () => {
       await waitFor('all offsets committed', async () => (await committed(groupId)) === 3);
       expect(seen).toEqual([2]);
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -347,9 +340,11 @@ describe('KafkaEventBus (real Kafka)', () => {
       const uncommitted = history.next(40);
       await publisher.publish(uncommitted);
       await waitFor('the first member failing on the next batch', () => firstFailures >= 1);
+      // Not held up by the handler that keeps failing: a stop that waited for it would never return (the
+      // tier's timeout would end the test); the bound only has to tell that from a slow machine leaving the group.
       const stopping = Date.now();
       await first.stop();
-      expect(Date.now() - stopping).toBeLessThan(10_000);
+      expect(Date.now() - stopping).toBeLessThan(30_000);
       expect(await committed(groupId)).toBe(60);
 
       const later = history.next(40);
@@ -365,7 +360,6 @@ describe('KafkaEventBus (real Kafka)', () => {
       expectDeliveredInDeviceOrder(handledBySecond, [...uncommitted, ...later]);
       expect(await written()).toBe(140);
     },
-    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -397,7 +391,7 @@ describe('KafkaEventBus (real Kafka)', () => {
         const consumer = newBus({ groupId, onFatal: (error) => (fatal = error) });
         consumer.subscribe(ALL_TYPES, (event) => void seen.push(event.position));
         await consumer.start();
-        await waitFor('the consumer to refuse', () => fatal !== null, 20_000);
+        await waitFor('the consumer to refuse', () => fatal !== null);
         await consumer.stop();
         return { seen, error: fatal! };
       };
@@ -423,6 +417,5 @@ describe('KafkaEventBus (real Kafka)', () => {
       expect(second.seen).toEqual([]);
       expect((second.error as MessagingError).details.eventId).toBe(eventIdFor(6));
     },
-    TEST_TIMEOUT_MS,
   );
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
+import { scaled } from '../tools/jest/scale.cjs';
 import { findGo, GRPCURL, GRPCURL_VERSION, installGrpcurl } from '../tools/scripts/grpcurl.cjs';
 
 import { grpcTargetOf } from './grpc-client';
@@ -61,7 +62,7 @@ if (go === null) {
       installGrpcurl(go);
       server = await startServer();
       target = grpcTargetOf(server.output());
-    }, 600_000);
+    }, scaled(600_000));
     afterAll(() => server?.stop());
 
     const grpcurl = (...args: string[]) => run(GRPCURL, ['-plaintext', ...args]);

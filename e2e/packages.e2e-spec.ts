@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 
+import { scaled } from '../tools/jest/scale.cjs';
+
 import { type RunningServer, startServer } from './support/server';
 
 // The three clients as a user gets them: `npm run pack` builds the two npm
@@ -62,7 +64,7 @@ describe('the packed clients, installed outside the repository', () => {
 
     server = await startServer();
     env = cleanEnv({ M2M_URL: server.url, M2M_API_KEY: server.adminKey });
-  }, 1_200_000);
+  }, scaled(1_200_000));
 
   afterAll(async () => {
     await server?.stop();
@@ -89,7 +91,7 @@ describe('the packed clients, installed outside the repository', () => {
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@m2m-trust/'))).toEqual(['@m2m-trust/sdk']);
     const { stdout: wheelFiles } = await run(venvPython(venv), ['-c', 'import importlib.metadata as m; print("\\n".join(str(f) for f in m.files("m2m-trust")))'], { env });
     expect(wheelFiles).toMatch(/licenses\/LICENSE/);
-  }, 120_000);
+  });
 
   it('resolves every client from the install, not from the repository', async () => {
     const { stdout: cjs } = await run(process.execPath, ['-p', "require.resolve('@m2m-trust/sdk')"], { env, cwd: npmProject });
@@ -103,7 +105,7 @@ describe('the packed clients, installed outside the repository', () => {
     expect(inside(npmProject, join(npmProject, 'node_modules', '.bin', 'm2m'))).toBe(true);
     const { stdout: python } = await run(venvPython(venv), ['-c', 'import m2m_trust; print(m2m_trust.__file__)'], { env, cwd: scratch });
     expect(inside(venv, python.trim())).toBe(true);
-  }, 120_000);
+  });
 
   it('has one TypeScript, one Python and the CLI example', () => {
     expect(clientBlocks('js')).toHaveLength(1);
@@ -116,7 +118,7 @@ describe('the packed clients, installed outside the repository', () => {
     writeFileSync(file, clientBlocks('js')[0]!);
     const { stdout } = await run(process.execPath, [file], { env, cwd: npmProject });
     expect(stdout.split('\n').filter(Boolean)).toEqual(['active true', 'ADD commissioning', 'OBSERVE inspecting', 'DELETE decommissioning']);
-  }, 120_000);
+  });
 
   it('runs the CLI example: register, authenticate, revoke, audit, then refused', async () => {
     const script = clientBlocks('sh').at(-1)!;
@@ -125,14 +127,14 @@ describe('the packed clients, installed outside the repository', () => {
     expect(stdout).toMatch(/commissioning/);
     expect(stdout).toMatch(/decommissioning/);
     expect(stdout).toMatch(/refused after revocation: exit 1/);
-  }, 120_000);
+  });
 
   it('runs the Python SDK example from the wheel', async () => {
     const file = join(scratch, 'demo.py');
     writeFileSync(file, clientBlocks('python')[0]!);
     const { stdout } = await run(venvPython(venv), [file], { env, cwd: scratch });
     expect(stdout.split('\n').filter(Boolean)).toEqual(['True', "['commissioning', 'inspecting']"]);
-  }, 120_000);
+  });
 
   it('installs the sdist too, and it works the same', async () => {
     const sdistVenv = join(scratch, 'venv-sdist');
@@ -144,5 +146,5 @@ describe('the packed clients, installed outside the repository', () => {
     expect(stdout.split('\n').filter(Boolean)).toEqual(['True', "['commissioning', 'inspecting']"]);
     const { stdout: where } = await run(venvPython(sdistVenv), ['-c', 'import m2m_trust; print(m2m_trust.__file__)'], { env, cwd: scratch });
     expect(inside(sdistVenv, where.trim())).toBe(true);
-  }, 600_000);
+  }, scaled(600_000));
 });

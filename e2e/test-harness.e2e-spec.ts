@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { scaled } from '../tools/jest/scale.cjs';
+
 const ROOT = resolve(__dirname, '..');
 
 /** Pids of the processes whose environment names `dir` in M2M_DATA_DIR. */
@@ -35,7 +37,7 @@ describe('the test harness itself', () => {
       execFile(
         process.execPath,
         [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', join(ROOT, 'e2e/support/fixtures/jest.config.js'), '--ci'],
-        { cwd: ROOT, env: { ...process.env, M2M_FIXTURE_DIR: fixtureDir }, timeout: 150_000 },
+        { cwd: ROOT, env: { ...process.env, M2M_FIXTURE_DIR: fixtureDir }, timeout: scaled(150_000) },
         (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` }),
       );
     });

@@ -1,6 +1,8 @@
 import type { M2MClient } from '@m2m-trust/sdk';
 import { eventually } from '@m2m-trust/shared-domain/testing';
 
+import { scaled } from '../../tools/jest/scale.cjs';
+
 import { duplicates, queryEvents, settle, tally, tallyDiff, verifyChain } from './support/audit';
 import { type Cluster, sleep, startCluster } from './support/cluster';
 import { newDevice, type TestDevice } from './support/devices';
@@ -11,7 +13,7 @@ import { expectedTally, type LoadReport, startLoad } from './support/load';
  * For the hook and the test that start a broker: a JVM start takes about 30 s on a busy two-core machine,
  * so twice the e2e tier's default (tools/jest/tier.setup.cjs) leaves room for one several times slower.
  */
-const BROKER_START_TIMEOUT_MS = 360_000;
+const BROKER_START_TIMEOUT_MS = scaled(360_000);
 
 /**
  * Kafka goes away for a few seconds (a controlled shutdown, then a start on

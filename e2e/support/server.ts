@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { scaled } from '../../tools/jest/scale.cjs';
 import { GENEROUS_RATE_LIMITS, startApp } from '../../tools/scripts/cluster.cjs';
 
 export interface RunningServer {
@@ -34,6 +35,6 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
     ...GENEROUS_RATE_LIMITS,
     ...(adminKey ? { M2M_ADMIN_API_KEY: adminKey } : {}),
     ...options.env,
-  });
+  }, { timeoutMs: scaled(180_000) });
   return { url: app.url, dataDir, adminKey: adminKey ?? '', output: app.output, stop: app.stop };
 }

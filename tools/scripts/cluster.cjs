@@ -52,7 +52,7 @@ async function freePort() {
  * `env` is the whole environment of the child (plus PATH and HOME, loopback
  * and any free ports by default); a variable set to null is left unset.
  */
-function startApp(app, env, { name = app, echo = null, timeoutMs = 60_000 } = {}) {
+function startApp(app, env, { name = app, echo = null, timeoutMs = 180_000 } = {}) {
   const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env };
   for (const [key, value] of Object.entries(childEnv)) if (value === null || value === undefined) delete childEnv[key];
   const child = track(spawn(process.execPath, [mainOf(app)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] }));

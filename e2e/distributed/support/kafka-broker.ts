@@ -6,13 +6,14 @@ import { join, resolve } from 'node:path';
 
 import { Kafka, logLevel } from 'kafkajs';
 
+import { scaled } from '../../../tools/jest/scale.cjs';
 import { track } from '../../../tools/scripts/child-registry.cjs';
 
 import { freePort, sleep } from './cluster';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 // A JVM start: about 30 s on a busy two-core machine, so room for one several times slower.
-const START_TIMEOUT_MS = 240_000;
+const START_TIMEOUT_MS = scaled(240_000);
 const STOP_TIMEOUT_MS = 60_000;
 
 /**

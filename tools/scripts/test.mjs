@@ -128,7 +128,9 @@ try {
   mkdirSync(dirname(results), { recursive: true });
   rmSync(results, { force: true });
   // Set even when the infrastructure failed: a test that needs it must fail, not skip.
-  const jest = await step('jest: unit, integration, e2e', bin('jest'), ['--ci', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+  // Two workers even on two cores: most e2e suites wait on their servers, Kafka and PostgreSQL
+  // rather than compute (docs/testing.md); `npm test -- --maxWorkers=1` runs them one by one.
+  const jest = await step('jest: unit, integration, e2e', bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
     extraEnv: { M2M_TEST_DATABASE_URL: DATABASE_URL, M2M_TEST_KAFKA_BROKERS: KAFKA_BROKERS },
   });
   jest.report();

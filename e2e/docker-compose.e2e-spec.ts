@@ -8,7 +8,7 @@ import { CONFIG_VARIABLES } from '@m2m-trust/shared-platform';
 const ROOT = resolve(__dirname, '..');
 
 /** The configuration names the apps read: compose may set nothing else. */
-const M2M_NAMES = CONFIG_VARIABLES.filter((name) => name.startsWith('M2M_'));
+const M2M_NAMES: readonly string[] = CONFIG_VARIABLES.filter((name) => name.startsWith('M2M_'));
 /** Apps that are no server: the operator CLI runs on the operator's machine. */
 const NOT_SERVICES = ['cli'];
 

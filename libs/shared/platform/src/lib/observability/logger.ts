@@ -1,8 +1,11 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+import type { LogFormat } from '../config/app-config';
 
 /**
- * Structured JSON logs. Credentials never reach a line: bodies are not logged,
+ * Structured logs: JSON, or readable lines for a person at a terminal. Credentials never reach a line: bodies are not logged,
  * and these paths are censored wherever an object carrying them is logged.
  */
 export const REDACTED_PATHS = [
@@ -17,7 +20,20 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/** M2M_LOG_FORMAT made concrete: auto means pretty when standard output is a terminal. */
+export const usesPrettyLogs = (format: LogFormat): boolean => format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+
+/**
+ * The process's logger. Pretty lines are formatted in this thread (not a
+ * worker), so they keep their order with anything else written to stdout.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream | LogFormat): Logger {
+  const stream =
+    typeof destination === 'string'
+      ? usesPrettyLogs(destination)
+        ? pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+        : undefined
+      : destination;
   return pino(
     {
       level,
@@ -26,16 +42,19 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    stream,
   );
 }
+
+/** Nest's start-up narration (every module initialised, every route mapped): detail for debugging, not news at info. */
+const NEST_BOOTSTRAP_CONTEXTS = ['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication'];
 
 /** Lets Nest's own messages (bootstrap, errors) go through the same pino logger. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.write('info', message, context);
+    this.write(context !== undefined && NEST_BOOTSTRAP_CONTEXTS.includes(context) ? 'debug' : 'info', message, context);
   }
   error(message: unknown, stackOrContext?: string, context?: string): void {
     this.write('error', message, context ?? stackOrContext);

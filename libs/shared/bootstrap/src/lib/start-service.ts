@@ -68,7 +68,7 @@ export interface StartedService {
 export async function startService(service: ServiceDefinition): Promise<StartedService> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat).child({ app: service.name });
-  for (const unknown of unknownVariables()) logger.warn({ variable: unknown.name, suggestion: unknown.suggestion }, unknownVariableMessage(unknown));
+  for (const unknown of unknownVariables()) logger.warn({ variable: unknown.name }, unknownVariableMessage(unknown));
   // The effective configuration, after defaults (secrets print as [redacted]): what this process really uses.
   logger.debug({ config }, 'configuration');
   const { host } = config.http;
@@ -111,14 +111,12 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   const announce = logger.isLevelEnabled('info') ? logger : logger.child({}, { level: 'info' });
   const links = Object.fromEntries((service.banner ?? []).map((link) => [link.label.toLowerCase(), new URL(link.path, url).href]));
   announce.info({ url, grpcUrl: grpc.target, grpcTls: grpc.tls, ...links, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
-  if (service.banner && usesPrettyLogs(config.logFormat)) {
-    process.stdout.write(bannerText({ title: 'm2m-trust', url, grpcUrl: grpc.target, grpcTls: grpc.tls, links: service.banner, adminApiKeyFile: adminApiKey.file }));
-  }
+  const banner = service.banner !== undefined && usesPrettyLogs(config.logFormat);
+  if (banner) process.stdout.write(bannerText({ title: 'm2m-trust', url, grpcUrl: grpc.target, grpcTls: grpc.tls, links: service.banner ?? [], adminApiKeyFile: adminApiKey.file }));
   if (service.announceGeneratedKey && adminApiKey.generated) {
-    // Printed this once, on the start that generated it; afterwards only the file is named.
-    process.stdout.write(
-      `\n  m2m-trust is listening on ${url}\n  Admin API key (generated, kept in ${adminApiKey.file}):\n\n    ${adminApiKey.key.reveal()}\n\n`,
-    );
+    // Printed this once, on the start that generated it (also with JSON logs); afterwards only the file is named.
+    const where = banner ? '' : `\n  m2m-trust is listening on ${url}`;
+    process.stdout.write(`${where}\n  Admin API key (generated, kept in ${adminApiKey.file}):\n\n    ${adminApiKey.key.reveal()}\n\n`);
   }
   return { app, url, logger, config, adminApiKey };
 }

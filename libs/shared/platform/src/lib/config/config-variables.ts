@@ -104,7 +104,7 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
   M2M_LOG_FORMAT: {
     embedded: true,
     distributed: ALL,
-    launcher: forward,
+    launcher: { kind: 'owns', note: 'the processes write JSON to the launcher, which shows their lines in this format' },
     default: '`auto`',
     meaning: '`pretty`: readable lines; `json`: one JSON object a line; `auto`: pretty when standard output is a terminal, JSON otherwise',
   },

@@ -31,7 +31,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   const stream =
     typeof destination === 'string'
       ? usesPrettyLogs(destination)
-        ? pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+        ? pretty({ sync: true, singleLine: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
         : undefined
       : destination;
   return pino(

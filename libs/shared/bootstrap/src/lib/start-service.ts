@@ -11,6 +11,7 @@ import {
   type AdminApiKey,
   type AppConfig,
   ConfigError,
+  configuredVariables,
   createLogger,
   loadConfig,
   Metrics,
@@ -69,8 +70,8 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat).child({ app: service.name });
   for (const unknown of unknownVariables()) logger.warn({ variable: unknown.name }, unknownVariableMessage(unknown));
-  // The effective configuration, after defaults (secrets print as [redacted]): what this process really uses.
-  logger.debug({ config }, 'configuration');
+  // What was set, and the effective configuration after defaults (secrets as [redacted]): what this process really uses.
+  logger.debug({ settings: configuredVariables(), config }, 'configuration');
   const { host } = config.http;
   await assertCanListen(host, config.http.port, 'HTTP', 'PORT');
   await assertCanListen(host, config.grpc.port, 'gRPC', 'GRPC_PORT');

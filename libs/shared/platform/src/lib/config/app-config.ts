@@ -77,6 +77,15 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.keys(EnvSchema
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
+/** Variables whose values are credentials (or carry them): named, never shown. */
+const SECRET_VARIABLES: readonly ConfigVariable[] = ['M2M_ADMIN_API_KEY', 'M2M_DATABASE_URL', 'M2M_DATABASE_MIGRATION_URL'];
+
+/** The variables of the schema set in `env`, as they were given (secrets as [redacted]): for the start's "configuration" line. */
+export function configuredVariables(env: NodeJS.ProcessEnv = process.env): Partial<Record<ConfigVariable, string>> {
+  const set = CONFIG_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '');
+  return Object.fromEntries(set.map((name) => [name, SECRET_VARIABLES.includes(name) ? '[redacted]' : env[name]]));
+}
+
 export interface AppConfig {
   readonly http: {
     readonly host: string;

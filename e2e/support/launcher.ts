@@ -62,7 +62,7 @@ export async function startLauncher(env: Record<string, string>, { timeoutMs = 1
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  const exited = new Promise<number | string | null>((done) => child.once('close', (code, signal) => done(code ?? signal)));
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const code = await exited;

@@ -59,7 +59,8 @@ function startApp(app, env, { name = app, echo = null, timeoutMs = 60_000 } = {}
   });
   let output = '';
   let pending = '';
-  const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  // 'close', not 'exit': by then its last lines ("stopped") have been read from the pipes too.
+  const exited = new Promise((done) => child.once('close', (code, signal) => done(code ?? signal)));
   return new Promise((done, fail) => {
     const timer = setTimeout(() => {
       // Not left running behind the caller's back.

@@ -33,11 +33,9 @@ const { values: options } = parseArgs({ options: { 'schema-prefix': { type: 'str
 const log = (message) => process.stderr.write(`[start:distributed] ${message}\n`);
 
 const prettyLogs = env.M2M_LOG_FORMAT === 'pretty' || (env.M2M_LOG_FORMAT !== 'json' && process.stdout.isTTY === true);
-const prettify = prettyLogs
-  ? require('pino-pretty').prettyFactory({ singleLine: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
-  : null;
+const prettify = prettyLogs ? require('pino-pretty').prettyFactory(built('libs/shared/platform/src/lib/observability/logger.js').PRETTY_OPTIONS) : null;
 
-/** The processes' output, shown as the operator asked: their JSON lines as they are, or readable. */
+/** One process's output, shown as the operator asked: its JSON lines as they are, or readable. */
 function echoer() {
   let pending = '';
   return (text) => {
@@ -131,7 +129,6 @@ async function main() {
   const publicUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   const schemaPrefix = options['schema-prefix'];
   const base = { databaseUrl, kafkaBrokers, adminKey: key.key, dataDir, schemaPrefix };
-  const echo = echoer();
   // Each process: what the launcher wires, then the operator's settings it reads.
   const envOf = (name, wiring) => ({ ...wiring, ...operatorEnv(name, env) });
 
@@ -141,8 +138,8 @@ async function main() {
   // Nonces, tokens, signed requests and audit checkpoints name the public service: the gateway, unless the operator says otherwise.
   const publicNames = { M2M_AUDIENCE: publicUrl, M2M_TOKEN_ISSUER: publicUrl };
   const started = await Promise.allSettled([
-    startApp('registry-service', envOf('registry-service', { ...serviceEnv('registry', base), GRPC_PORT: registryGrpcUrl.split(':')[1] }), { echo }),
-    startApp('challenge-service', envOf('challenge-service', { ...serviceEnv('challenge', base), ...askRegistry, ...publicNames }), { echo }),
+    startApp('registry-service', envOf('registry-service', { ...serviceEnv('registry', base), GRPC_PORT: registryGrpcUrl.split(':')[1] }), { echo: echoer() }),
+    startApp('challenge-service', envOf('challenge-service', { ...serviceEnv('challenge', base), ...askRegistry, ...publicNames }), { echo: echoer() }),
     startApp(
       'audit-service',
       envOf('audit-service', {
@@ -152,7 +149,7 @@ async function main() {
         M2M_DATABASE_URL: await auditRole(databaseUrl),
         M2M_DATABASE_MIGRATION_URL: databaseUrl,
       }),
-      { echo },
+      { echo: echoer() },
     ),
   ]);
   for (const result of started) if (result.status === 'fulfilled') children.push(result.value);
@@ -175,7 +172,7 @@ async function main() {
       M2M_CHALLENGE_URL: challenge.url,
       ...gatewayDatabaseEnv(base),
     }),
-    { echo },
+    { echo: echoer() },
   );
   children.push(gateway);
   for (const child of children) {

@@ -316,9 +316,12 @@ export function unknownVariables(env: Readonly<Record<string, string | undefined
     .filter((name) => name.startsWith('M2M_') && !KNOWN.includes(name) && !OTHER_M2M_VARIABLES.includes(name))
     .sort()
     .map((name) => {
+      // A known name with a word more or less (M2M_AUDIENCE_URL), else the nearest within a fifth of the name
+      // (at least 2 edits): a dropped or swapped letter, not another word.
+      const extended = KNOWN.find((known) => name.startsWith(`${known}_`) || known.startsWith(`${name}_`));
       const [best] = KNOWN.map((known) => ({ known, cost: distance(name, known) })).sort((a, b) => a.cost - b.cost);
-      // Up to a fifth of the name (at least 2 edits): a dropped or swapped letter, not another word.
-      return { name, suggestion: best && best.cost <= Math.max(2, Math.floor(name.length / 5)) ? best.known : null };
+      const near = best && best.cost <= Math.max(2, Math.floor(name.length / 5)) ? best.known : null;
+      return { name, suggestion: extended ?? near };
     });
 }
 

@@ -20,6 +20,15 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** One line per entry: time, level, (process) message, then the other fields; also how start:distributed shows its processes' JSON. */
+export const PRETTY_OPTIONS = {
+  singleLine: true,
+  colorize: process.stdout.isTTY === true,
+  translateTime: 'SYS:HH:MM:ss.l',
+  messageFormat: '{if app}({app}) {end}{msg}',
+  ignore: 'pid,hostname,service,app',
+} as const;
+
 /** M2M_LOG_FORMAT made concrete: auto means pretty when standard output is a terminal. */
 export const usesPrettyLogs = (format: LogFormat): boolean => format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
 
@@ -28,12 +37,7 @@ export const usesPrettyLogs = (format: LogFormat): boolean => format === 'pretty
  * worker), so they keep their order with anything else written to stdout.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream | LogFormat): Logger {
-  const stream =
-    typeof destination === 'string'
-      ? usesPrettyLogs(destination)
-        ? pretty({ sync: true, singleLine: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
-        : undefined
-      : destination;
+  const stream = typeof destination === 'string' ? (usesPrettyLogs(destination) ? pretty({ ...PRETTY_OPTIONS, sync: true }) : undefined) : destination;
   return pino(
     {
       level,

@@ -372,6 +372,11 @@ describe('every configuration variable', () => {
     expect([...ORDER].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 
+  it('is in the README and docs/distributed.md tables as the variable map says', () => {
+    // Exits 1 naming the stale table.
+    expect(() => execFileSync(process.execPath, [join(__dirname, '../../tools/scripts/config-docs.mjs'), '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
   it('is proven in each mode whose processes read it', () => {
     for (const variable of CONFIG_VARIABLES) {
       const use = VARIABLE_USES[variable];

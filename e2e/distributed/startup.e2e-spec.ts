@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import { freePort, mainOf } from '../../tools/scripts/cluster.cjs';
 import { Api } from '../support/client';
 import { logsOf, startLauncher, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../support/launcher';
-import { startServer } from '../support/server';
 
 const ADMIN_KEY = 'startup-admin-key-0123456789';
 const LAUNCHER = resolve(__dirname, '../../tools/scripts/start-distributed.mjs');
@@ -51,11 +50,16 @@ async function occupy(): Promise<{ port: number; server: Server }> {
 const release = (server: Server): Promise<void> => new Promise((done) => server.close(() => done()));
 
 /**
- * Runs `node <main>` until `ready` shows in its output, then stops it with
- * SIGTERM and returns everything it wrote. `terminal`: under a pseudo-terminal
+ * Runs `node <main>` until `ready` shows in its output, runs `then`, stops it
+ * with SIGTERM and returns everything it wrote once its pipes are closed. `terminal`: under a pseudo-terminal
  * (util-linux `script`), so its standard output is a TTY.
  */
-async function runUntilReady(main: string, env: Record<string, string>, ready: RegExp, { terminal }: { terminal: boolean }): Promise<string> {
+async function runUntilReady(
+  main: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  { terminal, then }: { terminal: boolean; then?: (output: string) => Promise<void> },
+): Promise<string> {
   const assignments = Object.entries(env).map(([key, value]) => `${key}='${value}'`).join(' ');
   const base = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' };
   // Under script, the shell prints its pid, then becomes node (exec): that pid is the one to stop.
@@ -69,6 +73,7 @@ async function runUntilReady(main: string, env: Record<string, string>, ready: R
   const deadline = Date.now() + 60_000;
   try {
     while (!ready.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((wait) => setTimeout(wait, 100));
+    if (then && ready.test(output)) await then(output);
   } finally {
     const pid = terminal ? Number(/PID=(\d+)/.exec(output)?.[1]) : child.pid;
     try {
@@ -150,17 +155,20 @@ describe('starting and stopping', () => {
 
   describe('the embedded gateway', () => {
     it('logs JSON when its output is no terminal, names an unknown variable, logs the stop, and puts the error code in access lines', async () => {
-      const server = await startServer({ env: { M2M_AUDIENCE_URL: 'https://typo.example' } });
-      const api = new Api(server.url, server.adminKey);
-      expect((await api.get('/v1/devices/no-such-device')).status).toBe(404);
-      expect((await new Api(server.url, null).get('/v1/devices')).status).toBe(401);
-      expect((await api.post('/v1/devices', { deviceId: 'x' })).status).toBe(400);
-      expect(await server.stop()).toBe('SIGTERM');
+      const output = await runUntilReady(mainOf('gateway'), { ...base(), M2M_AUDIENCE_URL: 'https://typo.example' }, /"msg":"listening"/, {
+        terminal: false,
+        then: async (sofar) => {
+          const url = /"url":"(http:[^"]+)"/.exec(sofar)![1]!;
+          expect((await new Api(url, ADMIN_KEY).get('/v1/devices/no-such-device')).status).toBe(404);
+          expect((await new Api(url, null).get('/v1/devices')).status).toBe(401);
+          expect((await new Api(url, ADMIN_KEY).post('/v1/devices', { deviceId: 'x' })).status).toBe(400);
+        },
+      });
 
-      const lines = server.output().trim().split('\n');
+      const lines = output.trim().split('\n');
       // Every line JSON but the generated key's block (none here: the key is given).
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-      const logs = logsOf(server.output(), 'gateway');
+      const logs = logsOf(output, 'gateway');
       expect(logs.filter((line) => line['level'] === 'warn' && String(line['msg']).startsWith('unknown variable'))).toEqual([
         expect.objectContaining({ variable: 'M2M_AUDIENCE_URL', msg: 'unknown variable M2M_AUDIENCE_URL (did you mean M2M_AUDIENCE?); it is ignored' }),
       ]);

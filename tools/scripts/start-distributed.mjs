@@ -88,7 +88,11 @@ async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   // The gateway first, so no request reaches a service that is going away.
-  for (const child of [...children].reverse()) await child.stop('SIGTERM');
+  for (const child of [...children].reverse()) {
+    const ended = await child.stop('SIGTERM');
+    // A graceful stop ends by the signal; anything else is worth a line.
+    if (ended !== 'SIGTERM') log(`${child.name} ended with ${ended}`);
+  }
   if (children.length > 0) log('stopped');
   process.exit(code);
 }

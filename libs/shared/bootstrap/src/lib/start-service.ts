@@ -143,8 +143,7 @@ function stopOnSignals(app: NestFastifyApplication, logger: Logger): void {
     (app as unknown as { close(signal: string): Promise<void> }).close(signal).then(
       () => {
         logger.info({ signal }, 'stopped');
-        // Written out before the signal ends the process (a pipe is written asynchronously).
-        logger.flush(() => process.kill(process.pid, signal));
+        process.kill(process.pid, signal);
       },
       (error: unknown) => {
         logger.error({ err: error, signal }, 'stopping failed');

@@ -76,7 +76,7 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     launcher: { kind: 'owns', note: 'the base directory: the generated admin key in it, each process in a subdirectory of its own' },
     default: '`./data`',
     meaning:
-      'SQLite files (`m2m-trust.sqlite`: events and read models; `audit.sqlite`: the EPCIS audit log), the generated admin API key, the audit signing key (`audit-signing-key.pem`) and the token signing keys',
+      'SQLite files (`m2m-trust.sqlite`: events and read models; `audit.sqlite`: the EPCIS audit log), the generated admin API key and the audit signing key (`audit-signing-key.pem`)',
   },
   M2M_ADMIN_API_KEY: {
     embedded: true,

@@ -37,7 +37,10 @@ export const usesPrettyLogs = (format: LogFormat): boolean => format === 'pretty
  * worker), so they keep their order with anything else written to stdout.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream | LogFormat): Logger {
-  const stream = typeof destination === 'string' ? (usesPrettyLogs(destination) ? pretty({ ...PRETTY_OPTIONS, sync: true }) : undefined) : destination;
+  // Synchronous writes, JSON or pretty: a line logged just before the process ends (a stop, a fatal error) is never lost,
+  // and lines keep their order with the banner, which goes to stdout too.
+  const stream =
+    typeof destination === 'string' ? (usesPrettyLogs(destination) ? pretty({ ...PRETTY_OPTIONS, sync: true }) : pino.destination({ dest: 1, sync: true })) : destination;
   return pino(
     {
       level,

@@ -13,6 +13,7 @@ import {
   ConfigError,
   configuredVariables,
   createLogger,
+  endLogs,
   loadConfig,
   Metrics,
   PinoNestLogger,
@@ -143,7 +144,7 @@ function stopOnSignals(app: NestFastifyApplication, logger: Logger): void {
     (app as unknown as { close(signal: string): Promise<void> }).close(signal).then(
       () => {
         logger.info({ signal }, 'stopped');
-        process.kill(process.pid, signal);
+        endLogs(logger, () => process.kill(process.pid, signal));
       },
       (error: unknown) => {
         logger.error({ err: error, signal }, 'stopping failed');

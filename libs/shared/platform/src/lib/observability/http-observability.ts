@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -19,7 +19,7 @@ export function requestIdFor(request: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
 }
 
-/** An error body larger than this is passed on unread: problem+json and OAuth errors are a few hundred bytes. */
+/** A passed-through error body of unknown length or larger than this goes on unread: problem+json and OAuth errors are a few hundred bytes. */
 const ERROR_BODY_READ_LIMIT = 64 * 1024;
 
 const errorCodes = new WeakMap<FastifyRequest, string>();
@@ -46,16 +46,17 @@ async function readAll(stream: Readable): Promise<Buffer> {
  * this process wrote, or from a passed-through service's answer (a stream,
  * read here and handed on as the same bytes).
  */
-async function noteErrorCode(request: FastifyRequest, statusCode: number, contentType: string, payload: unknown): Promise<unknown> {
-  if (statusCode < 400 || !contentType.includes('json')) return payload;
+async function noteErrorCode(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (reply.statusCode < 400 || !String(reply.getHeader('content-type') ?? '').includes('json')) return payload;
   if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
     const code = codeOf(payload.toString());
     if (code) errorCodes.set(request, code);
     return payload;
   }
-  if (payload instanceof Readable) {
+  const length = Number(reply.getHeader('content-length'));
+  if (payload instanceof Readable && length > 0 && length <= ERROR_BODY_READ_LIMIT) {
     const body = await readAll(payload);
-    const code = body.length <= ERROR_BODY_READ_LIMIT ? codeOf(body.toString()) : null;
+    const code = codeOf(body.toString());
     if (code) errorCodes.set(request, code);
     return body;
   }
@@ -72,7 +73,7 @@ export function registerHttpObservability(fastify: FastifyInstance, metrics: Met
     void reply.header('x-request-id', request.id);
     done();
   });
-  fastify.addHook('onSend', async (request, reply, payload) => noteErrorCode(request, reply.statusCode, String(reply.getHeader('content-type') ?? ''), payload));
+  fastify.addHook('onSend', async (request, reply, payload) => noteErrorCode(request, reply, payload));
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;

@@ -1,6 +1,9 @@
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 import type { LogFormat } from '../config/app-config';
 
@@ -29,6 +32,9 @@ export const PRETTY_OPTIONS = {
   ignore: 'pid,hostname,service,app',
 } as const;
 
+/** pino-pretty, loaded only for readable logs: JSON starts do not pay for it. */
+const loadPretty = (): typeof PinoPretty => createRequire(__filename)('pino-pretty') as typeof PinoPretty;
+
 /** M2M_LOG_FORMAT made concrete: auto means pretty when standard output is a terminal. */
 export const usesPrettyLogs = (format: LogFormat): boolean => format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
 
@@ -37,10 +43,10 @@ export const usesPrettyLogs = (format: LogFormat): boolean => format === 'pretty
  * worker), so they keep their order with anything else written to stdout.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream | LogFormat): Logger {
-  // Synchronous writes, JSON or pretty: a line logged just before the process ends (a stop, a fatal error) is never lost,
-  // and lines keep their order with the banner, which goes to stdout too.
+  // JSON asynchronously (a reader that stalls must not stall the server), ended with endLogs; pretty lines, for a person
+  // at a terminal, synchronously, in order with the banner.
   const stream =
-    typeof destination === 'string' ? (usesPrettyLogs(destination) ? pretty({ ...PRETTY_OPTIONS, sync: true }) : pino.destination({ dest: 1, sync: true })) : destination;
+    typeof destination === 'string' ? (usesPrettyLogs(destination) ? loadPretty()({ ...PRETTY_OPTIONS, sync: true }) : pino.destination({ dest: 1, sync: false })) : destination;
   return pino(
     {
       level,
@@ -55,6 +61,27 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 /** Nest's start-up narration (every module initialised, every route mapped): detail for debugging, not news at info. */
 const NEST_BOOTSTRAP_CONTEXTS = ['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication'];
+
+/**
+ * Writes out every line the logger still holds, then calls `then`: before a
+ * process ends itself by a signal, which would drop asynchronous writes in
+ * flight (pino's flush does not wait for them).
+ */
+export function endLogs(logger: Logger, then: () => void): void {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  // An asynchronous SonicBoom (JSON); the pretty stream has written everything already.
+  if (!(stream instanceof EventEmitter) || typeof (stream as { flushSync?: unknown }).flushSync !== 'function') return then();
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    then();
+  };
+  stream.once('close', once);
+  // Bounded: a stream that never closes must not keep the process from ending.
+  setTimeout(once, 2_000);
+  (stream as unknown as { end(): void }).end();
+}
 
 /** Lets Nest's own messages (bootstrap, errors) go through the same pino logger. */
 export class PinoNestLogger implements LoggerService {

@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 
 import { parse } from 'yaml';
 
-import { CONFIG_VARIABLES } from '@m2m-trust/shared-platform';
+import { CONFIG_VARIABLES, VARIABLE_USES } from '@m2m-trust/shared-platform';
 
 const ROOT = resolve(__dirname, '..');
 
 /** The configuration names the apps read: compose may set nothing else. */
-const M2M_NAMES = CONFIG_VARIABLES.filter((name) => name.startsWith('M2M_'));
+const M2M_NAMES: readonly string[] = CONFIG_VARIABLES.filter((name) => name.startsWith('M2M_'));
 /** Apps that are no server: the operator CLI runs on the operator's machine. */
 const NOT_SERVICES = ['cli'];
 
@@ -33,6 +33,26 @@ function environment(service: ComposeService): Record<string, string> {
     return Object.fromEntries(env.map((entry) => [entry.split('=')[0] as string, entry.split('=').slice(1).join('=')]));
   }
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value ?? '')]));
+}
+
+/** The published ports of a service (short syntax "[ip:]host:container[/proto]"): host address and port by container port. */
+function publishedPorts(service: ComposeService): { address: string; host: number; container: number }[] {
+  return (service.ports ?? []).map((port) => {
+    const parts = String(port).split('/')[0]!.split(':');
+    const [container, host, address] = [parts.pop(), parts.pop(), parts.pop()];
+    return { address: address ?? '0.0.0.0', host: Number(host ?? container), container: Number(container) };
+  });
+}
+
+/** `${NAME:-default}` as compose writes it: the default, or undefined when the value is no such reference. */
+const composeDefault = (value: string | undefined, name: string): string | undefined =>
+  new RegExp(`^\\$\\{${name}:-([^}]*)\\}$`).exec(value ?? '')?.[1];
+
+/** The README's "Distributed mode" section. */
+function readmeDistributedSection(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('### Distributed mode');
+  return readme.slice(start, readme.indexOf('\n## ', start));
 }
 
 /** The container ports a service publishes, from short ("[ip:]host:container[/proto]") or long syntax. */
@@ -114,5 +134,49 @@ describe('docker-compose.yml', () => {
     const port = Number(environment(gateway)['PORT']);
     expect(port).toBeGreaterThan(0);
     expect(containerPorts(gateway)).toContain(port);
+  });
+
+  it("passes each setting of the operator's environment to every container that reads it, as start:distributed does", () => {
+    for (const [variable, use] of Object.entries(VARIABLE_USES)) {
+      if (use.launcher.kind !== 'forward') continue;
+      for (const app of use.launcher.to ?? use.distributed) {
+        const value = environment(services[app]!)[variable];
+        // From the environment, with or without a default of its own.
+        expect({ variable, app, value: value?.startsWith(`\${${variable}:`) ?? false }).toEqual({ variable, app, value: true });
+      }
+    }
+  });
+
+  describe('agrees with the README', () => {
+    const section = (): string => readmeDistributedSection();
+    const gatewayPort = (): { address: string; host: number } => {
+      const gateway = services['gateway']!;
+      const http = publishedPorts(gateway).find((port) => port.container === Number(environment(gateway)['PORT']));
+      expect(http).toBeDefined();
+      return http!;
+    };
+
+    it('on the command: docker compose up --build (the images are built from the checkout)', () => {
+      expect(section()).toContain('docker compose up --build');
+      expect(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')).toContain('`docker compose up --build`');
+    });
+
+    it('on the URL: the published port and address are the ones the README names (those of `npm start`)', () => {
+      const { address, host } = gatewayPort();
+      expect(section()).toContain(`http://${address}:${host}`);
+      expect(host).toBe(8080);
+    });
+
+    it('on the admin API key: required by compose, and the README says so', () => {
+      expect(environment(services['gateway']!)['M2M_ADMIN_API_KEY']).toMatch(/^\$\{M2M_ADMIN_API_KEY:\?/);
+      expect(section()).toMatch(/M2M_ADMIN_API_KEY[^.]*required/);
+    });
+
+    it('on the audience and issuer: by default the URL the README names, so its examples sign for the right service', () => {
+      const { address, host } = gatewayPort();
+      for (const [app, variable] of [['challenge-service', 'M2M_AUDIENCE'], ['challenge-service', 'M2M_TOKEN_ISSUER'], ['audit-service', 'M2M_AUDIENCE']] as const) {
+        expect({ app, variable, value: composeDefault(environment(services[app]!)[variable], variable) }).toEqual({ app, variable, value: `http://${address}:${host}` });
+      }
+    });
   });
 });

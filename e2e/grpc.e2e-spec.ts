@@ -525,7 +525,7 @@ describe('gRPC configuration', () => {
       const port = (taken.address() as { port: number }).port;
       const { code, output } = await failedStart({ GRPC_PORT: String(port) });
       expect(code).toBe(1);
-      expect(output).toContain(`gRPC cannot listen on 127.0.0.1:${port} (GRPC_PORT)`);
+      expect(output).toContain(`gRPC port ${port} on 127.0.0.1 is already in use by another process: stop it, or set GRPC_PORT to a free port`);
     } finally {
       taken.close();
     }

@@ -12,6 +12,8 @@ const { track } = require('./child-registry.cjs');
 
 const ROOT = resolve(__dirname, '..', '..');
 const mainOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+/** A module of the build (dist/), loaded when first needed: this file is also loaded where nothing was built yet. */
+const built = (path) => require(join(ROOT, 'dist', path));
 
 /** The first port the kernel hands to outgoing connections (Linux); 32768 elsewhere. */
 function ephemeralStart() {
@@ -53,12 +55,14 @@ async function freePort() {
  * and any free ports by default); a variable set to null is left unset.
  */
 function startApp(app, env, { name = app, echo = null, timeoutMs = 180_000 } = {}) {
-  const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env };
+  // JSON logs whatever the caller's M2M_LOG_FORMAT: the "listening" line is read from them.
+  const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env, M2M_LOG_FORMAT: 'json' };
   for (const [key, value] of Object.entries(childEnv)) if (value === null || value === undefined) delete childEnv[key];
   const child = track(spawn(process.execPath, [mainOf(app)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   let pending = '';
-  const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  // 'close', not 'exit': by then its last lines ("stopped") have been read from the pipes too.
+  const exited = new Promise((done) => child.once('close', (code, signal) => done(code ?? signal)));
   return new Promise((done, fail) => {
     const timer = setTimeout(() => {
       // Not left running behind the caller's back.
@@ -144,4 +148,33 @@ const GENEROUS_RATE_LIMITS = {
   M2M_RATE_LIMIT_API_KEY_PER_MINUTE: '10000000',
 };
 
-module.exports = { ROOT, freePort, startApp, serviceEnv, gatewayDatabaseEnv, GENEROUS_RATE_LIMITS, mainOf };
+/**
+ * The operator's settings for one process of the distributed mode: every
+ * variable set in `env` that the process reads and the launcher passes on as
+ * it is (VARIABLE_USES in libs/shared/platform/src/lib/config/config-variables.ts).
+ * The variables the launcher owns or refuses are not in it.
+ */
+function operatorEnv(processName, env = process.env) {
+  const { VARIABLE_USES } = built('libs/shared/platform/src/lib/config/config-variables.js');
+  const forwarded = {};
+  for (const [name, use] of Object.entries(VARIABLE_USES)) {
+    if (use.launcher.kind !== 'forward' || !(use.launcher.to ?? use.distributed).includes(processName)) continue;
+    if (env[name] !== undefined && env[name] !== '') forwarded[name] = env[name];
+  }
+  return forwarded;
+}
+
+/**
+ * What the launcher must say about the operator's environment before it
+ * starts anything: `refused`, a variable it wires itself (the start stops);
+ * `unknown`, an M2M_* name no process reads (a warning, with the likely typo).
+ */
+function checkOperatorEnv(env = process.env) {
+  const { VARIABLE_USES, unknownVariables, unknownVariableMessage } = built('libs/shared/platform/src/lib/config/config-variables.js');
+  const refused = Object.entries(VARIABLE_USES)
+    .filter(([name, use]) => use.launcher.kind === 'refuses' && env[name])
+    .map(([name, use]) => `${name} is set, but ${use.launcher.note}`);
+  return { refused, unknown: unknownVariables(env).map(unknownVariableMessage) };
+}
+
+module.exports = { ROOT, built, freePort, startApp, serviceEnv, gatewayDatabaseEnv, operatorEnv, checkOperatorEnv, GENEROUS_RATE_LIMITS, mainOf };

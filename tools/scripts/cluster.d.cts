@@ -33,4 +33,10 @@ export function startApp(
 ): Promise<RunningApp>;
 export function serviceEnv(kind: 'registry' | 'challenge' | 'audit', base: ServiceBase): Record<string, string>;
 export function gatewayDatabaseEnv(base: Pick<ServiceBase, 'databaseUrl' | 'schemaPrefix'>): Record<string, string>;
+/** A module of the build (dist/), by its path under dist/. */
+export function built(path: string): unknown;
+/** The operator's settings in `env` (default process.env) that `processName` reads and the launcher passes on as they are. */
+export function operatorEnv(processName: 'gateway' | 'registry-service' | 'challenge-service' | 'audit-service', env?: Record<string, string | undefined>): Record<string, string>;
+/** Variables the launcher wires itself and refuses (messages), and unknown M2M_* names (warnings). */
+export function checkOperatorEnv(env?: Record<string, string | undefined>): { refused: string[]; unknown: string[] };
 export const GENEROUS_RATE_LIMITS: Readonly<Record<string, string>>;

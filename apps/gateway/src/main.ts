@@ -19,4 +19,9 @@ startService({
     if (isDistributedGateway(options.config)) await proxyChallengeService(app, options.config);
   },
   announceGeneratedKey: true,
+  // The console goes here too once it exists.
+  banner: [
+    { label: 'Docs', path: '/docs' },
+    { label: 'OpenAPI', path: '/openapi.json' },
+  ],
 }).catch(exitOnStartFailure);

@@ -1,5 +1,6 @@
 export * from './lib/config/admin-api-key';
 export * from './lib/config/app-config';
+export * from './lib/config/config-variables';
 export * from './lib/config/service-audience';
 export * from './lib/http/api-key.authenticator';
 export * from './lib/http/api-key.guard';

@@ -6,7 +6,7 @@ import { type AppConfig, createLogger, HEALTH_CHECKS, type HealthCheck, requireD
 import { OutboxRelay, openPostgresDatabase, POSTGRES_DATABASE, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
 
 /** One logger for a service's infrastructure adapters (relay, Kafka client), at the configured level. */
-export const infraLogger = (config: AppConfig, service: string): Logger => createLogger(config.logLevel).child({ app: service });
+export const infraLogger = (config: AppConfig, service: string): Logger => createLogger(config.logLevel, config.logFormat).child({ app: service });
 
 /** The service's PostgreSQL schema (M2M_DATABASE_SCHEMA, default its own name), migrated. */
 export function openServiceDatabase(config: AppConfig, service: string, defaultSchema: string, migrations: readonly PostgresMigration[]): Promise<PostgresDatabase> {

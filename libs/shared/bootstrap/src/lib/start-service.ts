@@ -11,7 +11,9 @@ import {
   type AdminApiKey,
   type AppConfig,
   ConfigError,
+  configuredVariables,
   createLogger,
+  endLogs,
   loadConfig,
   Metrics,
   PinoNestLogger,
@@ -20,7 +22,13 @@ import {
   requestIdFor,
   resolveAdminApiKey,
   ServiceAudience,
+  unknownVariableMessage,
+  unknownVariables,
+  usesPrettyLogs,
 } from '@m2m-trust/shared-platform';
+
+import { type BannerLink, bannerText } from './banner';
+import { assertCanListen, portUnavailable, PortUnavailableError } from './port-probe';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -35,6 +43,12 @@ export interface ServiceDefinition {
   configure?(app: NestFastifyApplication, options: PlatformOptions): void | Promise<void>;
   /** Whether to print a generated admin API key for the operator (the gateway does). */
   readonly announceGeneratedKey?: boolean;
+  /**
+   * The pages a person starting this process is pointed to (the gateway: its
+   * docs and OpenAPI document; the console joins here once it exists). With
+   * them, a start with readable logs prints a short banner.
+   */
+  readonly banner?: readonly BannerLink[];
 }
 
 export interface StartedService {
@@ -46,14 +60,22 @@ export interface StartedService {
 }
 
 /**
- * How every process of m2m-trust starts: config read and validated once,
- * pino JSON logs, Fastify with the request id and access lines, graceful
- * shutdown with a deadline, HTTP then gRPC, and one "listening" line naming
- * both. Exit code 2 on bad configuration, 1 on any other failure to start.
+ * How every process of m2m-trust starts: config read and validated once
+ * (unknown M2M_* variables named), logs (JSON, or readable on a terminal),
+ * the ports checked before anything else starts, Fastify with the request id
+ * and access lines, HTTP then gRPC, and one "listening" line naming both;
+ * logged, graceful shutdown with a deadline. Exit code 2 on bad
+ * configuration, 1 on a busy port or any other failure to start.
  */
 export async function startService(service: ServiceDefinition): Promise<StartedService> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel).child({ app: service.name });
+  const logger = createLogger(config.logLevel, config.logFormat).child({ app: service.name });
+  for (const unknown of unknownVariables()) logger.warn({ variable: unknown.name }, unknownVariableMessage(unknown));
+  // What was set, and the effective configuration after defaults (secrets as [redacted]): what this process really uses.
+  logger.debug({ settings: configuredVariables(), config }, 'configuration');
+  const { host } = config.http;
+  await assertCanListen(host, config.http.port, 'HTTP', 'PORT');
+  await assertCanListen(host, config.grpc.port, 'gRPC', 'GRPC_PORT');
   const adminApiKey = resolveAdminApiKey(config);
   const metrics = new Metrics();
   const options: PlatformOptions = { config, adminApiKey, metrics };
@@ -77,33 +99,71 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   fastify.removeContentTypeParser(['text/plain']);
   registerHttpObservability(fastify, metrics, logger);
   await service.configure?.(app, options);
-  app.enableShutdownHooks();
-  // Graceful shutdown waits for open connections; one a client abandoned
-  // without sending a request would hold it for minutes. Commits are durable
-  // as they happen, so after this long the process just ends.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+  stopOnSignals(app, logger);
+  try {
+    await app.listen(config.http.port, host);
+  } catch (error) {
+    throw portUnavailable(error as NodeJS.ErrnoException, host, config.http.port, 'HTTP', 'PORT');
   }
-  await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   app.get(ServiceAudience).useListeningUrl(url);
   // After HTTP, so the audience (the HTTP url unless configured) is known before any challenge over gRPC.
   const grpc = await app.get(GrpcServer).listen(logger);
-  logger.info({ url, grpcUrl: grpc.target, grpcTls: grpc.tls, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
+  // Written whatever M2M_LOG_LEVEL says: launchers and supervisors wait for this line.
+  const announce = logger.isLevelEnabled('info') ? logger : logger.child({}, { level: 'info' });
+  const links = Object.fromEntries((service.banner ?? []).map((link) => [link.label.toLowerCase(), new URL(link.path, url).href]));
+  announce.info({ url, grpcUrl: grpc.target, grpcTls: grpc.tls, ...links, dataDir: config.dataDir, adminApiKeyFile: adminApiKey.file }, 'listening');
+  const banner = service.banner !== undefined && usesPrettyLogs(config.logFormat);
+  if (banner) process.stdout.write(bannerText({ title: 'm2m-trust', url, grpcUrl: grpc.target, grpcTls: grpc.tls, links: service.banner ?? [], adminApiKeyFile: adminApiKey.file }));
   if (service.announceGeneratedKey && adminApiKey.generated) {
-    // Printed this once, on the start that generated it; afterwards only the file is named.
-    process.stdout.write(
-      `\n  m2m-trust is listening on ${url}\n  Admin API key (generated, kept in ${adminApiKey.file}):\n\n    ${adminApiKey.key.reveal()}\n\n`,
-    );
+    // Printed this once, on the start that generated it (also with JSON logs); afterwards only the file is named.
+    const where = banner ? '' : `\n  m2m-trust is listening on ${url}`;
+    process.stdout.write(`${where}\n  Admin API key (generated, kept in ${adminApiKey.file}):\n\n    ${adminApiKey.key.reveal()}\n\n`);
   }
   return { app, url, logger, config, adminApiKey };
 }
 
-/** The entry point's catch: a configuration problem is one line and exit code 2; anything else, the stack and 1. */
+/**
+ * SIGTERM and SIGINT: "stopping", the app closed (listeners first, then the
+ * modules' shutdown hooks), "stopped", then the process ends by the same
+ * signal. Graceful shutdown waits for open connections; one a client abandoned
+ * without sending a request would hold it for minutes. Commits are durable as
+ * they happen, so after SHUTDOWN_DEADLINE_MS the process just ends (exit code 1).
+ */
+function stopOnSignals(app: NestFastifyApplication, logger: Logger): void {
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  const stop = (signal: NodeJS.Signals): void => {
+    for (const other of signals) process.removeListener(other, stop);
+    // A second signal while stopping ends the process at once, by the default action.
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'not stopped in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    // NestApplicationContext.close(signal) hands the signal to the shutdown hooks; the public type omits the parameter.
+    (app as unknown as { close(signal: string): Promise<void> }).close(signal).then(
+      () => {
+        logger.info({ signal }, 'stopped');
+        endLogs(logger, () => process.kill(process.pid, signal));
+      },
+      (error: unknown) => {
+        logger.error({ err: error, signal }, 'stopping failed');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of signals) process.on(signal, stop);
+}
+
+/** The entry point's catch: a configuration problem is one line and exit code 2; a port it cannot take, one line and 1; anything else, the stack and 1. */
 export function exitOnStartFailure(error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
+  }
+  if (error instanceof PortUnavailableError) {
+    process.stderr.write(`Cannot start: ${error.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);

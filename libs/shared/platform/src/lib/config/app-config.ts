@@ -28,6 +28,8 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  // auto: readable lines on a terminal, JSON otherwise.
+  M2M_LOG_FORMAT: Type.Union(['auto', 'json', 'pretty'].map((format) => Type.Literal(format)), { default: 'auto' }),
   M2M_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
   M2M_AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   // Access tokens and OAuth (docs/tokens.md).
@@ -67,8 +69,22 @@ const EnvSchema = Type.Object({
 });
 type Env = Static<typeof EnvSchema>;
 
+/** The name of one environment variable of the schema. */
+export type ConfigVariable = keyof Env;
+
 /** Every environment variable any m2m-trust process reads (docker-compose.yml is checked against it). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.properties);
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.keys(EnvSchema.properties) as ConfigVariable[];
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/** Variables whose values are credentials (or carry them): named, never shown. */
+const SECRET_VARIABLES: readonly ConfigVariable[] = ['M2M_ADMIN_API_KEY', 'M2M_DATABASE_URL', 'M2M_DATABASE_MIGRATION_URL'];
+
+/** The variables of the schema set in `env`, as they were given (secrets as [redacted]): for the start's "configuration" line. */
+export function configuredVariables(env: NodeJS.ProcessEnv = process.env): Partial<Record<ConfigVariable, string>> {
+  const set = CONFIG_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '');
+  return Object.fromEntries(set.map((name) => [name, SECRET_VARIABLES.includes(name) ? '[redacted]' : env[name]]));
+}
 
 export interface AppConfig {
   readonly http: {
@@ -102,6 +118,8 @@ export interface AppConfig {
   };
   readonly abuse: AbuseConfig;
   readonly logLevel: string;
+  /** M2M_LOG_FORMAT: auto (pretty on a terminal, JSON otherwise), json or pretty. */
+  readonly logFormat: LogFormat;
   /** Distributed mode: all optional here; each service asks for what it needs with requireDistributed. */
   readonly distributed: DistributedConfig;
 }
@@ -267,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     logLevel: raw['M2M_LOG_LEVEL'] as string,
+    logFormat: raw['M2M_LOG_FORMAT'] as LogFormat,
     distributed: {
       databaseUrl: raw['M2M_DATABASE_URL'] ? new Secret(raw['M2M_DATABASE_URL'] as string) : null,
       databaseMigrationUrl: raw['M2M_DATABASE_MIGRATION_URL'] ? new Secret(raw['M2M_DATABASE_MIGRATION_URL'] as string) : null,

@@ -73,7 +73,14 @@ export function registerHttpObservability(fastify: FastifyInstance, metrics: Met
     void reply.header('x-request-id', request.id);
     done();
   });
-  fastify.addHook('onSend', async (request, reply, payload) => noteErrorCode(request, reply, payload));
+  // A callback hook with a fast path: success answers, nearly all of them, cost no promise.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode < 400) return done(null, payload);
+    noteErrorCode(request, reply, payload).then(
+      (body) => done(null, body),
+      (error: Error) => done(error),
+    );
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;

@@ -512,7 +512,9 @@ async function upKafka(dir, spawned) {
     const error = await kafkaAnswers();
     if (error) throw new InfraError('kafka', `${HOST}:${KAFKA_PORT} is taken, but no Kafka broker answers there (${error.message})`);
     const whose = ownPid && runs(ownPid, 'kafka.Kafka') ? `started earlier by infra.mjs, pid ${ownPid}` : 'not started by this infra.mjs';
-    return { started: false, line: `reused the broker on ${KAFKA_BROKERS} (${whose}) in ${seconds(since)}` };
+    // The jars here all the same: the broker-restart suite starts a broker of its own from them.
+    const fetched = libsCurrent(libDir) ? '' : await fetchKafkaLibs(kafkaDir, libDir).then(() => `; fetched its jars in ${seconds(since)}`);
+    return { started: false, line: `reused the broker on ${KAFKA_BROKERS} (${whose}) in ${seconds(since)}${fetched}` };
   }
   if (ownPid && runs(ownPid, 'kafka.Kafka')) {
     // An earlier `up` was interrupted while the broker started: wait for that one rather than start a second.
@@ -617,7 +619,7 @@ export async function up({ log = defaultLog } = {}) {
     const packages = [];
     if (needPostgres && !findPostgres()) packages.push(`postgresql-${PG_MAJOR}`);
     if (needKafka && !javaBinary()) packages.push('openjdk-17-jre-headless');
-    if (needKafka && !libsCurrent(join(dir, 'kafka', 'lib')) && !which('mvn')) packages.push('maven');
+    if (!libsCurrent(join(dir, 'kafka', 'lib')) && !which('mvn')) packages.push('maven');
     if (packages.length > 0) {
       const since = Date.now();
       log(`${label('packages')} installing ${packages.join(' ')} with apt-get…`);

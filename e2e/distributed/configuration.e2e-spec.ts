@@ -20,6 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 
 import { signClientAssertion, signRequest } from '@m2m-trust/sdk';
+import { eventually } from '@m2m-trust/shared-domain/testing';
 import { CONFIG_VARIABLES, type ConfigVariable, PROCESSES, type ProcessName, VARIABLE_USES } from '@m2m-trust/shared-platform';
 
 import { freePort } from '../../tools/scripts/cluster.cjs';
@@ -77,16 +78,6 @@ async function registered(target: Target, prefix: string): Promise<Device> {
 
 const pemOf = (device: Device): string => device.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const claimsOf = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((wait) => setTimeout(wait, 250));
-    value = await read();
-  }
-  return value;
-}
 
 async function tokenRequest(target: Target, device: Device, lifetimeSeconds: number, headers: Record<string, string>): Promise<Response> {
   const assertion = await signClientAssertion({ deviceId: device.deviceId, privateKey: pemOf(device), audience: ISSUER, lifetimeSeconds });
@@ -198,12 +189,10 @@ const ROWS: { readonly [K in ConfigVariable]: Row } = {
   M2M_AUDIT_CHECKPOINT_SECONDS: both(async (target) => {
     await registered(target, 'checkpoint');
     // Signed within a second or two of the head moving; the default (60 s) would sign none within this wait.
-    const latest = await eventually(
-      () => new Api(target.url, null).get<{ jws?: string }>('/epcis/checkpoints/latest'),
-      (answer) => answer.status === 200,
-      20_000,
-    );
-    expect(latest.status).toBe(200);
+    const latest = await eventually('a signed checkpoint', async () => {
+      const answer = await new Api(target.url, null).get<{ jws?: string }>('/epcis/checkpoints/latest');
+      return answer.status === 200 && answer;
+    });
     expect(claimsOf(latest.body.jws ?? '')).toMatchObject({ iss: AUDIENCE });
   }),
   M2M_LOG_LEVEL: {
@@ -337,10 +326,12 @@ const ROWS: { readonly [K in ConfigVariable]: Row } = {
   M2M_KAFKA_BROKERS: distributedOnly(async (target) => {
     // A registration reaches the audit log over Kafka.
     const device = await registered(target, 'kafka');
-    const events = await eventually(
-      () => new Api(target.url, ADMIN_KEY).get<{ epcisBody: { queryResults: { resultsBody: { eventList: unknown[] } } } }>(`/epcis/events?MATCH_epc=urn:m2m-trust:device:${device.deviceId}`),
-      (answer) => answer.status === 200 && answer.body.epcisBody.queryResults.resultsBody.eventList.length > 0,
-    );
+    const events = await eventually('the registration in the audit log', async () => {
+      const answer = await new Api(target.url, ADMIN_KEY).get<{ epcisBody: { queryResults: { resultsBody: { eventList: unknown[] } } } }>(
+        `/epcis/events?MATCH_epc=urn:m2m-trust:device:${device.deviceId}`,
+      );
+      return answer.status === 200 && answer.body.epcisBody.queryResults.resultsBody.eventList.length > 0 && answer;
+    });
     expect(events.body.epcisBody.queryResults.resultsBody.eventList.length).toBe(1);
   }),
   M2M_KAFKA_TOPIC_PREFIX: distributedOnly(async (target) => {

@@ -46,7 +46,7 @@ const wired = (what: string): LauncherRule => ({
  * type makes a new variable without an entry a compile error). The launcher's
  * forwarding (tools/scripts/cluster.cjs), the configuration tables of the
  * README and docs/distributed.md (tools/scripts/config-docs.mjs) and the
- * configuration suite (e2e/configuration.e2e-spec.ts) all come from here.
+ * configuration suite (e2e/distributed/configuration.e2e-spec.ts) all come from here.
  */
 export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = {
   PORT: {

@@ -31,3 +31,16 @@ def test_distribution_metadata() -> None:
 def test_py_typed_marker_is_shipped() -> None:
     package_dir = Path(m2m_trust.__file__).parent
     assert (package_dir / "py.typed").is_file()
+
+
+def test_modules_import_each_other_in_one_direction_only() -> None:
+    """``client`` composes the API groups; no module it imports imports it back (type-only imports included)."""
+    import ast
+
+    package = Path(m2m_trust.__file__).parent
+    imports: dict[str, set[str]] = {}
+    for source in package.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        imports[source.stem] = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+    cycles = sorted((a, b) for a, deps in imports.items() for b in deps if a < b and a in imports.get(b, set()))
+    assert cycles == []

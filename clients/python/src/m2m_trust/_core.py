@@ -8,7 +8,7 @@ import random
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Generic, Iterable, Literal, Mapping, Optional, TypeVar, Union
+from typing import Any, Awaitable, Callable, Generic, Iterable, Literal, Mapping, Optional, Protocol, TypeVar, Union
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -105,6 +105,18 @@ class Call:
     form: Optional[Mapping[str, str]] = None
     auth: bool = True
     retry: RetryMode = "idempotent"
+
+
+class Executor(Protocol):
+    """What an API group needs of its client (``M2MClient``): one call, retries and errors handled."""
+
+    def _execute(self, call: Call) -> httpx.Response: ...
+
+
+class AsyncExecutor(Protocol):
+    """The same of ``AsyncM2MClient``, awaited."""
+
+    def _execute(self, call: Call) -> Awaitable[httpx.Response]: ...
 
 
 def request_args(settings: Settings, call: Call) -> dict[str, Any]:

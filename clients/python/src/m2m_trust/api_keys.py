@@ -6,12 +6,10 @@ Needs an API key holding ``keys:admin`` (the admin key holds every scope).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Optional, Sequence, TypeVar, Union
+from typing import Any, Awaitable, Callable, Generic, Optional, Sequence, TypeVar, Union
 
-from ._core import JSON, Call, _segment, json_of
+from ._core import JSON, AsyncExecutor, Call, Executor, _segment, json_of
 
-if TYPE_CHECKING:
-    from .client import AsyncM2MClient, M2MClient
 
 __all__ = ["API_KEY_SCOPES", "ApiKeysApi", "AsyncApiKeysApi"]
 
@@ -56,14 +54,14 @@ class _BaseApiKeys(Generic[_R]):
 class ApiKeysApi(_BaseApiKeys[JSON]):
     """``client.api_keys`` of :class:`~m2m_trust.M2MClient`."""
 
-    def __init__(self, client: "M2MClient") -> None:
+    def __init__(self, client: Executor) -> None:
         super().__init__(lambda call: json_of(client._execute(call)))
 
 
 class AsyncApiKeysApi(_BaseApiKeys[Awaitable[JSON]]):
     """``client.api_keys`` of :class:`~m2m_trust.AsyncM2MClient`: the same calls, awaited."""
 
-    def __init__(self, client: "AsyncM2MClient") -> None:
+    def __init__(self, client: AsyncExecutor) -> None:
         async def send(call: Call) -> Any:
             return json_of(await client._execute(call))
 

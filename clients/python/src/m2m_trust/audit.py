@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, AsyncIterator, Iterator, Mapping, Optional, Sequence, Union
 
 import httpx
 
-from ._core import JSON, Call, _filter_value, checked, events_of, next_page_url
+from ._core import JSON, AsyncExecutor, Call, Executor, _filter_value, checked, events_of, next_page_url
 from .device import device_epc
 from .errors import M2MError
 
-if TYPE_CHECKING:
-    from .client import AsyncM2MClient, M2MClient
 
 __all__ = ["EventFilters", "EventPage", "AuditApi", "AsyncAuditApi", "epcis_query_params"]
 
@@ -172,7 +170,7 @@ class _PageWalk:
 class AuditApi:
     """``client.audit`` of :class:`~m2m_trust.M2MClient`."""
 
-    def __init__(self, client: "M2MClient") -> None:
+    def __init__(self, client: Executor) -> None:
         self._client = client
 
     def query_events(self, filters: Optional[EventFilters] = None, /, *, page: Optional[str] = None, **kwargs: Any) -> EventPage:
@@ -198,7 +196,7 @@ class AuditApi:
 class AsyncAuditApi:
     """``client.audit`` of :class:`~m2m_trust.AsyncM2MClient`: the same calls, awaited."""
 
-    def __init__(self, client: "AsyncM2MClient") -> None:
+    def __init__(self, client: AsyncExecutor) -> None:
         self._client = client
 
     async def query_events(self, filters: Optional[EventFilters] = None, /, *, page: Optional[str] = None, **kwargs: Any) -> EventPage:

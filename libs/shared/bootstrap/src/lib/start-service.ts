@@ -132,22 +132,30 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
  */
 function stopOnSignals(app: NestFastifyApplication, logger: Logger): void {
   const signals = ['SIGTERM', 'SIGINT'] as const;
+  // A log line that cannot be written (standard output closed under us) must never keep the process from stopping.
+  const note = (write: () => void): void => {
+    try {
+      write();
+    } catch {
+      // The logs are gone with their reader; stopping goes on.
+    }
+  };
   const stop = (signal: NodeJS.Signals): void => {
     for (const other of signals) process.removeListener(other, stop);
-    // A second signal while stopping ends the process at once, by the default action.
-    logger.info({ signal }, 'stopping');
+    // A second signal while stopping ends the process at once, by the default action. The deadline comes first.
     setTimeout(() => {
-      logger.error({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'not stopped in time; exiting');
+      note(() => logger.error({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'not stopped in time; exiting'));
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    note(() => logger.info({ signal }, 'stopping'));
     // NestApplicationContext.close(signal) hands the signal to the shutdown hooks; the public type omits the parameter.
     (app as unknown as { close(signal: string): Promise<void> }).close(signal).then(
       () => {
-        logger.info({ signal }, 'stopped');
+        note(() => logger.info({ signal }, 'stopped'));
         endLogs(logger, () => process.kill(process.pid, signal));
       },
       (error: unknown) => {
-        logger.error({ err: error, signal }, 'stopping failed');
+        note(() => logger.error({ err: error, signal }, 'stopping failed'));
         process.exit(1);
       },
     );

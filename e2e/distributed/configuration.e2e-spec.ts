@@ -430,13 +430,13 @@ describe.each<Mode>(['embedded', 'distributed'])('set for the %s mode', (mode) =
       launcher = await startLauncher(settings);
       target = { mode, url: launcher.url, grpcPort: ports.grpc, dataDir, settings, output: launcher.output, launcher };
     }
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await server?.stop();
     await launcher?.stop();
     rmSync(workDir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('reaches every process that reads each setting, as its configuration line shows', () => {
     for (const [variable, value] of Object.entries(target.settings) as [ConfigVariable, string][]) {
@@ -453,5 +453,5 @@ describe.each<Mode>(['embedded', 'distributed'])('set for the %s mode', (mode) =
   const rows = ORDER.filter((variable) => ROWS[variable][mode] !== null);
   it.each(rows)('%s is used', async (variable) => {
     await ROWS[variable][mode]!(target);
-  }, 60_000);
+  });
 });

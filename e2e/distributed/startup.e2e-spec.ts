@@ -9,6 +9,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { scaled } from '../../tools/jest/scale.cjs';
+import { track } from '../../tools/scripts/child-registry.cjs';
 import { freePort, mainOf } from '../../tools/scripts/cluster.cjs';
 import { Api } from '../support/client';
 import { logsOf, startLauncher, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../support/launcher';
@@ -25,8 +27,8 @@ interface Run {
 }
 
 /** Runs a command to its end (or kills it after `timeoutMs`), with `env` as its whole environment (plus PATH and HOME). */
-function run(command: string, args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
-  const child = spawn(command, args, { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(command: string, args: readonly string[], env: Record<string, string>, timeoutMs = scaled(60_000)): Promise<Run> {
+  const child = track(spawn(command, args, { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -63,14 +65,16 @@ async function runUntilReady(
   const assignments = Object.entries(env).map(([key, value]) => `${key}='${value}'`).join(' ');
   const base = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' };
   // Under script, the shell prints its pid, then becomes node (exec): that pid is the one to stop.
-  const child: ChildProcess = terminal
-    ? spawn('script', ['-qec', `echo PID=$$; exec env ${assignments} '${process.execPath}' '${main}'`, '/dev/null'], { env: base, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, [main], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = track(
+    terminal
+      ? spawn('script', ['-qec', `echo PID=$$; exec env ${assignments} '${process.execPath}' '${main}'`, '/dev/null'], { env: base, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [main], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((done) => child.once('close', () => done()));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + scaled(60_000);
   try {
     while (!ready.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((wait) => setTimeout(wait, 100));
     if (then && ready.test(output)) await then(output);
@@ -81,7 +85,7 @@ async function runUntilReady(
     } catch {
       // Already gone.
     }
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), scaled(20_000));
     await exited;
     clearTimeout(killer);
   }
@@ -110,7 +114,7 @@ describe('starting and stopping', () => {
       } finally {
         await release(server);
       }
-    }, 60_000);
+    });
 
     it('gRPC: a service says so the same way, after naming an unknown variable (with the likely typo)', async () => {
       const { port, server } = await occupy();
@@ -138,7 +142,7 @@ describe('starting and stopping', () => {
       } finally {
         await release(server);
       }
-    }, 60_000);
+    });
 
     it('start:distributed says so in one line before starting any process, and exits 1', async () => {
       const { port, server } = await occupy();
@@ -150,7 +154,7 @@ describe('starting and stopping', () => {
       } finally {
         await release(server);
       }
-    }, 60_000);
+    });
   });
 
   describe('the embedded gateway', () => {
@@ -182,13 +186,13 @@ describe('starting and stopping', () => {
         expect.objectContaining({ signal: 'SIGTERM', msg: 'stopping' }),
         expect.objectContaining({ signal: 'SIGTERM', msg: 'stopped' }),
       ]);
-    }, 60_000);
+    });
 
     it('logs readable lines under M2M_LOG_FORMAT=pretty, with the banner, even with no terminal', async () => {
       const output = await runUntilReady(mainOf('gateway'), { ...base(), M2M_LOG_FORMAT: 'pretty' }, /m2m-trust is ready[\s\S]*Admin API key/, { terminal: false });
       expect(output).toMatch(/INFO: \(gateway\) listening/);
       expect(output).not.toMatch(JSON_LINE);
-    }, 90_000);
+    });
 
     it('on a terminal: readable lines and a banner naming the API, gRPC, the docs, the OpenAPI document and the admin key; the stop logged', async () => {
       const output = await runUntilReady(mainOf('gateway'), base(), /m2m-trust is ready[\s\S]*Admin API key/, { terminal: true });
@@ -201,13 +205,13 @@ describe('starting and stopping', () => {
       expect(output).toContain('Admin API key  from M2M_ADMIN_API_KEY');
       expect(output).toMatch(/INFO: \(gateway\) stopping.*"signal":"SIGTERM"/);
       expect(output).toMatch(/INFO: \(gateway\) stopped.*"signal":"SIGTERM"/);
-    }, 90_000);
+    });
 
     it('on a terminal with M2M_LOG_FORMAT=json: JSON, no banner', async () => {
       const output = await runUntilReady(mainOf('gateway'), { ...base(), M2M_LOG_FORMAT: 'json' }, /"msg":"listening"/, { terminal: true });
       expect(output).toMatch(JSON_LINE);
       expect(output).not.toContain('m2m-trust is ready');
-    }, 90_000);
+    });
   });
 
   describe('start:distributed', () => {
@@ -230,6 +234,6 @@ describe('starting and stopping', () => {
       for (const app of ['gateway', 'registry-service', 'challenge-service', 'audit-service']) expect(output).toMatch(new RegExp(`INFO: \\(${app}\\) stopped`));
       expect(output).toMatch(/INFO: \(gateway\) request .*"status":401,"code":"UNAUTHORIZED"/);
       expect(output).toMatch(/INFO: \(audit-service\) request .*"status":401,"code":"UNAUTHORIZED"/);
-    }, 180_000);
+    });
   });
 });

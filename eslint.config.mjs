@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 /** Libraries a domain lib may never import: frameworks, ORMs, transports, drivers. */
@@ -11,13 +12,16 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    plugins: { '@nx': nx },
+    plugins: { '@nx': nx, 'simple-import-sort': simpleImportSort },
     // Nest resolves constructor parameters by their emitted types: keep those imports as values.
     languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       'no-console': 'error',
+      // The house order (../shared/STYLE.md): the workspace's own libraries, then packages, then relative files, a blank line between.
+      'simple-import-sort/imports': ['error', { groups: [['^\\u0000'], ['^@m2m-trust/'], ['^node:', '^@?\\w'], ['^\\.']] }],
+      'simple-import-sort/exports': 'error',
       '@nx/enforce-module-boundaries': [
         'error',
         {

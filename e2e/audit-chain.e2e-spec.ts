@@ -1,11 +1,10 @@
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
-
-import Database from 'better-sqlite3';
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-
 import { GENESIS_HASH, recordHash } from '@m2m-trust/audit-domain';
 import { computeEventHashId } from '@m2m-trust/audit-domain';
+
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 
 import { Api, authenticate, newDevice, register } from './support/client';
 import { newDataDir, startServer } from './support/server';

@@ -1,13 +1,12 @@
+import { ChainVerifier, CSV_COLUMNS, type ExportManifest, splitChainLink, splitExport } from '@m2m-trust/audit-domain';
+
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-
-import { ChainVerifier, CSV_COLUMNS, type ExportManifest, splitChainLink, splitExport } from '@m2m-trust/audit-domain';
 
 import { Api, authenticate, newDevice, register } from './support/client';
 import { expectValidEpcis } from './support/epcis-schema';

@@ -1,9 +1,8 @@
+import { CONFIG_VARIABLES, VARIABLE_USES } from '@m2m-trust/shared-platform';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-
 import { parse } from 'yaml';
-
-import { CONFIG_VARIABLES, VARIABLE_USES } from '@m2m-trust/shared-platform';
 
 const ROOT = resolve(__dirname, '..');
 

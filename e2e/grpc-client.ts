@@ -1,9 +1,3 @@
-import { resolve } from 'node:path';
-
-import { type ChannelCredentials, credentials as grpcCredentials, type GrpcObject, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
-
 import type {
   AccessToken__Output,
   AuditClient,
@@ -17,6 +11,11 @@ import type {
   QueryEventsResponse__Output,
   VerifyResponse__Output,
 } from '@m2m-trust/proto';
+
+import { resolve } from 'node:path';
+import { type ChannelCredentials, credentials as grpcCredentials, type GrpcObject, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 /** The .proto files as a client outside the repository would have them: loaded dynamically, nothing generated. */
 export const PROTO_DIR = resolve(__dirname, '../libs/proto/proto');

@@ -3,12 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-
 import { credentials, status } from '@grpc/grpc-js';
 
 import { track } from '../tools/scripts/child-registry.cjs';
 import { mainOf } from '../tools/scripts/cluster.cjs';
-
 import { asHttpDevice, type GrpcAnswer, GrpcApi, grpcTargetOf, trailer } from './grpc-client';
 import { Api, authenticate, type Device, newDevice, register } from './support/client';
 import { outputThrough } from './support/logs';

@@ -5,7 +5,6 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 
 import { scaled } from '../tools/jest/scale.cjs';
 import { findGo, GRPCURL, GRPCURL_VERSION, installGrpcurl } from '../tools/scripts/grpcurl.cjs';
-
 import { grpcTargetOf } from './grpc-client';
 import { Api } from './support/client';
 import { type RunningServer, startServer } from './support/server';

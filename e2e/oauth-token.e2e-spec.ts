@@ -1,5 +1,4 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-
 import { status } from '@grpc/grpc-js';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';

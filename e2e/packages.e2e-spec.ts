@@ -5,7 +5,6 @@ import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 import { scaled } from '../tools/jest/scale.cjs';
-
 import { type RunningServer, startServer } from './support/server';
 
 // The three clients as a user gets them: `npm run pack` builds the two npm

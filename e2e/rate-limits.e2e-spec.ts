@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 
 import { GrpcApi, grpcTargetOf, trailer } from './grpc-client';
-import { Api, type Answer, authenticate, newDevice, register } from './support/client';
+import { type Answer, Api, authenticate, newDevice, register } from './support/client';
 import { type RunningServer, startServer } from './support/server';
 
 const limits = (address: number, apiKey: number, device = 0): Record<string, string> => ({

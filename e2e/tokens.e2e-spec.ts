@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-
 import { base64url, calculateJwkThumbprint, type JWK, SignJWT } from 'jose';
 
 import { Api } from './support/client';

@@ -1,6 +1,6 @@
-import { credentials, makeGenericClientConstructor, Metadata, type ServiceError } from '@grpc/grpc-js';
-
 import { eventually } from '@m2m-trust/shared-domain/testing';
+
+import { credentials, makeGenericClientConstructor, Metadata, type ServiceError } from '@grpc/grpc-js';
 
 import { Api } from '../support/client';
 import { type Cluster, sleep, startCluster } from './support/cluster';

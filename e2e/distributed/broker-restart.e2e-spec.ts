@@ -2,7 +2,6 @@ import type { M2MClient } from '@m2m-trust/sdk';
 import { eventually } from '@m2m-trust/shared-domain/testing';
 
 import { scaled } from '../../tools/jest/scale.cjs';
-
 import { duplicates, queryEvents, settle, tally, tallyDiff, verifyChain } from './support/audit';
 import { type Cluster, sleep, startCluster } from './support/cluster';
 import { newDevice, type TestDevice } from './support/devices';

@@ -9,19 +9,18 @@
 // rotation, the longest lock, the gateway's propagation wait, the log format),
 // the process's own "configuration" line (M2M_LOG_LEVEL=debug) shows the
 // value it runs with, or the row names the suite that proves it.
+import { signClientAssertion, signRequest } from '@m2m-trust/sdk';
+import { eventually } from '@m2m-trust/shared-domain/testing';
+import { CONFIG_VARIABLES, type ConfigVariable, PROCESSES, type ProcessName, VARIABLE_USES } from '@m2m-trust/shared-platform';
+
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { credentials } from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-
-import { signClientAssertion, signRequest } from '@m2m-trust/sdk';
-import { eventually } from '@m2m-trust/shared-domain/testing';
-import { CONFIG_VARIABLES, type ConfigVariable, PROCESSES, type ProcessName, VARIABLE_USES } from '@m2m-trust/shared-platform';
 
 import { freePort } from '../../tools/scripts/cluster.cjs';
 import { GrpcApi } from '../grpc-client';

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-
 import { SignJWT } from 'jose';
 
 import { GrpcApi } from '../grpc-client';

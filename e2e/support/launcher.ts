@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 

@@ -1,7 +1,3 @@
-import { Pool } from 'pg';
-import type { Logger } from 'pino';
-import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-
 import {
   AUDIT_CHAIN_STORE,
   AUDIT_LOG_REPOSITORY,
@@ -23,6 +19,10 @@ import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
+
+import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
 
 
 /**

@@ -1,6 +1,3 @@
-import type { Logger } from 'pino';
-import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-
 import {
   DEVICE_CREDENTIALS_REPOSITORY,
   DEVICE_LOCKOUT_REPOSITORY,
@@ -19,7 +16,6 @@ import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
 import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { ConfigError, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 import {
   type OutboxRelay,
   POSTGRES_DATABASE,
@@ -27,6 +23,10 @@ import {
   PostgresEventStore,
   PostgresEventStore1763700001000,
 } from '@m2m-trust/shared-postgres';
+import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
+
+import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
 
 const RELAY = Symbol('challenge.relay');
 

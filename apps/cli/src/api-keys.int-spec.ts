@@ -1,9 +1,9 @@
+import { type ApiKey, type CreatedApiKey } from '@m2m-trust/sdk';
+import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { type ApiKey, type CreatedApiKey } from '@m2m-trust/sdk';
-import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
 import { type CliRun, runCli } from './testing/cli.process';
 

@@ -1,12 +1,12 @@
+import { computeEventHashId, EPCIS_PREFIXES, recordHash, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
+import { generateKeyPair, M2MClient } from '@m2m-trust/sdk';
+import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
+
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-
-import { computeEventHashId, EPCIS_PREFIXES, recordHash, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
-import { generateKeyPair, M2MClient } from '@m2m-trust/sdk';
-import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
 import { CLI } from './testing/cli.process';
 

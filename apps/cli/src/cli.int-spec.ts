@@ -1,11 +1,11 @@
+import { type Device, type EpcisEvent } from '@m2m-trust/sdk';
+import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
+
 import { spawn } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-
-import { type Device, type EpcisEvent } from '@m2m-trust/sdk';
-import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
 import { CLI } from './testing/cli.process';
 

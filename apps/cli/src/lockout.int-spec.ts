@@ -1,10 +1,10 @@
+import { type DeviceLockout, M2MClient } from '@m2m-trust/sdk';
+import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
+
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { type DeviceLockout, M2MClient } from '@m2m-trust/sdk';
-import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
 import { type CliRun, runCli } from './testing/cli.process';
 

@@ -1,11 +1,11 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-
 import { AccessModule } from '@m2m-trust/access-feature';
 import { AuditModule } from '@m2m-trust/audit-feature';
 import { ChallengeModule } from '@m2m-trust/challenge-feature';
 import { RegistryModule } from '@m2m-trust/registry-feature';
 import { PlatformModule, type PlatformOptions } from '@m2m-trust/shared-platform';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
+
+import { type DynamicModule, Module } from '@nestjs/common';
 
 import { EmbeddedPersistenceModule } from './embedded-persistence.module';
 import { GrpcModule } from './grpc/grpc.module';

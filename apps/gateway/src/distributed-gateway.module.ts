@@ -1,16 +1,16 @@
+import { authenticationBinding, AuthenticationGrpcController, RemoteChallengeModule } from '@m2m-trust/challenge-feature';
+import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator, RemoteDeviceDirectory, ServiceClients } from '@m2m-trust/gateway-distributed';
+import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
+import { isDomainError } from '@m2m-trust/shared-domain';
+import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
+import { type AppConfig, FORM_BODY_ROUTE_CONFIG, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
+import { clientAddressKey, RateLimitModule, RateLimits, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
+
 import httpProxy from '@fastify/http-proxy';
 import replyFrom from '@fastify/reply-from';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-import { authenticationBinding, AuthenticationGrpcController, RemoteChallengeModule } from '@m2m-trust/challenge-feature';
-import { auditPassthroughBinding, DistributedClientsModule, RemoteAuthenticator, RemoteDeviceDirectory, ServiceClients } from '@m2m-trust/gateway-distributed';
-import { deviceRegistryBinding, DeviceRegistryGrpcController, RemoteRegistryModule } from '@m2m-trust/registry-feature';
-import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
-import { isDomainError } from '@m2m-trust/shared-domain';
-import { type AppConfig, FORM_BODY_ROUTE_CONFIG, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
-import { clientAddressKey, RateLimitModule, RateLimits, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
 
 /** A gateway is distributed when it is told where the services are (all of them, or start refuses). */
 export const isDistributedGateway = (config: AppConfig): boolean =>

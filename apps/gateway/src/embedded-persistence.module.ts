@@ -1,5 +1,3 @@
-import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-
 import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access';
 import {
   AUDIT_CHAIN_STORE,
@@ -31,6 +29,8 @@ import {
   SqliteEventStore,
 } from '@m2m-trust/shared-data-access';
 import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
+
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
 const EMBEDDED_AUDIT_LOG = Symbol.for('m2m-trust.EmbeddedAuditLog');
 

@@ -1,14 +1,13 @@
+import { AccessTokens } from '@m2m-trust/challenge-feature';
+import { loadConfig, Metrics, resolveAdminApiKey, ServiceAudience } from '@m2m-trust/shared-platform';
+
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-
-import { AccessTokens } from '@m2m-trust/challenge-feature';
-import { loadConfig, Metrics, resolveAdminApiKey, ServiceAudience } from '@m2m-trust/shared-platform';
 
 import { AppModule } from './app.module';
 

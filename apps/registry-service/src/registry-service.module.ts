@@ -1,6 +1,3 @@
-import type { Logger } from 'pino';
-import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-
 import { API_KEY_READ_REPOSITORY, PostgresApiKeyProjection, PostgresApiKeys1763700001700 } from '@m2m-trust/access-data-access';
 import { AccessModule } from '@m2m-trust/access-feature';
 import { DEVICE_READ_REPOSITORY, PostgresDeviceProjection, PostgresDevices1763700001100 } from '@m2m-trust/registry-data-access';
@@ -17,6 +14,9 @@ import {
   PostgresEventStore,
   PostgresEventStore1763700001000,
 } from '@m2m-trust/shared-postgres';
+
+import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
 
 const RELAY = Symbol('registry.relay');
 

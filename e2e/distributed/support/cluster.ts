@@ -1,9 +1,9 @@
+import { M2MClient } from '@m2m-trust/sdk';
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { M2MClient } from '@m2m-trust/sdk';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-
 import { type DeviceKeyPair, generateKeyPair, type M2MClient, signChallenge, type VerifyResult } from '@m2m-trust/sdk';
+
+import { randomBytes } from 'node:crypto';
 
 export interface TestDevice extends DeviceKeyPair {
   readonly deviceId: string;

@@ -3,12 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-
 import { Kafka, logLevel } from 'kafkajs';
 
 import { scaled } from '../../../tools/jest/scale.cjs';
 import { track } from '../../../tools/scripts/child-registry.cjs';
-
 import { freePort, sleep } from './cluster';
 
 const ROOT = resolve(__dirname, '..', '..', '..');

@@ -1,8 +1,8 @@
+import { ChallengeRefusedError,M2MApiError, M2MNetworkError, M2MTimeoutError } from '@m2m-trust/sdk';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { M2MApiError, M2MNetworkError, M2MTimeoutError, ChallengeRefusedError } from '@m2m-trust/sdk';
 
 import { ConfigError, exitCodeFor, UsageError } from './cli.error';
 import { COMMANDS, runCli } from './cli.runner';

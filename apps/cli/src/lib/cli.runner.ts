@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 
-import { type Command, clientFactory, type OptionSpec, type OptionValues, stringOption } from './cli.command';
+import { clientFactory, type Command, type OptionSpec, type OptionValues, stringOption } from './cli.command';
 import { type CliSettings, parseTimeout, resolveSettings } from './cli.config';
 import { exitCodeFor, UsageError } from './cli.error';
 import { cliVersion } from './cli.version';
 import { apiKeysCreateCommand, apiKeysListCommand, apiKeysRevokeCommand } from './commands/api-keys.command';
+import { auditQueryCommand } from './commands/audit.command';
 import { auditExportCommand } from './commands/audit-export.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
-import { auditQueryCommand } from './commands/audit.command';
 import { authCommand } from './commands/auth.command';
 import { completionCommand } from './commands/completion.command';
 import {

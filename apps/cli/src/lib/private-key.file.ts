@@ -1,7 +1,7 @@
+import { decodePrivateKey } from '@m2m-trust/sdk';
+
 import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-
-import { decodePrivateKey } from '@m2m-trust/sdk';
 
 import { ConfigError } from './cli.error';
 

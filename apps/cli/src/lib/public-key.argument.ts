@@ -1,8 +1,8 @@
+import { derivePublicKeyHex } from '@m2m-trust/sdk';
+
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-
-import { derivePublicKeyHex } from '@m2m-trust/sdk';
 
 import { ConfigError, UsageError } from './cli.error';
 import { readPrivateKeyFile } from './private-key.file';

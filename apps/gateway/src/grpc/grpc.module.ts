@@ -1,9 +1,9 @@
-import { Module } from '@nestjs/common';
-
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule } from '@m2m-trust/challenge-feature';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RegistryModule } from '@m2m-trust/registry-feature';
 import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+
+import { Module } from '@nestjs/common';
 
 /** The gRPC transport: the feature modules' gRPC controllers behind one grpc-js server. */
 @Module({

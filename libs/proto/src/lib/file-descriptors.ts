@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { common, Enum, type Field, MapField, type Method, type NamespaceBase, type ReflectionObject, Root, Service, Type } from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';

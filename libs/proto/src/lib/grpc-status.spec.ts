@@ -1,6 +1,6 @@
-import { status } from '@grpc/grpc-js';
-
 import { ErrorCode } from '@m2m-trust/shared-domain';
+
+import { status } from '@grpc/grpc-js';
 
 import { grpcStatusOf } from './grpc-status';
 

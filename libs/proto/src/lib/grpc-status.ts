@@ -1,6 +1,6 @@
-import { status } from '@grpc/grpc-js';
-
 import { assertUnreachable, ErrorCode } from '@m2m-trust/shared-domain';
+
+import { status } from '@grpc/grpc-js';
 
 /**
  * The gRPC face of every error code: one exhaustive switch, as problem.ts is

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
-
 import type { GrpcObject } from '@grpc/grpc-js';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 
-import type { ProtoSource } from './file-descriptors';
 import type { ProtoGrpcType as AuditProto } from '../generated/audit';
 import type { ProtoGrpcType as AuthenticationProto } from '../generated/authentication';
 import type { ProtoGrpcType as DeviceRegistryProto } from '../generated/device_registry';
+import type { ProtoSource } from './file-descriptors';
 
 /**
  * Where the .proto files are: libs/proto/proto in the source tree, and

@@ -1,5 +1,4 @@
 import { type RunningGateway, startGateway } from '../testing/gateway.process';
-
 import { M2MClient } from './m2m.client';
 import { M2MApiError, M2MNotFoundError, M2MUnauthorizedError, M2MValidationError } from './m2m.error';
 

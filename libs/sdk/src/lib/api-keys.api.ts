@@ -1,4 +1,4 @@
-import { type CreateApiKeyInput, type ApiKey, API_KEY_SCOPES, type CreatedApiKey, type RevokeApiKeyInput } from './api-keys.types';
+import { API_KEY_SCOPES, type ApiKey, type CreateApiKeyInput, type CreatedApiKey, type RevokeApiKeyInput } from './api-keys.types';
 import { type CallOptions, type HttpTransport, type TransportResponse } from './http.transport';
 import { M2MInvalidResponseError } from './m2m.error';
 

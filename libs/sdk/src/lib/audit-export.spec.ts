@@ -1,7 +1,6 @@
 import { type ServerResponse } from 'node:http';
 
 import { startStubServer, type StubHandler, type StubServer } from '../testing/stub.server';
-
 import { M2MClient, type M2MClientOptions } from './m2m.client';
 import {
   M2MAbortError,

@@ -1,5 +1,4 @@
 import { protocolVectors } from '../testing/protocol-vectors';
-
 import { CHALLENGE_PROTOCOL_LABEL, parseChallengeNonce } from './challenge-nonce';
 
 const vectors = protocolVectors();

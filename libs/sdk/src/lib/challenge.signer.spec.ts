@@ -1,7 +1,6 @@
 import { verifyAsync } from '@noble/ed25519';
 
 import { protocolVectors } from '../testing/protocol-vectors';
-
 import { type ChallengeExpectation, checkChallenge, signChallenge } from './challenge.signer';
 import { encodePrivateKeyPem } from './device-keys';
 import { hexToBytes } from './encoding';

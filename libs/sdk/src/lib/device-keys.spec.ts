@@ -1,9 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-
 import { verifyAsync } from '@noble/ed25519';
 
 import { protocolVectors } from '../testing/protocol-vectors';
-
 import { decodePrivateKey, derivePublicKeyHex, encodePrivateKeyPem, generateKeyPair } from './device-keys';
 import { bytesToHex, hexToBytes } from './encoding';
 

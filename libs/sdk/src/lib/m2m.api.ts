@@ -4,6 +4,7 @@ import { type PrivateKeyInput } from './device-keys';
 import { type CallOptions, type HttpTransport } from './http.transport';
 import { M2MInvalidResponseError } from './m2m.error';
 import {
+  type AccessToken,
   type Challenge,
   type Device,
   type DeviceLockout,
@@ -11,7 +12,6 @@ import {
   type InitiateChallengeInput,
   type IterateDevicesQuery,
   type ListDevicesQuery,
-  type AccessToken,
   type RegisterDeviceInput,
   type RequestTokenInput,
   type RevokeDeviceInput,

@@ -1,7 +1,7 @@
 import { type RunningGateway, startGateway } from '../testing/gateway.process';
-
 import { signChallenge } from './challenge.signer';
 import { encodePrivateKeyPem, generateKeyPair } from './device-keys';
+import { M2MClient } from './m2m.client';
 import {
   ChallengeRefusedError,
   M2MConflictError,
@@ -9,7 +9,6 @@ import {
   M2MUnauthorizedError,
   M2MValidationError,
 } from './m2m.error';
-import { M2MClient } from './m2m.client';
 import { type EpcisEvent } from './m2m.types';
 
 // The SDK against the real, built gateway (npm run build first), over HTTP.

@@ -2,7 +2,7 @@ import { type ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 
 import { type RecordedRequest, startStubServer, type StubHandler, type StubServer } from '../testing/stub.server';
-
+import { M2MClient, type M2MClientOptions } from './m2m.client';
 import {
   isM2MError,
   M2MAbortError,
@@ -18,7 +18,6 @@ import {
   M2MUnauthorizedError,
   M2MValidationError,
 } from './m2m.error';
-import { M2MClient, type M2MClientOptions } from './m2m.client';
 
 // The client against a real HTTP server with scripted answers (no fetch mocks):
 // error mapping, retries and their limits, timeouts, headers, paging.

@@ -1,8 +1,6 @@
 import type { PrivateKeyInput } from './device-keys';
-
 // The wire shapes of the m2m-trust HTTP API (README "API"), written out here
 // rather than imported: the SDK depends on nothing inside the workspace.
-
 import { type EpcisEventFilters } from './epcis-query';
 
 export type DeviceStatus = 'active' | 'revoked';

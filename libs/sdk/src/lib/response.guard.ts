@@ -1,3 +1,4 @@
+import { type TransportResponse } from './http.transport';
 import { M2MInvalidResponseError } from './m2m.error';
 import {
   type AccessToken,
@@ -13,7 +14,6 @@ import {
   type VerifyFailureReason,
   type VerifyResult,
 } from './m2m.types';
-import { type TransportResponse } from './http.transport';
 
 // Light shape checks on what the service answers. Not a schema validator:
 // enough that a proxy's error page or a field the caller branches on being

@@ -1,2 +1,2 @@
-export * from './lib/start-service';
 export * from './lib/distributed-infra';
+export * from './lib/start-service';

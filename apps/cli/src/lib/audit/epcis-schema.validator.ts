@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 

@@ -1,6 +1,6 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
-
 import { EXPORT_FORMATS, EXPORT_MANIFEST_JWS_TYPE, type ExportManifest } from '@m2m-trust/audit-domain';
+
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
 
 import { manifestFault, type VerifyFault } from './verify-fault';
 

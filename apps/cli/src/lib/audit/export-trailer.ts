@@ -1,6 +1,6 @@
-import { type FileHandle, open } from 'node:fs/promises';
-
 import { CSV_COLUMNS, CSV_MANIFEST_MARKER, type ExportFormat, JSONLD_MANIFEST_MARKER, XML_MANIFEST_MARKER } from '@m2m-trust/audit-domain';
+
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** Where an export file's body ends and what manifest follows it. */
 export interface ExportTrailer {

@@ -1,18 +1,17 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-
-import { type JSONWebKeySet } from 'jose';
-
 import { type ExportFormat, type ExportManifest } from '@m2m-trust/audit-domain';
 
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type JSONWebKeySet } from 'jose';
+
 import { CsvExportWalker } from './csv-export.walker';
-import { XmlExportWalker } from './xml-export.walker';
+import { type EpcisSchemaValidator } from './epcis-schema.validator';
 import { type BodySummary, type BodyWalker } from './export-body';
 import { verifyManifest } from './export-manifest';
 import { readExportTrailer } from './export-trailer';
-import { type EpcisSchemaValidator } from './epcis-schema.validator';
 import { JsonLdExportWalker } from './jsonld-export.walker';
 import { manifestFault, type VerifyFault } from './verify-fault';
+import { XmlExportWalker } from './xml-export.walker';
 
 /** Where the key set came from, said in the report: a file the auditor holds, or the service itself. */
 export interface KeySource {

@@ -1,7 +1,7 @@
 import { type ChainLink, ChainVerifier, splitChainLink } from '@m2m-trust/audit-domain';
 
-import { type BodySummary, type BodyWalker } from './export-body';
 import { type EpcisSchemaValidator } from './epcis-schema.validator';
+import { type BodySummary, type BodyWalker } from './export-body';
 import { LineSplitter } from './line.splitter';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
 

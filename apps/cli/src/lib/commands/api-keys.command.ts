@@ -1,4 +1,4 @@
-import { type ApiKey, API_KEY_SCOPES, type ApiKeyScope } from '@m2m-trust/sdk';
+import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope } from '@m2m-trust/sdk';
 
 import { type Command, REASON_OPTION, reasonBody, requiredString, stringList, stringOption } from '../cli.command';
 import { UsageError } from '../cli.error';

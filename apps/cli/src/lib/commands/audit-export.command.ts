@@ -1,10 +1,10 @@
+import { EXPORT_FORMATS, type ExportFormat, isM2MError, type M2MClient } from '@m2m-trust/sdk';
+
 import { createWriteStream, existsSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ReadableStream as NodeReadableStream } from 'node:stream/web';
-
-import { EXPORT_FORMATS, type ExportFormat, isM2MError, type M2MClient } from '@m2m-trust/sdk';
 
 import { unverifiedManifest } from '../audit/export-manifest';
 import { readExportTrailer } from '../audit/export-trailer';
@@ -13,7 +13,6 @@ import { ConfigError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { type Progress } from '../output/progress.bar';
 import { renderFields } from '../output/table.formatter';
-
 import { FILTER_OPTIONS, filtersOf } from './audit-filter.options';
 
 /**

@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-
 import { type JSONWebKeySet } from 'jose';
 
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';

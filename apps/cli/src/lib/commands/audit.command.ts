@@ -3,7 +3,6 @@ import { type EpcisEvent } from '@m2m-trust/sdk';
 import { type Command, integerOption } from '../cli.command';
 import { ExitCode } from '../exit-code';
 import { type Column, renderTable } from '../output/table.formatter';
-
 import { FILTER_OPTIONS, filtersOf } from './audit-filter.options';
 
 const DEVICE_URN = 'urn:m2m-trust:device:';

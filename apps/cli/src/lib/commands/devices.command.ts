@@ -1,13 +1,13 @@
-import { resolve } from 'node:path';
-
 import { derivePublicKeyHex, type Device, type DeviceLockout, type DeviceStatus, type M2MClient } from '@m2m-trust/sdk';
 
-import { type Command, deviceArgument, type Invocation, integerOption, REASON_OPTION, reasonBody, requiredString, stringOption } from '../cli.command';
+import { resolve } from 'node:path';
+
+import { type Command, deviceArgument, integerOption, type Invocation, REASON_OPTION, reasonBody, requiredString, stringOption } from '../cli.command';
 import { UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
+import { type Column, renderFields, renderTable } from '../output/table.formatter';
 import { readPrivateKeyFile } from '../private-key.file';
 import { publicKeyArgument } from '../public-key.argument';
-import { type Column, renderFields, renderTable } from '../output/table.formatter';
 
 const DEVICE_COLUMNS: readonly Column<Device>[] = [
   { header: 'DEVICE ID', value: (d) => d.deviceId },

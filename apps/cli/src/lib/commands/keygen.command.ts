@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
-
 import { encodePrivateKeyPem, generateKeyPair } from '@m2m-trust/sdk';
+
+import { resolve } from 'node:path';
 
 import { type Command, requiredString } from '../cli.command';
 import { ExitCode } from '../exit-code';

@@ -1,5 +1,4 @@
 import { type OptionSpec } from '../cli.command';
-
 import { type CompletionNode, optionNames, type ValueCompletion, valueCompletion } from './completion.tree';
 
 const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;

@@ -1,15 +1,15 @@
 // The API key projection on both stores, through their event stores: SQLite (the embedded gateway) and
 // PostgreSQL (the registry service; M2M_TEST_DATABASE_URL names the server).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import type { EventStore } from '@m2m-trust/shared-contracts';
 import { openSqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import { apiKeyStreamId } from '@m2m-trust/shared-events';
 import { openPostgresDatabase, PostgresEventStore, PostgresEventStore1763700001000 } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { ApiKeyReadRepository } from './api-key.repository';
 import { apiKeyCommands, clock, HASH, meta } from './api-key.test-commands';

@@ -1,4 +1,4 @@
-import { type ApiKeyView, apiKeyProjectionHandles, evolveApiKeyView } from '@m2m-trust/access-domain';
+import { apiKeyProjectionHandles, type ApiKeyView, evolveApiKeyView } from '@m2m-trust/access-domain';
 import type { ApiKeyEvent, ApiKeyScope, RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 

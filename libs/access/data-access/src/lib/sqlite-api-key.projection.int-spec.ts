@@ -1,8 +1,8 @@
+import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
 
 import { apiKeyCommands, clock } from './api-key.test-commands';
 import { ApiKeys1763700000610 } from './api-keys.migration';

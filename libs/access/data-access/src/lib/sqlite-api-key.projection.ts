@@ -1,8 +1,8 @@
-import type Database from 'better-sqlite3';
-
-import { type ApiKeyView, apiKeyProjectionHandles, evolveApiKeyView } from '@m2m-trust/access-domain';
+import { apiKeyProjectionHandles, type ApiKeyView, evolveApiKeyView } from '@m2m-trust/access-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import type { ApiKeyEvent, ApiKeyScope, RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
 
 import type { ApiKeyReadRepository } from './api-key.repository';
 

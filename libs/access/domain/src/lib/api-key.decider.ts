@@ -1,4 +1,4 @@
-import { assertUnreachable, type Decider, DomainError, type ErrorDetail, ErrorCode } from '@m2m-trust/shared-domain';
+import { assertUnreachable, type Decider, DomainError, ErrorCode,type ErrorDetail } from '@m2m-trust/shared-domain';
 import { API_KEY_SCOPES, type ApiKeyCreated, type ApiKeyEvent, type ApiKeyRevoked, type ApiKeyScope } from '@m2m-trust/shared-events';
 
 import type { ApiKeyCommand, CreateApiKey, RevokeApiKey } from './api-key.commands';

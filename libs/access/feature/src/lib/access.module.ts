@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-
 import { ApiKeyVerifier } from '@m2m-trust/shared-platform';
+
+import { Global, Module } from '@nestjs/common';
 
 import { ApiKeyController } from './api-key.controller';
 import { ApiKeyService } from './api-key.service';

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-
 import { apiKeyStatus, type ApiKeyView } from '@m2m-trust/access-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
+
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import {
   type ApiKeyIdParams,
@@ -15,8 +15,8 @@ import {
   ApiKeyResponseSchema,
   type CreateApiKeyBody,
   CreateApiKeyBodySchema,
-  CreatedApiKeyResponseSchema,
   type CreatedApiKeyResponse,
+  CreatedApiKeyResponseSchema,
   type RevokeApiKeyBody,
   RevokeApiKeyBodySchema,
 } from './api-key.dto';

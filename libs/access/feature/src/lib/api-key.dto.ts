@@ -1,7 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
-
 import { API_KEY_NAME_MAX_LENGTH } from '@m2m-trust/access-domain';
 import { API_KEY_SCOPES } from '@m2m-trust/shared-events';
+
+import { type Static, Type } from '@sinclair/typebox';
 
 const ScopeSchema = Type.Union(
   API_KEY_SCOPES.map((scope) => Type.Literal(scope)),

@@ -1,6 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
 import { formatApiKey } from '@m2m-trust/access-domain';
+
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * SHA-256, not a password hash: the secret is 256 random bits, so there is

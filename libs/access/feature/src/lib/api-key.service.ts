@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { API_KEY_READ_REPOSITORY, type ApiKeyReadRepository } from '@m2m-trust/access-data-access';
 import { apiKeyDecider, type ApiKeyView } from '@m2m-trust/access-domain';
 import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { apiKeyStreamId, type EventMetadata } from '@m2m-trust/shared-events';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { newApiKeySecret } from './api-key.hash';
 

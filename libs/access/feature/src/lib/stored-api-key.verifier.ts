@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { API_KEY_READ_REPOSITORY, type ApiKeyReadRepository } from '@m2m-trust/access-data-access';
 import { apiKeyStatus, parseApiKey } from '@m2m-trust/access-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { ApiKeyVerifier, type VerifiedApiKey } from '@m2m-trust/shared-platform';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { secretMatches } from './api-key.hash';
 

@@ -1,6 +1,6 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-
 import { GENESIS_HASH, recordHash } from '@m2m-trust/audit-domain';
+
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Chains the audit log: every record carries the hash of its predecessor and

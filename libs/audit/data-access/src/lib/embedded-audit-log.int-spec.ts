@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import Database from 'better-sqlite3';
-
 import { ChainVerifier, toEpcisEvent } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { eventually } from '@m2m-trust/shared-domain/testing';
 import type { NewEvent } from '@m2m-trust/shared-events';
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-
 import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';

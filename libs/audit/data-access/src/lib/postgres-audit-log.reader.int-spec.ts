@@ -1,13 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { type EpcisObjectEvent, type EventQuery, matchesEventFilter, parseEventCriteria, toEpcisEvent } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';

@@ -1,11 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import type { NamedQuery } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
 import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { StoredCheckpoint } from './audit-chain.store';
 import { NamedQueries1763700000520 } from './named-query.migration';

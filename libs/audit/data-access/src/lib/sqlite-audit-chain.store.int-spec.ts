@@ -1,11 +1,10 @@
+import { ChainVerifier } from '@m2m-trust/audit-domain';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import Database from 'better-sqlite3';
-
-import { ChainVerifier } from '@m2m-trust/audit-domain';
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
 
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import type { ChainRecord } from './audit-chain.store';

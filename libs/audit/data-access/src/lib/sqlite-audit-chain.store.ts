@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
-
 import type { ChainLink } from '@m2m-trust/audit-domain';
+
+import Database from 'better-sqlite3';
 
 import type { AuditChainStore, ChainRecord, StoredCheckpoint } from './audit-chain.store';
 

@@ -1,9 +1,9 @@
-import type Database from 'better-sqlite3';
-
 import { GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { SqliteStoreFollower } from '@m2m-trust/shared-data-access';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
 
 import { auditRecordRow } from './audit-record-row';
 import type { AuditWriterEvents, SqliteAuditWriterThread } from './sqlite-audit-writer.thread';

@@ -1,8 +1,8 @@
-import type Database from 'better-sqlite3';
-
 import { AUDITED_EVENT_TYPES, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
 
 import { auditRecordRow } from './audit-record-row';
 import { INSERT_AUDIT_RECORD_SQL } from './sqlite-audit-writer.thread';

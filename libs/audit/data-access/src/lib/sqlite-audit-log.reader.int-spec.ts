@@ -1,7 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import {
   type EpcisObjectEvent,
   type EventQuery,
@@ -14,6 +10,10 @@ import {
 import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';

@@ -1,5 +1,3 @@
-import type Database from 'better-sqlite3';
-
 import {
   EPCIS_EVENT_TYPES,
   type EpcisObjectEvent,
@@ -9,6 +7,8 @@ import {
   type PageCursor,
 } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+import type Database from 'better-sqlite3';
 
 import type { AuditLogRepository, AuditPage } from './audit-log.repository';
 import { ORDERED_BY_EVENT_TIME } from './audit-query-indexes.migration';

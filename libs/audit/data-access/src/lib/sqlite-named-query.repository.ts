@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
-
 import type { NamedQuery } from '@m2m-trust/audit-domain';
+
+import type Database from 'better-sqlite3';
 
 import type { NamedQueryPage, NamedQueryRepository } from './named-query.repository';
 

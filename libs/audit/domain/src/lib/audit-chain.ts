@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-
 import canonicalize from 'canonicalize';
 
-import { computeEventHashId } from './event-hash';
 import { EPCIS_PREFIXES } from './epcis-vocabulary';
+import { computeEventHashId } from './event-hash';
 
 /** The hash a chain starts from: the "previous hash" of record 1. */
 export const GENESIS_HASH = '0'.repeat(64);

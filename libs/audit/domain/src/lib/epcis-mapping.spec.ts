@@ -1,10 +1,9 @@
+import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-
-import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import { AUDITED_EVENT_TYPES, toEpcisEvent } from './epcis-mapping';
 import { EPCIS_CONTEXT } from './epcis-vocabulary';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { computeEventHashId, contextPrefixes, type ContextPrefixes, eventHashPreimage } from './event-hash';
+
+import { computeEventHashId, type ContextPrefixes, contextPrefixes, eventHashPreimage } from './event-hash';
 
 type Json = Record<string, unknown>;
 

@@ -29,6 +29,7 @@
  * Pure module: no I/O, no framework; only node:crypto for SHA-256.
  */
 import { createHash } from 'node:crypto';
+
 import {
   BIZ_STEPS,
   BIZ_TRANSACTION_TYPES,

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+import { createHash } from 'node:crypto';
 
 import { CBV_BIZSTEP_URI, CBV_DISPOSITION_URI, EPCIS_EVENT_TYPES, type EpcisAction, M2M_NAMESPACE, M2M_PREFIX } from './epcis-vocabulary';
 

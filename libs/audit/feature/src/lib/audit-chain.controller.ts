@@ -1,12 +1,12 @@
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { Public, RequireScope } from '@m2m-trust/shared-platform';
+
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { JSONWebKeySet } from 'jose';
 
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import { Public, RequireScope } from '@m2m-trust/shared-platform';
-
-import { AuditCheckpointService } from './audit-checkpoint.service';
 import { AuditChainVerifier, type ChainReport } from './audit-chain.verifier';
+import { AuditCheckpointService } from './audit-checkpoint.service';
 
 @ApiTags('Audit (EPCIS 2.0)')
 @Controller('epcis')

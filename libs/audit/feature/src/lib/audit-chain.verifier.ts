@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { AUDIT_CHAIN_STORE, type AuditChainStore } from '@m2m-trust/audit-data-access';
-import { ChainVerifier, type ChainLink, type ChainProblem, verifyCheckpointJws } from '@m2m-trust/audit-domain';
+import { type ChainLink, type ChainProblem, ChainVerifier, verifyCheckpointJws } from '@m2m-trust/audit-domain';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { AuditCheckpointService } from './audit-checkpoint.service';
 

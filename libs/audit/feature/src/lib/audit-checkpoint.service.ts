@@ -1,10 +1,10 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { CompactSign, type JSONWebKeySet } from 'jose';
-
 import { AUDIT_CHAIN_STORE, type AuditChainStore, type StoredCheckpoint } from '@m2m-trust/audit-data-access';
 import { CHECKPOINT_JWS_TYPE, type CheckpointClaims } from '@m2m-trust/audit-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { APP_CONFIG, type AppConfig, ServiceAudience } from '@m2m-trust/shared-platform';
+
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { CompactSign, type JSONWebKeySet } from 'jose';
 
 import { AUDIT_SIGNING_KEY, type AuditSigningKey } from './audit-signing-key';
 

@@ -1,11 +1,10 @@
-import { Readable } from 'node:stream';
+import { CBV_VERSION, EPCIS_VERSION, EXPORT_FORMATS, queryParameterError } from '@m2m-trust/audit-domain';
+import { RequireScope } from '@m2m-trust/shared-platform';
 
+import { Readable } from 'node:stream';
 import { Controller, Get, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-
-import { CBV_VERSION, EPCIS_VERSION, EXPORT_FORMATS, queryParameterError } from '@m2m-trust/audit-domain';
-import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { AuditExportService } from './audit-export.service';
 

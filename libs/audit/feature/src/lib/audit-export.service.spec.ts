@@ -1,10 +1,9 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
-
-import { compactVerify } from 'jose';
-
 import type { AuditChainStore, ChainRecord } from '@m2m-trust/audit-data-access';
 import { type ExportFormat, type ExportManifest, exportWriter, GENESIS_HASH, splitExport } from '@m2m-trust/audit-domain';
 import type { ServiceAudience } from '@m2m-trust/shared-platform';
+
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { compactVerify } from 'jose';
 
 import { AuditExportService } from './audit-export.service';
 

@@ -1,8 +1,3 @@
-import { createHash } from 'node:crypto';
-
-import { Inject, Injectable } from '@nestjs/common';
-import { CompactSign } from 'jose';
-
 import { AUDIT_CHAIN_STORE, type AuditChainStore } from '@m2m-trust/audit-data-access';
 import {
   type EpcisObjectEvent,
@@ -17,6 +12,10 @@ import {
 } from '@m2m-trust/audit-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { ServiceAudience } from '@m2m-trust/shared-platform';
+
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CompactSign } from 'jose';
 
 import { AUDIT_SIGNING_KEY, type AuditSigningKey } from './audit-signing-key';
 

@@ -1,5 +1,5 @@
-import type { QueryEventsRequest__Output } from '@m2m-trust/proto';
 import { queryFingerprint } from '@m2m-trust/audit-domain';
+import type { QueryEventsRequest__Output } from '@m2m-trust/proto';
 import { DomainError } from '@m2m-trust/shared-domain';
 
 import { eventQueryParameters } from './audit.grpc-controller';

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
 import { parseEventQuery } from '@m2m-trust/audit-domain';
 import type { AuditDefinition, GrpcServerStreamController, QueryEventsRequest__Output, QueryEventsResponse } from '@m2m-trust/proto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 const invalid = (name: string, message: string): DomainError =>
   new DomainError(ErrorCode.QueryParameterInvalid, `${name}: ${message}`, [{ path: name, message }]);

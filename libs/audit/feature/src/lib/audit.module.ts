@@ -1,14 +1,14 @@
-import { Module } from '@nestjs/common';
-
 import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
 
+import { Module } from '@nestjs/common';
+
+import { AuditGrpcController } from './audit.grpc-controller';
 import { AuditChainController } from './audit-chain.controller';
-import { AuditExportController } from './audit-export.controller';
-import { AuditExportService } from './audit-export.service';
 import { AuditChainVerifier } from './audit-chain.verifier';
 import { AuditCheckpointService } from './audit-checkpoint.service';
+import { AuditExportController } from './audit-export.controller';
+import { AuditExportService } from './audit-export.service';
 import { AUDIT_SIGNING_KEY, loadAuditSigningKey } from './audit-signing-key';
-import { AuditGrpcController } from './audit.grpc-controller';
 import { EpcisEventsService } from './epcis-events.service';
 import { EpcisQueryController } from './epcis-query.controller';
 import { EpcisResourcesController } from './epcis-resources.controller';

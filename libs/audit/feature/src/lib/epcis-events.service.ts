@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
 import { encodePageToken, type EventQuery } from '@m2m-trust/audit-domain';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { queryDocument } from './epcis-http.helpers';
 

@@ -1,7 +1,7 @@
+import { EPCIS_CONTEXT, type EpcisObjectEvent, queryParameterError } from '@m2m-trust/audit-domain';
+
 import { ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-import { EPCIS_CONTEXT, type EpcisObjectEvent, queryParameterError } from '@m2m-trust/audit-domain';
 
 export const JSON_LD = 'application/ld+json; charset=utf-8';
 

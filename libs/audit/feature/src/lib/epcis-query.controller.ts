@@ -1,9 +1,9 @@
+import { CBV_VERSION, EPCIS_VERSION, parseEventQuery, queryFingerprint } from '@m2m-trust/audit-domain';
+import { RequireScope } from '@m2m-trust/shared-platform';
+
 import { Controller, Get, Header, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-import { CBV_VERSION, EPCIS_VERSION, parseEventQuery, queryFingerprint } from '@m2m-trust/audit-domain';
-import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { EpcisEventsService } from './epcis-events.service';
 import { ApiEpcisQuery, JSON_LD, linkNext, singleValued } from './epcis-http.helpers';

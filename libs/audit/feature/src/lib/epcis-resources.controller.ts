@@ -1,7 +1,3 @@
-import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
 import {
   bizStepTerm,
@@ -18,6 +14,10 @@ import {
 } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { RequireScope } from '@m2m-trust/shared-platform';
+
+import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { EpcisEventsService } from './epcis-events.service';
 import { ApiEpcisQuery, ApiPaging, JSON_LD, linkNext, noParameters, singleValued } from './epcis-http.helpers';

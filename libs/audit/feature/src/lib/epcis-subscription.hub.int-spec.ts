@@ -1,8 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { PassThrough } from 'node:stream';
-
 import {
   AuditChain1763700000400,
   AuditLog1763700000300,
@@ -15,6 +10,11 @@ import { type EpcisObjectEvent, parseEventCriteria } from '@m2m-trust/audit-doma
 import { InProcessEventBus, openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { NewEvent } from '@m2m-trust/shared-events';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PassThrough } from 'node:stream';
 
 import { DEFAULT_SUBSCRIPTION_OPTIONS, EpcisSubscriptionHub, type EpcisSubscriptionOptions } from './epcis-subscription.hub';
 

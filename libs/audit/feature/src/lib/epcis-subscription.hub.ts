@@ -1,8 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
-
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
 import {
   AUDITED_EVENT_TYPES,
@@ -16,6 +11,10 @@ import {
 import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 
 import { queryDocument } from './epcis-http.helpers';
 

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { NAMED_QUERY_REPOSITORY, type NamedQueryPage, type NamedQueryRepository } from '@m2m-trust/audit-data-access';
 import { type EventCriteria, type NamedQuery, parseQueryDefinition, parseQueryObject, QUERY_NAME } from '@m2m-trust/audit-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { EpcisSubscriptionHub } from './epcis-subscription.hub';
 

@@ -1,6 +1,6 @@
-import { createPrivateKey } from 'node:crypto';
-
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
+
+import { createPrivateKey } from 'node:crypto';
 
 import type { StoredTokenSigningKey, TokenSigningKeyRepository } from './token-signing-keys.repository';
 

@@ -1,8 +1,8 @@
-import type Database from 'better-sqlite3';
-
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import { assertUnreachable } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
 
 import type { DeviceCredentials, DeviceCredentialsRepository } from './device-credentials.repository';
 

@@ -1,8 +1,8 @@
-import type Database from 'better-sqlite3';
-
 import { CLEAN_LOCKOUT, evolveLockout, type LockoutStanding } from '@m2m-trust/challenge-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import type { ChallengeEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
 
 import { type DeviceLockoutRepository, LOCKOUT_EVENT_TYPES } from './device-lockout.repository';
 

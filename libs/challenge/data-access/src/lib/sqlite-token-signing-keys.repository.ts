@@ -1,5 +1,4 @@
 import { createPrivateKey } from 'node:crypto';
-
 import type Database from 'better-sqlite3';
 
 import type { StoredTokenSigningKey, TokenSigningKeyRepository } from './token-signing-keys.repository';

@@ -1,11 +1,11 @@
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
-import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
 
 import { PostgresTokenSigningKeys1763700001260 } from './postgres-token-signing-keys.migration';
 import { PostgresTokenSigningKeyRepository } from './postgres-token-signing-keys.repository';

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@m2m-trust/shared-domain';
-import { deciderSpec } from '@m2m-trust/shared-domain/testing';
 import { isDomainError } from '@m2m-trust/shared-domain';
+import { deciderSpec } from '@m2m-trust/shared-domain/testing';
 import type { ChallengeIssued, DeviceAuthenticated, DeviceAuthenticationFailed, DeviceLocked } from '@m2m-trust/shared-events';
 
 import type { DeviceStanding, VerifyChallenge } from './challenge.commands';

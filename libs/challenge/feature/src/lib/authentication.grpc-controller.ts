@@ -1,5 +1,3 @@
-import { type ArgumentMetadata, Injectable } from '@nestjs/common';
-
 import type {
   AccessToken,
   AuthenticationDefinition,
@@ -11,12 +9,13 @@ import type {
   VerifyRequest__Output,
   VerifyResponse,
 } from '@m2m-trust/proto';
-
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { SchemaPipe } from '@m2m-trust/shared-platform';
 
-import { type InitiateChallengeBody, InitiateChallengeBodySchema, type VerifyBody, VerifyBodySchema } from './challenge.dto';
+import { type ArgumentMetadata, Injectable } from '@nestjs/common';
+
 import { Authenticator } from './authenticator';
+import { type InitiateChallengeBody, InitiateChallengeBodySchema, type VerifyBody, VerifyBodySchema } from './challenge.dto';
 
 /** A request message is validated as HTTP validates a body: unknown fields refused, the same messages. */
 const MESSAGE: ArgumentMetadata = { type: 'body' };

@@ -1,10 +1,11 @@
+import type { EventMetadata } from '@m2m-trust/shared-events';
+import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
+import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
+
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
-import type { EventMetadata } from '@m2m-trust/shared-events';
-import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
-
+import { Authenticator } from './authenticator';
 import {
   type ChallengeResponse,
   ChallengeResponseSchema,
@@ -15,7 +16,6 @@ import {
   type VerifyResponse,
   VerifyResponseSchema,
 } from './challenge.dto';
-import { Authenticator } from './authenticator';
 
 /** Called by devices themselves: no API key (rate limits come in front of these). */
 @ApiTags('Authentication')

@@ -1,7 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
-
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
 import { VerifyFailureReason } from '@m2m-trust/shared-events';
+
+import { type Static, Type } from '@sinclair/typebox';
 
 export const InitiateChallengeBodySchema = Type.Object(
   { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }) },

@@ -1,6 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
-
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
 import { challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
@@ -16,13 +13,16 @@ import {
 import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
 
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+
 import { Authenticator } from './authenticator';
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
-import { PendingChallenges } from './pending-challenges';
-import { RandomPool } from './random-pool';
 import { ClientCredentialsService, JWT_BEARER_ASSERTION } from './oauth/client-credentials.service';
 import { OAuthError } from './oauth/oauth.error';
+import { PendingChallenges } from './pending-challenges';
+import { RandomPool } from './random-pool';
 import { AccessTokens, type IssuedAccessToken } from './tokens/access-tokens';
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>

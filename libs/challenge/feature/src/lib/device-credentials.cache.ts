@@ -1,11 +1,10 @@
-import type { KeyObject } from 'node:crypto';
-
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-
 import { DEVICE_CREDENTIALS_REPOSITORY, type DeviceCredentials, type DeviceCredentialsRepository } from '@m2m-trust/challenge-data-access';
 import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
 import { ed25519KeyObject } from '@m2m-trust/shared-crypto';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
+
+import type { KeyObject } from 'node:crypto';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 
 export interface CachedCredentials extends DeviceCredentials {
   /** Parsed once, so the verify path never parses a key. */

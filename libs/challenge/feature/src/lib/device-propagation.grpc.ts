@@ -1,6 +1,6 @@
-import type { handleUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
-
 import { type GrpcServiceBinding, internalJsonMethod } from '@m2m-trust/shared-grpc-server';
+
+import type { handleUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 
 /** What a gateway waits for after a registry change: the challenge service seeing the device at least as registered, or as revoked. */
 export type DeviceStanding = 'registered' | 'revoked';

@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-
 import type { ChallengeState } from '@m2m-trust/challenge-domain';
+
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 
 interface Entry {
   readonly state: ChallengeState & { status: 'issued' };

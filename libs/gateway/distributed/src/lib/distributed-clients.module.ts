@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-
 import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
+
+import { Global, Module } from '@nestjs/common';
 
 import { RemoteAuthenticator } from './remote-authenticator';
 import { RemoteDeviceDirectory } from './remote-device-directory';

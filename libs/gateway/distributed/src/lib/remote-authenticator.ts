@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
-
 import { Authenticator, type ChallengeResponse, type IssuedAccessToken, type VerifyResponse } from '@m2m-trust/challenge-feature';
 import type { AccessToken__Output, Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
 import type { EventMetadata, VerifyFailureReason } from '@m2m-trust/shared-events';
+
+import { Injectable } from '@nestjs/common';
 
 import { ServiceClients } from './service-clients';
 

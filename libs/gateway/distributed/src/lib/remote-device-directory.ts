@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
-
 import { type Device__Output, fromStruct, type ListDevicesResponse__Output, toStruct } from '@m2m-trust/proto';
 import type { DeviceView } from '@m2m-trust/registry-domain';
 import { DeviceDirectory, type DeviceListPage, type RegisterDeviceInput } from '@m2m-trust/registry-feature';
 import type { DeviceStatus, EventMetadata } from '@m2m-trust/shared-events';
+
+import { Injectable } from '@nestjs/common';
 
 import { ServiceClients } from './service-clients';
 

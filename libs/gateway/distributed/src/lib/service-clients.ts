@@ -1,18 +1,18 @@
-import { type Client, credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-
 import { DEVICE_PROPAGATION_SERVICE, type DeviceStanding } from '@m2m-trust/challenge-feature';
 import {
   type AuditClient,
   type AuthenticationClient,
   type DeviceRegistryClient,
   ERROR_CODE_TRAILER,
-  type QueryEventsRequest__Output,
+  loadM2mGrpcObject,   type QueryEventsRequest__Output,
   type QueryEventsResponse__Output,
-  loadM2mGrpcObject, REQUEST_ID_METADATA } from '@m2m-trust/proto';
+REQUEST_ID_METADATA } from '@m2m-trust/proto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 import { ADMIN_API_KEY, type AdminApiKey, APP_CONFIG, type AppConfig, requireDistributed } from '@m2m-trust/shared-platform';
+
+import { type Client, credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 
 /** A call that takes longer than this answers 503: the caller may retry (every command is idempotent or refused the second time). */
 const CALL_DEADLINE_MS = 10_000;

@@ -1,5 +1,5 @@
-import type { DeviceStatus } from '@m2m-trust/shared-events';
 import type { DeviceView } from '@m2m-trust/registry-domain';
+import type { DeviceStatus } from '@m2m-trust/shared-events';
 
 export interface DevicePage {
   readonly items: readonly DeviceView[];

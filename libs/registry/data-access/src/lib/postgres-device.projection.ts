@@ -1,4 +1,4 @@
-import { type DeviceView, deviceProjectionHandles, evolveDeviceView } from '@m2m-trust/registry-domain';
+import { deviceProjectionHandles, type DeviceView, evolveDeviceView } from '@m2m-trust/registry-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, DeviceStatus, RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';

@@ -1,9 +1,9 @@
-import type Database from 'better-sqlite3';
-
-import { type DeviceView, deviceProjectionHandles, evolveDeviceView } from '@m2m-trust/registry-domain';
+import { deviceProjectionHandles, type DeviceView, evolveDeviceView } from '@m2m-trust/registry-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, DeviceStatus, RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
 
 import type { DevicePage, DeviceReadRepository } from './device.repository';
 

@@ -1,5 +1,3 @@
-import { type ArgumentMetadata, Injectable } from '@nestjs/common';
-
 import {
   type Device,
   type DeviceRegistryDefinition,
@@ -17,6 +15,8 @@ import {
 import type { DeviceView } from '@m2m-trust/registry-domain';
 import type { DeviceStatus } from '@m2m-trust/shared-events';
 import { SchemaPipe } from '@m2m-trust/shared-platform';
+
+import { type ArgumentMetadata, Injectable } from '@nestjs/common';
 
 import { toDeviceResponse } from './device.controller';
 import {

@@ -1,9 +1,9 @@
+import type { DeviceView } from '@m2m-trust/registry-domain';
+import type { EventMetadata } from '@m2m-trust/shared-events';
+import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
+
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-
-import type { DeviceView } from '@m2m-trust/registry-domain';
-import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
-import type { EventMetadata } from '@m2m-trust/shared-events';
 
 import {
   type DeviceIdParams,

@@ -1,8 +1,8 @@
-import { type Static, Type } from '@sinclair/typebox';
-
 import { PUBLIC_KEY_FORMAT_HINT } from '@m2m-trust/registry-domain';
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
 import { VALIDATION_HINT } from '@m2m-trust/shared-platform';
+
+import { type Static, Type } from '@sinclair/typebox';
 
 export const DeviceIdParamsSchema = Type.Object(
   { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN, description: 'Device identifier' }) },

@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { DEVICE_READ_REPOSITORY, type DeviceReadRepository } from '@m2m-trust/registry-data-access';
-import { type DeviceView, deviceDecider } from '@m2m-trust/registry-domain';
+import { deviceDecider,type DeviceView } from '@m2m-trust/registry-domain';
 import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
 import { checkPublicKey, toHex } from '@m2m-trust/shared-crypto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import { deviceStreamId, type DeviceStatus, type EventMetadata } from '@m2m-trust/shared-events';
+import { type DeviceStatus, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { DeviceDirectory, type DeviceListPage, type RegisterDeviceInput } from './device-directory';
 

@@ -1,9 +1,9 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 
 import { DeviceController } from './device.controller';
+import { DeviceService } from './device.service';
 import { DeviceDirectory } from './device-directory';
 import { DeviceRegistryGrpcController } from './device-registry.grpc-controller';
-import { DeviceService } from './device.service';
 
 /** The registry where devices live: needs EVENT_STORE, DEVICE_READ_REPOSITORY and CLOCK from the composition root. */
 @Module({

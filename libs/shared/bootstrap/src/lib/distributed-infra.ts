@@ -1,9 +1,9 @@
-import type { Provider } from '@nestjs/common';
-import type { Logger } from 'pino';
-
 import { ensureTopics, KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, createLogger, HEALTH_CHECKS, type HealthCheck, requireDistributed } from '@m2m-trust/shared-platform';
-import { OutboxRelay, openPostgresDatabase, POSTGRES_DATABASE, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
+import { openPostgresDatabase, OutboxRelay, POSTGRES_DATABASE, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
+
+import type { Provider } from '@nestjs/common';
+import type { Logger } from 'pino';
 
 /** One logger for a service's infrastructure adapters (relay, Kafka client), at the configured level. */
 export const infraLogger = (config: AppConfig, service: string): Logger => createLogger(config.logLevel, config.logFormat).child({ app: service });

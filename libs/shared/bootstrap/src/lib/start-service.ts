@@ -1,11 +1,5 @@
 import 'reflect-metadata';
 
-import type { DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from 'pino';
-
 import { GrpcServer } from '@m2m-trust/shared-grpc-server';
 import {
   type AdminApiKey,
@@ -26,6 +20,12 @@ import {
   unknownVariables,
   usesPrettyLogs,
 } from '@m2m-trust/shared-platform';
+
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
 
 import { type BannerLink, bannerText } from './banner';
 import { assertCanListen, portUnavailable, PortUnavailableError } from './port-probe';

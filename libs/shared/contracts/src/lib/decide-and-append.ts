@@ -1,4 +1,4 @@
-import { type Decider, isDomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { type Decider, ErrorCode,isDomainError } from '@m2m-trust/shared-domain';
 import type { DomainEvent, EventMetadata, NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import type { EventStore, StreamCondition } from './event-store.port';

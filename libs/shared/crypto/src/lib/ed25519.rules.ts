@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-
 import { Point } from '@noble/ed25519';
 
 import { decodeFixedBytes, toBase64Url } from './encoding';

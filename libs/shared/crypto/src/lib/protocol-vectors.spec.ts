@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
 import { verifyAsync as nobleVerify } from '@noble/ed25519';
 
 import { checkPublicKey, decodeSignature, isCanonicalSignature, jwkThumbprint } from './ed25519.rules';

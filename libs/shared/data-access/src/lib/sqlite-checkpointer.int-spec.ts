@@ -1,8 +1,8 @@
+import { eventually } from '@m2m-trust/shared-domain/testing';
+
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-import { eventually } from '@m2m-trust/shared-domain/testing';
 
 import { startBackgroundCheckpointer } from './sqlite-checkpointer';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';

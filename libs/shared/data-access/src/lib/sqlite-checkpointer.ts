@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-
 import type Database from 'better-sqlite3';
 
 /** Pages the writer lets the write-ahead log grow to before it checkpoints itself (SQLite's default). */

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-
 import type Database from 'better-sqlite3';
 import { DataSource, type MigrationInterface } from 'typeorm';
 

@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { InProcessEventBus } from './in-process-event-bus';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';

@@ -1,9 +1,9 @@
-import type Database from 'better-sqlite3';
-import { v7 as uuidv7 } from 'uuid';
-
 import type { AppendOptions, AppendResult, Clock, EventBus, EventStore, ExpectedVersion, StreamSlice } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { type DomainEvent, EventCatalog, type NewEvent, type RecordedEvent } from '@m2m-trust/shared-events';
+
+import type Database from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
 
 import type { SqliteInlineProjection, SqliteStoreFollower } from './sqlite-inline-projection';
 

@@ -1,6 +1,6 @@
-import type { handleUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
-
 import { type ApiKeyVerifier, type VerifiedApiKey } from '@m2m-trust/shared-platform';
+
+import type { handleUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 
 import type { GrpcServiceBinding } from './grpc.server';
 import { internalJsonMethod } from './internal-json-method';

@@ -1,6 +1,10 @@
+import { ERROR_CODE_TRAILER, type GrpcCallContext, grpcStatusOf, REQUEST_ID_METADATA, REQUEST_ID_TRAILER } from '@m2m-trust/proto';
+import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
+import type { ApiKeyScope } from '@m2m-trust/shared-events';
+import { type ApiKeyAuthenticator, presentedApiKey, requestIdFor } from '@m2m-trust/shared-platform';
+
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-
 import {
   type handleServerStreamingCall,
   type handleUnaryCall,
@@ -12,11 +16,6 @@ import {
 } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-
-import { ERROR_CODE_TRAILER, type GrpcCallContext, grpcStatusOf, REQUEST_ID_METADATA, REQUEST_ID_TRAILER } from '@m2m-trust/proto';
-import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
-import type { ApiKeyScope } from '@m2m-trust/shared-events';
-import { type ApiKeyAuthenticator, presentedApiKey, requestIdFor } from '@m2m-trust/shared-platform';
 
 /**
  * Who may call a method: an API key holding the scope (as HTTP's @RequireScope()), `admin`: only the admin key

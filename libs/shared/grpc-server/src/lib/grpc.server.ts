@@ -1,12 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
-
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
-import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import type { Logger } from 'pino';
-
 import { loadM2mGrpcObject, M2M_PROTO_SOURCES, type M2mGrpcObject, reflectionPackageDefinition } from '@m2m-trust/proto';
 import {
   ApiKeyAuthenticator,
@@ -16,6 +7,14 @@ import {
   HEALTH_CHECKS,
   type HealthCheck,
 } from '@m2m-trust/shared-platform';
+
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { Logger } from 'pino';
 
 import { GRPC_CALL_LIMITER, GrpcCallAdapter, type GrpcCallLimiter } from './grpc-call.adapter';
 

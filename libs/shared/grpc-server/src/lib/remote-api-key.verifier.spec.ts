@@ -1,8 +1,8 @@
+import { ErrorCode } from '@m2m-trust/shared-domain';
+import { type AdminApiKey, ApiKeyAuthenticator, ApiKeyVerifier, type AppConfig, Secret, type VerifiedApiKey } from '@m2m-trust/shared-platform';
+
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import pino from 'pino';
-
-import { ErrorCode } from '@m2m-trust/shared-domain';
-import { type AdminApiKey, ApiKeyAuthenticator, type AppConfig, ApiKeyVerifier, Secret, type VerifiedApiKey } from '@m2m-trust/shared-platform';
 
 import { API_KEY_VERIFICATION_SERVICE, apiKeyVerificationBinding } from './api-key-verification.grpc';
 import { GrpcCallAdapter } from './grpc-call.adapter';

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-
-import { type Client, credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Global, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
-
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import { ADMIN_API_KEY, type AdminApiKey, APP_CONFIG, type AppConfig, ApiKeyVerifier, requireDistributed, type VerifiedApiKey } from '@m2m-trust/shared-platform';
+import { ADMIN_API_KEY, type AdminApiKey, ApiKeyVerifier, APP_CONFIG, type AppConfig, requireDistributed, type VerifiedApiKey } from '@m2m-trust/shared-platform';
+
+import { createHash } from 'node:crypto';
+import { type Client, credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Global, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 
 import { API_KEY_VERIFICATION_SERVICE, type VerifyApiKeyResponse } from './api-key-verification.grpc';
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-
 import { isInnerList, parseDictionary, serializeDictionary } from 'structured-headers';
 
 /** The RFC 9530 algorithms this service computes and checks: the two the IANA registry marks "Active". */

@@ -1,5 +1,4 @@
 import { type KeyObject, sign } from 'node:crypto';
-
 import { type BareItem, type Item, serializeDictionary } from 'structured-headers';
 
 import { contentDigest, type DigestAlgorithm } from './content-digest';

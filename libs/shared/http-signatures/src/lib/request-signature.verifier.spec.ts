@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 
-import { type SignRequestOptions, signRequest } from './request-signature.signer';
+import { signRequest,type SignRequestOptions } from './request-signature.signer';
 import { type VerifyRequestSignatureOptions } from './request-signature.types';
 import { verifyRequestSignature } from './request-signature.verifier';
 import { type HttpRequestParts } from './signature-base';

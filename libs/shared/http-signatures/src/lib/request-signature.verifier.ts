@@ -1,5 +1,4 @@
 import { verify } from 'node:crypto';
-
 import { type BareItem, type Dictionary, type InnerList, isInnerList, type Item, parseDictionary, serializeItem } from 'structured-headers';
 
 import { checkContentDigest } from './content-digest';

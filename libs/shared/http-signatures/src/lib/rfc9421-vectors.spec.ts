@@ -1,5 +1,4 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-
 import { parseDictionary } from 'structured-headers';
 
 import { signRequest } from './request-signature.signer';

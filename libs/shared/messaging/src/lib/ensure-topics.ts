@@ -1,7 +1,7 @@
-import { Kafka, type Admin } from 'kafkajs';
+import { type Admin,Kafka } from 'kafkajs';
 
 import { catalogTopics, type TopicOptions } from './event-topics';
-import { kafkaLogCreator, stderrLogger, type MessagingLogger } from './kafka-log-creator';
+import { kafkaLogCreator, type MessagingLogger,stderrLogger } from './kafka-log-creator';
 import { KAFKA_CLIENT_RETRY } from './kafka-retry';
 
 export interface EnsureTopicsOptions extends TopicOptions {

@@ -1,6 +1,6 @@
 import { EventCatalog, type RecordedEvent } from '@m2m-trust/shared-events';
 
-import { decodeEvent, encodeEvent, EventHeader, type EventEnvelope, type IncomingEventMessage } from './event-envelope';
+import { decodeEvent, encodeEvent, type EventEnvelope, EventHeader, type IncomingEventMessage } from './event-envelope';
 import { MessagingError, MessagingErrorCode } from './messaging.error';
 import { challengeIssued, deviceRegistered, deviceRevoked, eventIdFor } from './testing/recorded-event.builder';
 

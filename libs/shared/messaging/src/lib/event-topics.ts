@@ -1,4 +1,4 @@
-import { EventCatalog, type DomainEventType } from '@m2m-trust/shared-events';
+import { type DomainEventType,EventCatalog } from '@m2m-trust/shared-events';
 
 export interface TopicOptions {
   /**

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-
 import { type DomainEventType, partitionKeyOf, type RecordedEvent } from '@m2m-trust/shared-events';
-import { Kafka, Partitioners, type Admin } from 'kafkajs';
+
+import { randomUUID } from 'node:crypto';
+import { type Admin,Kafka, Partitioners } from 'kafkajs';
 
 import { ensureTopics } from './ensure-topics';
 import { encodeEvent, EventHeader } from './event-envelope';

@@ -1,12 +1,13 @@
 import type { EventBus, EventHandler } from '@m2m-trust/shared-contracts';
 import type { DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
-import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type Message, type Offsets, type Producer } from 'kafkajs';
 
-import { decodeEvent, EventHeader, encodeEvent, type EventEnvelope } from './event-envelope';
+import { type Consumer, type EachBatchPayload, Kafka, type Message, type Offsets, Partitioners, type Producer } from 'kafkajs';
+
+import { decodeEvent, encodeEvent, type EventEnvelope,EventHeader } from './event-envelope';
 import { isKnownEventType, topicsFor } from './event-topics';
-import { kafkaLogCreator, stderrLogger, type MessagingLogger } from './kafka-log-creator';
+import { kafkaLogCreator, type MessagingLogger,stderrLogger } from './kafka-log-creator';
 import { KAFKA_CLIENT_RETRY } from './kafka-retry';
-import { MessagingError, MessagingErrorCode, isMessagingError } from './messaging.error';
+import { isMessagingError,MessagingError, MessagingErrorCode } from './messaging.error';
 
 export type EventBatchHandler = (events: readonly RecordedEvent[]) => Promise<void>;
 

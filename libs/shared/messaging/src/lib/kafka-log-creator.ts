@@ -1,4 +1,4 @@
-import { logLevel, type logCreator } from 'kafkajs';
+import { type logCreator,logLevel } from 'kafkajs';
 
 /** The slice of a pino logger this lib writes to. */
 export interface MessagingLogger {

@@ -1,7 +1,7 @@
+import { CLOCK, systemClock } from '@m2m-trust/shared-contracts';
+
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
-
-import { CLOCK, systemClock } from '@m2m-trust/shared-contracts';
 
 import { ADMIN_API_KEY, type AdminApiKey } from './config/admin-api-key';
 import { APP_CONFIG, type AppConfig } from './config/app-config';

@@ -1,7 +1,7 @@
-import { Client } from 'pg';
-
 import type { EventBus } from '@m2m-trust/shared-contracts';
 import { EventCatalog, type RecordedEvent } from '@m2m-trust/shared-events';
+
+import { Client } from 'pg';
 
 import { type EventRow, rowToRecordedEvent } from './postgres-event-store';
 

@@ -1,12 +1,12 @@
 // The PostgreSQL event store and its outbox relay, against a real PostgreSQL
 // (npm run infra:up / npm test start it; M2M_TEST_DATABASE_URL overrides).
-import { Pool } from 'pg';
-
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../testing/test-database';
 
+import { Pool } from 'pg';
+
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../testing/test-database';
 import { PostgresEventStore1763700001000 } from './event-store.pg-migration';
 import { OutboxRelay } from './outbox-relay';
 import { openPostgresDatabase, type PostgresDatabase } from './postgres-database';

@@ -1,12 +1,12 @@
+import type { AuthenticatedRequest } from '@m2m-trust/shared-platform';
+
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 
-import type { AuthenticatedRequest } from '@m2m-trust/shared-platform';
-
 import { clientAddressKey } from './client-address';
 import { RATE_LIMITED_BY_ADDRESS } from './rate-limited-by-address.decorator';
-import { type RateLimitState, RateLimits } from './rate-limits';
+import { RateLimits,type RateLimitState } from './rate-limits';
 
 /**
  * The draft's RateLimit-* fields (draft-ietf-httpapi-ratelimit-headers, the

@@ -1,10 +1,10 @@
-import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { Pool } from 'pg';
-
 import { GRPC_CALL_LIMITER } from '@m2m-trust/shared-grpc-server';
 import { type AppConfig, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase } from '@m2m-trust/shared-postgres';
+
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Pool } from 'pg';
 
 import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitedGrpcCalls } from './rate-limited-grpc-calls';

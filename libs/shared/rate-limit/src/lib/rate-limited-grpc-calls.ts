@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
-
 import type { GrpcAccess, GrpcCallLimiter } from '@m2m-trust/shared-grpc-server';
+
+import { Injectable } from '@nestjs/common';
 
 import { clientAddressKey, peerAddress } from './client-address';
 import { RateLimits } from './rate-limits';

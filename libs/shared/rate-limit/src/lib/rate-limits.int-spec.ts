@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { loadConfig, Metrics, type PlatformOptions, Secret } from '@m2m-trust/shared-platform';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client, Pool } from 'pg';
 import { Registry } from 'prom-client';
-
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import { loadConfig, Metrics, type PlatformOptions, Secret } from '@m2m-trust/shared-platform';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
 
 import { RateLimitModule } from './rate-limit.module';
 import { RateLimits } from './rate-limits';

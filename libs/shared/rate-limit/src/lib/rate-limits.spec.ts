@@ -1,6 +1,6 @@
-import { Registry } from 'prom-client';
-
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
+import { Registry } from 'prom-client';
 
 import { RateLimits } from './rate-limits';
 

@@ -1,10 +1,10 @@
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import type { AbuseConfig } from '@m2m-trust/shared-platform';
+
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import type { AbuseConfig } from '@m2m-trust/shared-platform';
 
 import { RATE_LIMITS_TABLE } from './rate-limits.pg-migration';
 

@@ -1,5 +1,5 @@
-import type { AuthenticatedRequest } from '@m2m-trust/shared-platform';
 import type { DeviceStatus } from '@m2m-trust/shared-events';
+import type { AuthenticatedRequest } from '@m2m-trust/shared-platform';
 
 export type DeviceAuthenticationMethod = 'bearer' | 'http-signature';
 

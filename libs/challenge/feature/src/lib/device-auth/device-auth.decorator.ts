@@ -1,7 +1,7 @@
+import { Public } from '@m2m-trust/shared-platform';
+
 import { applyDecorators, createParamDecorator, type ExecutionContext, UseGuards } from '@nestjs/common';
 import { ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-
-import { Public } from '@m2m-trust/shared-platform';
 
 import type { AuthenticatedDevice, DeviceRequest } from './authenticated-device';
 import { DeviceAuthGuard } from './device-auth.guard';

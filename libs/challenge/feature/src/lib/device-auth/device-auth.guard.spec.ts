@@ -1,15 +1,14 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-
-import { Body, Controller, Global, Module, Post } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-
 import { DEVICE_CREDENTIALS_REPOSITORY, type DeviceCredentials, type DeviceCredentialsRepository } from '@m2m-trust/challenge-data-access';
 import { CLOCK, EVENT_BUS } from '@m2m-trust/shared-contracts';
 import { jwkThumbprint } from '@m2m-trust/shared-crypto';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
-import { type SignRequestOptions, signRequest } from '@m2m-trust/shared-http-signatures';
+import { signRequest,type SignRequestOptions } from '@m2m-trust/shared-http-signatures';
 import { type AppConfig, HEALTH_CHECKS, loadConfig, Metrics, PlatformModule, Secret } from '@m2m-trust/shared-platform';
+
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { Body, Controller, Global, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
 import { type AccessTokenClaims, AccessTokens } from '../tokens/access-tokens';

@@ -1,6 +1,5 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RouteConfig } from '@nestjs/platform-fastify';

@@ -1,6 +1,6 @@
-import { type Static, Type } from '@sinclair/typebox';
-
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
+
+import { type Static, Type } from '@sinclair/typebox';
 
 export const LockoutParamsSchema = Type.Object(
   { deviceId: Type.String({ pattern: DEVICE_ID_PATTERN, description: 'Device identifier' }) },

@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
 import { activeLockEnd, type LockoutStanding, unlockDevice } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { EventMetadata } from '@m2m-trust/shared-events';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
 import type { LockoutResponse } from './lockout.dto';

@@ -1,9 +1,3 @@
-import { createHash, type KeyObject } from 'node:crypto';
-
-import { Inject, Injectable } from '@nestjs/common';
-import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
-import { v7 as uuidv7 } from 'uuid';
-
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
 import { type AssertionCheck, clientAssertionDecider, type ClientAssertionState } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
@@ -11,6 +5,11 @@ import { ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
+
+import { createHash, type KeyObject } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
+import { v7 as uuidv7 } from 'uuid';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
 import { AccessTokens } from '../tokens/access-tokens';

@@ -1,9 +1,9 @@
-import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-
 import type { EventMetadata } from '@m2m-trust/shared-events';
 import { AcceptsFormBody, EventMeta, Public } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
+
+import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ClientCredentialsService, type TokenRequestForm, type TokenResponse } from './client-credentials.service';
 import { OAuthError } from './oauth.error';

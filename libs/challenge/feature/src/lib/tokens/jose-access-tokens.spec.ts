@@ -1,10 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
-
-import { base64url, calculateJwkThumbprint, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
-
 import type { StoredTokenSigningKey, TokenSigningKeyRepository } from '@m2m-trust/challenge-data-access';
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { loadConfig, ServiceAudience } from '@m2m-trust/shared-platform';
+
+import { generateKeyPairSync } from 'node:crypto';
+import { base64url, calculateJwkThumbprint, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 
 import { JoseAccessTokens } from './jose-access-tokens';
 import { OAuthIssuer } from './oauth-issuer';

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { jwtVerify, SignJWT } from 'jose';
-
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
+
+import { Inject, Injectable } from '@nestjs/common';
+import { jwtVerify, SignJWT } from 'jose';
 
 import { type AccessTokenClaims, AccessTokens, type IssuedAccessToken } from './access-tokens';
 import { OAuthIssuer } from './oauth-issuer';

@@ -1,9 +1,9 @@
+import { Public } from '@m2m-trust/shared-platform';
+
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
-
-import { Public } from '@m2m-trust/shared-platform';
 
 import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/client-credentials.service';
 import { type AuthorizationServerMetadata, AuthorizationServerMetadataSchema, JwksSchema } from './oauth.dto';

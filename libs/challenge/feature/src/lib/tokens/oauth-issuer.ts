@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { APP_CONFIG, type AppConfig, ServiceAudience } from '@m2m-trust/shared-platform';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 /**
  * The service as an OAuth 2.0 authorization server: its issuer identifier

@@ -1,8 +1,8 @@
+import { AcceptsFormBody, RequireScope } from '@m2m-trust/shared-platform';
+
 import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-import { AcceptsFormBody, RequireScope } from '@m2m-trust/shared-platform';
 
 import { OAuthError } from '../oauth/oauth.error';
 import { OAuthErrorFilter } from '../oauth/oauth-error.filter';

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-
 import { DEVICE_CREDENTIALS_REPOSITORY, type DeviceCredentialsRepository } from '@m2m-trust/challenge-data-access';
+
+import { Inject, Injectable } from '@nestjs/common';
 
 import { AccessTokens } from './access-tokens';
 

@@ -1,19 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import {
   PostgresTokenSigningKeyRepository,
   PostgresTokenSigningKeys1763700001260,
   SqliteTokenSigningKeyRepository,
-  TokenSigningKeys1763700000260,
   type TokenSigningKeyRepository,
+  TokenSigningKeys1763700000260,
 } from '@m2m-trust/challenge-data-access';
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { openSqliteDatabase } from '@m2m-trust/shared-data-access';
 import { loadConfig, ServiceAudience } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { JoseAccessTokens } from './jose-access-tokens';
 import { OAuthIssuer } from './oauth-issuer';

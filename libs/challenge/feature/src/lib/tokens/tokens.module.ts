@@ -4,8 +4,8 @@ import { AccessTokens } from './access-tokens';
 import { JoseAccessTokens } from './jose-access-tokens';
 import { OAuthDiscoveryController } from './oauth-discovery.controller';
 import { OAuthIssuer } from './oauth-issuer';
-import { TokenIntrospection } from './token-introspection.service';
 import { TokenIntrospectionController } from './token-introspection.controller';
+import { TokenIntrospection } from './token-introspection.service';
 import { TokenSigningKeyRing } from './token-signing-key-ring';
 
 /**

@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-
 import { type Static, Type } from '@sinclair/typebox';
 import Ajv from 'ajv';
 

@@ -1,9 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-import { Inject, Injectable, Optional } from '@nestjs/common';
-
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@m2m-trust/shared-events';
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 
 import { ADMIN_API_KEY, type AdminApiKey } from '../config/admin-api-key';
 import { ApiKeyVerifier } from './api-key-verifier';

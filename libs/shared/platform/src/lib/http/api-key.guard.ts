@@ -1,8 +1,8 @@
+import type { ApiKeyScope } from '@m2m-trust/shared-events';
+
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-
-import type { ApiKeyScope } from '@m2m-trust/shared-events';
 
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { IS_PUBLIC } from './public.decorator';

@@ -1,6 +1,6 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-
 import type { EventMetadata } from '@m2m-trust/shared-events';
+
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
 import type { AuthenticatedRequest } from './api-key.guard';
 

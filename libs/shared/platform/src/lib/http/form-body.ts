@@ -1,10 +1,10 @@
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
 import formBody from '@fastify/formbody';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 const FORM = 'application/x-www-form-urlencoded';
 const ACCEPTS_FORM = 'm2mTrustAcceptsForm';

@@ -1,7 +1,7 @@
+import { DomainError, ErrorCode, type ErrorDetail, isDomainError, type RetryInfo } from '@m2m-trust/shared-domain';
+
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-import { DomainError, type ErrorDetail, ErrorCode, isDomainError, type RetryInfo } from '@m2m-trust/shared-domain';
 
 import { problemTypeOf } from './problem';
 

@@ -1,7 +1,7 @@
+import type { ApiKeyScope } from '@m2m-trust/shared-events';
+
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-
-import type { ApiKeyScope } from '@m2m-trust/shared-events';
 
 export const REQUIRED_SCOPE = 'm2m-trust:required-scope';
 

@@ -1,6 +1,6 @@
-import type { ErrorObject } from 'ajv';
-
 import type { ErrorDetail } from '@m2m-trust/shared-domain';
+
+import type { ErrorObject } from 'ajv';
 
 /**
  * A schema annotation saying what a valid value looks like, added to the

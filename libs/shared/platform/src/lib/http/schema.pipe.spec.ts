@@ -1,9 +1,9 @@
-import { Type } from '@sinclair/typebox';
-
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
-import { VALIDATION_HINT } from './schema-errors';
+import { Type } from '@sinclair/typebox';
+
 import { SchemaPipe } from './schema.pipe';
+import { VALIDATION_HINT } from './schema-errors';
 
 const STATUS = Type.Union([Type.Literal('active'), Type.Literal('revoked')]);
 

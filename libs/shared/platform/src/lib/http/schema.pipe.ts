@@ -1,9 +1,9 @@
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import type { TSchema } from '@sinclair/typebox';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 import { describeSchemaErrors } from './schema-errors';
 

@@ -1,7 +1,7 @@
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 import { Public } from '../http/public.decorator';
 import { Metrics } from './metrics';

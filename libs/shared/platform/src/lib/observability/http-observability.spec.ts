@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-
 import { version as uuidVersion } from 'uuid';
 
 import { requestIdFor } from './http-observability';

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';

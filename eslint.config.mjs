@@ -58,6 +58,11 @@ export default tseslint.config(
     },
   },
   {
+    // The gRPC types are written by proto-loader-gen-types in its own order (libs/shared/proto/scripts/generate-types.mjs); a drift test keeps them as generated.
+    files: ['libs/shared/proto/src/generated/**/*.ts'],
+    rules: { 'simple-import-sort/imports': 'off' },
+  },
+  {
     // Tests may use the non-null assertion and console for diagnostics.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', 'no-console': 'off' },

@@ -18,7 +18,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 /** The .proto files as a client outside the repository would have them: loaded dynamically, nothing generated. */
-export const PROTO_DIR = resolve(__dirname, '../libs/proto/proto');
+export const PROTO_DIR = resolve(__dirname, '../libs/shared/proto/proto');
 const OPTIONS = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
 
 type ClientConstructor<T> = new (target: string, credentials: ChannelCredentials) => T;

@@ -17,8 +17,8 @@ import { loadSync } from '@grpc/proto-loader';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROTO_FILES = ['m2m/v1/device_registry.proto', 'm2m/v1/authentication.proto'];
-// As the server loads them (libs/proto/src/lib/m2m-proto.ts): a client needs nothing generated.
-const OPTIONS = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [join(root, 'libs', 'proto', 'proto')] };
+// As the server loads them (libs/shared/proto/src/lib/m2m-proto.ts): a client needs nothing generated.
+const OPTIONS = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [join(root, 'libs', 'shared', 'proto', 'proto')] };
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 

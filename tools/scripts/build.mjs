@@ -11,7 +11,7 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 rmSync(join(root, 'libs', 'sdk', 'dist'), { recursive: true, force: true });
 rmSync(join(root, 'apps', 'cli', 'dist'), { recursive: true, force: true });
 // The gRPC API: its TypeScript types from the .proto files (before swc compiles them), and the .proto files the server loads at run time.
-execFileSync(process.execPath, [join(root, 'libs', 'proto', 'scripts', 'generate-types.mjs'), '--dist', join(root, 'dist')], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'libs', 'shared', 'proto', 'scripts', 'generate-types.mjs'), '--dist', join(root, 'dist')], { cwd: root, stdio: 'inherit' });
 execFileSync(
   join(root, 'node_modules', '.bin', 'swc'),
   ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts', '--quiet'],

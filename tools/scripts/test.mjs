@@ -108,6 +108,7 @@ const lint = step('project graph (for the module-boundary lint rule)', bin('nx')
     },
   })),
 );
+const cycles = lint.then(() => step('module cycles (tools/scripts/module-cycles.mjs)', process.execPath, [join(root, 'tools/scripts/module-cycles.mjs')], { kept: true }));
 const junit = join(root, 'tmp', 'pytest-results.xml');
 rmSync(junit, { force: true });
 const pytest = step('pytest: Python SDK (clients/python)', 'bash', [join(root, 'clients/python/run-tests.sh'), junit], { kept: true });
@@ -144,7 +145,7 @@ try {
     failed++;
   }
 
-  for (const result of [await typecheck, await lint]) {
+  for (const result of [await typecheck, await lint, await cycles]) {
     result.report();
     check(result.label, result.ok);
   }

@@ -1,7 +1,7 @@
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
-import { type AssertionCheck, clientAssertionDecider, type ClientAssertionState } from '@m2m-trust/challenge-domain';
-import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
-import { ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
+import { type AssertionCheck, type AuthenticateWithAssertion, clientAssertionDecider } from '@m2m-trust/challenge-domain';
+import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
+import { isDeviceId } from '@m2m-trust/shared-domain';
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
@@ -80,19 +80,18 @@ export class ClientCredentialsService {
     }
     const assertion = single(form, 'client_assertion');
     if (assertion === undefined) throw new OAuthError('invalid_client', 'client_assertion is required');
-    const deviceId = this.claimedDevice(assertion, single(form, 'client_id'));
+    const { deviceId, jti } = this.claimedDevice(assertion, single(form, 'client_id'));
     await this.rateLimits.consume('device', deviceId);
-    for (let attempt = 1; ; attempt++) {
-      const credentials = await this.credentials.get(deviceId);
-      // Not audited: with no such device there is no one to attribute the attempt to.
-      if (!credentials) throw new OAuthError('invalid_client', 'Unknown client');
-      const now = this.clock.now();
-      const { check, jti } = await this.check(assertion, credentials.key, deviceId, now);
-      const streamId = jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`;
-      const { version, events: history } = await this.store.readStream<ChallengeEvent>(streamId);
-      const state = history.reduce<ClientAssertionState>(clientAssertionDecider.evolve, clientAssertionDecider.initialState);
-      const events = clientAssertionDecider.decide(
-        {
+    const { events } = await decideAndAppend(
+      this.store,
+      jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`,
+      clientAssertionDecider,
+      async () => {
+        const credentials = await this.credentials.get(deviceId);
+        // Not audited: with no such device there is no one to attribute the attempt to.
+        if (!credentials) throw new OAuthError('invalid_client', 'Unknown client');
+        const now = this.clock.now();
+        const command: AuthenticateWithAssertion = {
           type: 'AuthenticateWithAssertion',
           data: {
             deviceId,
@@ -101,34 +100,25 @@ export class ClientCredentialsService {
             device: { status: credentials.status, keyThumbprint: credentials.keyThumbprint },
             lockout: await this.lockouts.get(deviceId),
             policy: this.config.abuse.lockout,
-            check,
+            check: await this.check(assertion, credentials.key, deviceId, now),
             tokenId: uuidv7(),
           },
-        },
-        state,
-      );
-      try {
-        await this.store.appendToStream(
-          streamId,
-          version,
-          events.map((event) => ({ ...event, metadata: { ...metadata, actor: `device:${deviceId}` } })),
-          // As a verify: only while the device stands as we saw it, so a revocation that commits first wins.
-          { conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] },
-        );
-      } catch (error) {
-        // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh state.
-        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
-          this.credentials.invalidate(deviceId);
-          continue;
-        }
-        throw error;
-      }
-      return this.answer(events);
-    }
+        };
+        // As a verify: only while the device stands as we saw it, so a revocation that commits first wins.
+        return { command, conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] };
+      },
+      { ...metadata, actor: `device:${deviceId}` },
+      // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh credentials.
+      { onConflict: () => this.credentials.invalidate(deviceId) },
+    );
+    return this.answer(events);
   }
 
-  /** iss = sub = the device id (and client_id when sent), read before the signature can be checked with that device's key. */
-  private claimedDevice(assertion: string, clientId: string | undefined): string {
+  /**
+   * iss = sub = the device id (and client_id when sent), read before the signature can be checked with that device's
+   * key; and the jti that names the assertion's stream (null when it has none usable: then it is refused as invalid).
+   */
+  private claimedDevice(assertion: string, clientId: string | undefined): { deviceId: string; jti: string | null } {
     let claims: JWTPayload;
     try {
       if (!ALGORITHMS.includes(decodeProtectedHeader(assertion).alg ?? '')) {
@@ -141,10 +131,10 @@ export class ClientCredentialsService {
     }
     if (!isDeviceId(claims.iss) || claims.sub !== claims.iss) throw new OAuthError('invalid_client', 'The client assertion must have iss and sub both set to the device id');
     if (clientId !== undefined && clientId !== claims.iss) throw new OAuthError('invalid_client', 'client_id does not match the client assertion');
-    return claims.iss;
+    return { deviceId: claims.iss, jti: assertionId(claims) };
   }
 
-  private async check(assertion: string, key: KeyObject, deviceId: string, now: Date): Promise<{ check: AssertionCheck; jti: string | null }> {
+  private async check(assertion: string, key: KeyObject, deviceId: string, now: Date): Promise<AssertionCheck> {
     const issuer = this.issuer.issuer();
     try {
       const { payload } = await jwtVerify(assertion, key, {
@@ -157,14 +147,11 @@ export class ClientCredentialsService {
         clockTolerance: 5,
         requiredClaims: ['exp', 'jti'],
       });
-      const jti = typeof payload.jti === 'string' && payload.jti.length > 0 && payload.jti.length <= MAX_JTI_LENGTH ? payload.jti : null;
       const remaining = (payload.exp as number) - now.getTime() / 1000;
-      if (remaining > this.config.tokens.assertionMaxSeconds) return { check: 'ASSERTION_EXPIRED', jti };
-      return { check: jti === null ? 'ASSERTION_INVALID' : 'valid', jti };
+      if (remaining > this.config.tokens.assertionMaxSeconds) return 'ASSERTION_EXPIRED';
+      return assertionId(payload) === null ? 'ASSERTION_INVALID' : 'valid';
     } catch (error) {
-      const claims = decodeJwt(assertion);
-      const jti = typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= MAX_JTI_LENGTH ? claims.jti : null;
-      return { check: checkOf(error), jti };
+      return checkOf(error);
     }
   }
 
@@ -192,5 +179,8 @@ function single(form: TokenRequestForm, name: string): string | undefined {
   if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be sent once`);
   return value;
 }
+
+const assertionId = (claims: JWTPayload): string | null =>
+  typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= MAX_JTI_LENGTH ? claims.jti : null;
 
 const digest = (jti: string): string => createHash('sha256').update(jti).digest('base64url');

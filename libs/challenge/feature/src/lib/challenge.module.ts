@@ -9,6 +9,7 @@ import { MeController } from './device-auth/me.controller';
 import { DeviceCredentialsCache } from './device-credentials.cache';
 import { LockoutController } from './lockout/lockout.controller';
 import { LockoutService } from './lockout/lockout.service';
+import { ClientCredentials } from './oauth/client-credentials';
 import { ClientCredentialsService } from './oauth/client-credentials.service';
 import { TokenController } from './oauth/token.controller';
 import { PendingChallenges } from './pending-challenges';
@@ -30,6 +31,7 @@ import { TokensModule } from './tokens/tokens.module';
     LockoutService,
     PendingChallenges,
     { provide: Authenticator, useExisting: ChallengeService },
+    { provide: ClientCredentials, useExisting: ClientCredentialsService },
     ...DEVICE_AUTH_PROVIDERS,
   ],
   // DeviceAuthGuard's dependencies travel with it, so another module's routes can use @DeviceAuth().
@@ -41,12 +43,12 @@ export class ChallengeModule {}
 @Module({})
 export class RemoteChallengeModule {
   /** The same HTTP and gRPC surface in front of another implementation: a gateway's client of the challenge service. */
-  static using(authenticator: Type<Authenticator>, imports: DynamicModule['imports'] = []): DynamicModule {
+  static using(authenticator: Type<Authenticator & ClientCredentials>, imports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: RemoteChallengeModule,
       imports,
       controllers: [ChallengeController],
-      providers: [AuthenticationGrpcController, { provide: Authenticator, useClass: authenticator }],
+      providers: [AuthenticationGrpcController, { provide: Authenticator, useClass: authenticator }, { provide: ClientCredentials, useExisting: Authenticator }],
       exports: [AuthenticationGrpcController, Authenticator],
     };
   }

@@ -19,11 +19,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { Authenticator } from './authenticator';
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
-import { ClientCredentialsService, JWT_BEARER_ASSERTION } from './oauth/client-credentials.service';
-import { OAuthError } from './oauth/oauth.error';
 import { PendingChallenges } from './pending-challenges';
 import { RandomPool } from './random-pool';
-import { AccessTokens, type IssuedAccessToken } from './tokens/access-tokens';
+import { AccessTokens } from './tokens/access-tokens';
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
   credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };
@@ -58,23 +56,8 @@ export class ChallengeService extends Authenticator {
     @Inject(DEVICE_LOCKOUT_REPOSITORY) private readonly lockouts: DeviceLockoutRepository,
     private readonly tokens: AccessTokens,
     private readonly rateLimits: RateLimits,
-    private readonly clientCredentials: ClientCredentialsService,
   ) {
     super();
-  }
-
-  /** The token endpoint's grant, with its RFC 6749 refusals as the domain's codes (UNAUTHORIZED, VALIDATION_FAILED). */
-  async requestToken(clientAssertion: string, metadata: EventMetadata): Promise<IssuedAccessToken> {
-    try {
-      const token = await this.clientCredentials.token(
-        { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: clientAssertion },
-        metadata,
-      );
-      return { accessToken: token.access_token, tokenType: token.token_type, expiresIn: token.expires_in };
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      throw new DomainError(error.error === 'invalid_client' ? ErrorCode.Unauthorized : ErrorCode.ValidationFailed, error.description);
-    }
   }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {

@@ -1,7 +1,7 @@
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
 import { type AssertionCheck, type AuthenticateWithAssertion, clientAssertionDecider } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
-import { isDeviceId } from '@m2m-trust/shared-domain';
+import { DomainError, ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
@@ -12,25 +12,14 @@ import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } 
 import { v7 as uuidv7 } from 'uuid';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
-import { AccessTokens } from '../tokens/access-tokens';
+import { AccessTokens, type IssuedAccessToken } from '../tokens/access-tokens';
 import { OAuthIssuer } from '../tokens/oauth-issuer';
-import { OAuthError } from './oauth.error';
+import { ClientCredentials, type ClientCredentialsRequest } from './client-credentials';
 
-export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Ed25519 signatures under either name: EdDSA (RFC 8037) or the fully-specified Ed25519 (RFC 9864). */
 export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
 const ALGORITHMS: readonly string[] = CLIENT_ASSERTION_ALGORITHMS;
 const MAX_JTI_LENGTH = 256;
-
-/** The token endpoint's form, as parsed (a repeated parameter arrives as an array and is refused). */
-export type TokenRequestForm = Readonly<Record<string, unknown>>;
-
-/** RFC 6749 section 5.1: what a client gets for its credentials. */
-export interface TokenResponse {
-  readonly access_token: string;
-  readonly token_type: 'Bearer';
-  readonly expires_in: number;
-}
 
 const REFUSAL: Record<string, string> = {
   SIGNATURE_INVALID: 'The client assertion is not signed by the key registered for this device',
@@ -57,7 +46,7 @@ function checkOf(error: unknown): AssertionCheck {
  * event like a challenge-response, with method private_key_jwt.
  */
 @Injectable()
-export class ClientCredentialsService {
+export class ClientCredentialsService extends ClientCredentials {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -68,19 +57,12 @@ export class ClientCredentialsService {
     private readonly issuer: OAuthIssuer,
     private readonly metrics: Metrics,
     private readonly rateLimits: RateLimits,
-  ) {}
+  ) {
+    super();
+  }
 
-  async token(form: TokenRequestForm, metadata: EventMetadata): Promise<TokenResponse> {
-    const grantType = single(form, 'grant_type');
-    if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
-    if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
-    if (form['scope'] !== undefined) throw new OAuthError('invalid_scope', 'Device tokens carry no scopes: send no scope parameter');
-    if (single(form, 'client_assertion_type') !== JWT_BEARER_ASSERTION) {
-      throw new OAuthError('invalid_client', `Authenticate with private_key_jwt: client_assertion_type=${JWT_BEARER_ASSERTION} and client_assertion`);
-    }
-    const assertion = single(form, 'client_assertion');
-    if (assertion === undefined) throw new OAuthError('invalid_client', 'client_assertion is required');
-    const { deviceId, jti } = this.claimedDevice(assertion, single(form, 'client_id'));
+  async requestToken({ assertion, clientId }: ClientCredentialsRequest, metadata: EventMetadata): Promise<IssuedAccessToken> {
+    const { deviceId, jti } = this.claimedDevice(assertion, clientId);
     await this.rateLimits.consume('device', deviceId);
     const { events } = await decideAndAppend(
       this.store,
@@ -89,7 +71,7 @@ export class ClientCredentialsService {
       async () => {
         const credentials = await this.credentials.get(deviceId);
         // Not audited: with no such device there is no one to attribute the attempt to.
-        if (!credentials) throw new OAuthError('invalid_client', 'Unknown client');
+        if (!credentials) throw refused('Unknown client');
         const now = this.clock.now();
         const command: AuthenticateWithAssertion = {
           type: 'AuthenticateWithAssertion',
@@ -122,15 +104,15 @@ export class ClientCredentialsService {
     let claims: JWTPayload;
     try {
       if (!ALGORITHMS.includes(decodeProtectedHeader(assertion).alg ?? '')) {
-        throw new OAuthError('invalid_client', 'The client assertion must be signed with Ed25519 (alg EdDSA or Ed25519)');
+        throw refused('The client assertion must be signed with Ed25519 (alg EdDSA or Ed25519)');
       }
       claims = decodeJwt(assertion);
     } catch (error) {
-      if (error instanceof OAuthError) throw error;
-      throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
+      if (isDomainError(error)) throw error;
+      throw refused('client_assertion is not a JWT');
     }
-    if (!isDeviceId(claims.iss) || claims.sub !== claims.iss) throw new OAuthError('invalid_client', 'The client assertion must have iss and sub both set to the device id');
-    if (clientId !== undefined && clientId !== claims.iss) throw new OAuthError('invalid_client', 'client_id does not match the client assertion');
+    if (!isDeviceId(claims.iss) || claims.sub !== claims.iss) throw refused('The client assertion must have iss and sub both set to the device id');
+    if (clientId !== undefined && clientId !== claims.iss) throw refused('client_id does not match the client assertion');
     return { deviceId: claims.iss, jti: assertionId(claims) };
   }
 
@@ -155,30 +137,24 @@ export class ClientCredentialsService {
     }
   }
 
-  private async answer(events: readonly ChallengeEvent[]): Promise<TokenResponse> {
+  private async answer(events: readonly ChallengeEvent[]): Promise<IssuedAccessToken> {
     const outcome = events[0];
     if (outcome?.type === 'DeviceAuthenticated') {
       this.metrics.authentications.inc({ outcome: 'success', reason: '' });
       const { deviceId, keyThumbprint, tokenId } = outcome.data;
       if (tokenId === undefined) throw new Error('a client assertion succeeded without a token id');
-      const token = await this.tokens.issue({ deviceId, keyThumbprint, tokenId });
-      return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresIn };
+      return this.tokens.issue({ deviceId, keyThumbprint, tokenId });
     }
     if (outcome?.type === 'DeviceAuthenticationFailed') {
       this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });
-      throw new OAuthError('invalid_client', REFUSAL[outcome.data.reason] ?? 'The client assertion was refused');
+      throw refused(REFUSAL[outcome.data.reason] ?? 'The client assertion was refused');
     }
     throw new Error(`a client assertion decided ${outcome?.type ?? 'nothing'}`);
   }
 }
 
-/** A parameter sent once; a repeated one is a malformed request (RFC 6749 section 3.2). */
-function single(form: TokenRequestForm, name: string): string | undefined {
-  const value = form[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be sent once`);
-  return value;
-}
+/** The grant's refusals: the token endpoint answers them as invalid_client, gRPC as UNAUTHENTICATED. */
+const refused = (description: string): DomainError => new DomainError(ErrorCode.Unauthorized, description);
 
 const assertionId = (claims: JWTPayload): string | null =>
   typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= MAX_JTI_LENGTH ? claims.jti : null;

@@ -12,6 +12,7 @@ import {
 } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
+import { AccessTokens } from '@m2m-trust/token-feature';
 
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
@@ -21,7 +22,6 @@ import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
 import { RandomPool } from './random-pool';
-import { AccessTokens } from './tokens/access-tokens';
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
   credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };

@@ -3,11 +3,11 @@ import {
   type ChallengeResponse,
   type ClientCredentials,
   type ClientCredentialsRequest,
-  type IssuedAccessToken,
   type VerifyResponse,
 } from '@m2m-trust/challenge-feature';
 import type { AccessToken__Output, Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
 import type { EventMetadata, VerifyFailureReason } from '@m2m-trust/shared-events';
+import type { IssuedAccessToken } from '@m2m-trust/token-feature';
 
 import { Injectable } from '@nestjs/common';
 

@@ -5,6 +5,7 @@ import { DomainError, ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/sh
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
+import { AccessTokens, type IssuedAccessToken, OAuthIssuer } from '@m2m-trust/token-feature';
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
@@ -12,8 +13,6 @@ import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } 
 import { v7 as uuidv7 } from 'uuid';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
-import { AccessTokens, type IssuedAccessToken } from '../tokens/access-tokens';
-import { OAuthIssuer } from '../tokens/oauth-issuer';
 import { ClientCredentials, type ClientCredentialsRequest } from './client-credentials';
 
 /** Ed25519 signatures under either name: EdDSA (RFC 8037) or the fully-specified Ed25519 (RFC 9864). */

@@ -1,6 +1,5 @@
 import type { EventMetadata } from '@m2m-trust/shared-events';
-
-import type { IssuedAccessToken } from '../tokens/access-tokens';
+import type { IssuedAccessToken } from '@m2m-trust/token-feature';
 
 /** A client-credentials grant as the transports parsed it: the private_key_jwt assertion and, when sent, the client id it must name. */
 export interface ClientCredentialsRequest {

@@ -37,9 +37,14 @@ function deviceOf(state: ChallengeState): string {
 }
 
 /**
- * Challenge-response authentication. The verify path does no key parsing and
- * one database write (grouped with others): the challenge's outcome and its
- * audit record, committed together before the answer.
+ * Challenge-response authentication (docs/protocol.md): a challenge is issued to a
+ * device and verified once. Both are decided by the challenge decider through
+ * decideAndAppend, on condition that the device's stream still stands where the
+ * key cache read it. A verify of a challenge this process issued reads no stream
+ * and parses no key (pending challenges, credentials cache); it reads the
+ * lockout standing afresh and appends the outcome (with the lock a failure may
+ * bring) in a commit grouped with other appends, before it answers. The audit
+ * record follows from that event, behind the store.
  */
 @Injectable()
 export class ChallengeService extends Authenticator {

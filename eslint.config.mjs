@@ -32,12 +32,14 @@ export default tseslint.config(
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // In the distributed mode the registry service owns the API keys (docs/distributed.md), so it composes the access scope.
             { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:registry', 'scope:access', 'scope:shared'] },
-            { sourceTag: 'scope:challenge', onlyDependOnLibsWithTags: ['scope:challenge', 'scope:shared'] },
+            // Devices authenticate in challenge; the tokens they then get are issued by token, which knows nothing of challenges.
+            { sourceTag: 'scope:challenge', onlyDependOnLibsWithTags: ['scope:challenge', 'scope:token', 'scope:shared'] },
+            { sourceTag: 'scope:token', onlyDependOnLibsWithTags: ['scope:token', 'scope:shared'] },
             { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:audit', 'scope:shared'] },
             { sourceTag: 'scope:access', onlyDependOnLibsWithTags: ['scope:access', 'scope:shared'] },
             {
               sourceTag: 'scope:gateway',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:audit', 'scope:access', 'scope:gateway'],
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:registry', 'scope:challenge', 'scope:token', 'scope:audit', 'scope:access', 'scope:gateway'],
             },
             // The SDK is published on its own, so it depends on nothing inside the workspace. The CLI drives the service
             // through it only, and checks exports offline with the audit domain's own chain and hash rules (never a copy of them).

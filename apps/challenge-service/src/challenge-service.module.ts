@@ -5,9 +5,6 @@ import {
   PostgresDeviceCredentialsProjection,
   PostgresDeviceLockoutProjection,
   PostgresDeviceLockouts1763700001600,
-  PostgresTokenSigningKeyRepository,
-  PostgresTokenSigningKeys1763700001260,
-  TOKEN_SIGNING_KEY_REPOSITORY,
 } from '@m2m-trust/challenge-data-access';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
@@ -24,6 +21,8 @@ import {
   PostgresEventStore1763700001000,
 } from '@m2m-trust/shared-postgres';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
+import { TOKEN_SIGNING_KEY_REPOSITORY } from '@m2m-trust/token-data-access';
+import { tokenPostgresMigrations, tokenPostgresProviders } from '@m2m-trust/token-data-access/postgres';
 
 import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -125,7 +124,7 @@ function persistence(options: PlatformOptions): DynamicModule {
       ...serviceInfrastructure(config, {
         service: 'challenge-service',
         schema: 'challenge',
-        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, PostgresTokenSigningKeys1763700001260, PostgresDeviceLockouts1763700001600],
+        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, ...tokenPostgresMigrations, PostgresDeviceLockouts1763700001600],
         groupId: 'challenge-service',
       }),
       {
@@ -134,7 +133,7 @@ function persistence(options: PlatformOptions): DynamicModule {
         inject: [POSTGRES_DATABASE],
       },
       { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
-      { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresTokenSigningKeyRepository(db.pool), inject: [POSTGRES_DATABASE] },
+      ...tokenPostgresProviders(),
       {
         provide: PostgresDeviceLockoutProjection,
         useFactory: (db: PostgresDatabase) => new PostgresDeviceLockoutProjection(db.pool),

@@ -15,9 +15,6 @@ import {
   DeviceLockouts1763700000600,
   SqliteDeviceCredentialsProjection,
   SqliteDeviceLockoutProjection,
-  SqliteTokenSigningKeyRepository,
-  TOKEN_SIGNING_KEY_REPOSITORY,
-  TokenSigningKeys1763700000260,
 } from '@m2m-trust/challenge-data-access';
 import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
@@ -29,6 +26,8 @@ import {
   SqliteEventStore,
 } from '@m2m-trust/shared-data-access';
 import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
+import { TOKEN_SIGNING_KEY_REPOSITORY } from '@m2m-trust/token-data-access';
+import { tokenSqliteMigrations, tokenSqliteProviders } from '@m2m-trust/token-data-access/sqlite';
 
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 
@@ -67,7 +66,7 @@ export class EmbeddedPersistenceModule {
             openSqliteDatabase(dataDir, [
               Devices1763700000100,
               DeviceCredentials1763700000200,
-              TokenSigningKeys1763700000260,
+              ...tokenSqliteMigrations,
               NamedQueries1763700000520,
               DeviceLockouts1763700000600,
               ApiKeys1763700000610,
@@ -90,7 +89,7 @@ export class EmbeddedPersistenceModule {
         { provide: API_KEY_READ_REPOSITORY, useExisting: SqliteApiKeyProjection },
         { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
         { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
-        { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteTokenSigningKeyRepository(d.db), inject: [SQLITE_DATABASE] },
+        ...tokenSqliteProviders(),
         { provide: AUDIT_LOG_REPOSITORY, useFactory: (a: EmbeddedAuditLog) => a.reader, inject: [EMBEDDED_AUDIT_LOG] },
         { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
         { provide: AUDIT_CHAIN_STORE, useFactory: (a: EmbeddedAuditLog) => a.chain, inject: [EMBEDDED_AUDIT_LOG] },

@@ -1,5 +1,5 @@
-import { AccessTokens } from '@m2m-trust/challenge-feature';
 import { loadConfig, Metrics, resolveAdminApiKey, ServiceAudience } from '@m2m-trust/shared-platform';
+import { AccessTokens } from '@m2m-trust/token-feature';
 
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -16,20 +16,24 @@ import { type ArgumentMetadata, Injectable } from '@nestjs/common';
 
 import { Authenticator } from './authenticator';
 import { type InitiateChallengeBody, InitiateChallengeBodySchema, type VerifyBody, VerifyBodySchema } from './challenge.dto';
+import { ClientCredentials } from './oauth/client-credentials';
 
 /** A request message is validated as HTTP validates a body: unknown fields refused, the same messages. */
 const MESSAGE: ArgumentMetadata = { type: 'body' };
 
 /**
- * m2m.v1.Authentication: the same schemas and the same ChallengeService as
- * POST /v1/challenges and /v1/challenges/verify. Called by devices: no API key.
+ * m2m.v1.Authentication: the same schemas and the same services as POST /v1/challenges,
+ * /v1/challenges/verify and /oauth2/token. Called by devices: no API key.
  */
 @Injectable()
 export class AuthenticationGrpcController implements GrpcUnaryController<AuthenticationDefinition> {
   private readonly initiateBody = new SchemaPipe<InitiateChallengeBody>(InitiateChallengeBodySchema);
   private readonly verifyBody = new SchemaPipe<VerifyBody>(VerifyBodySchema);
 
-  constructor(private readonly challenges: Authenticator) {}
+  constructor(
+    private readonly challenges: Authenticator,
+    private readonly clientCredentials: ClientCredentials,
+  ) {}
 
   async initiateChallenge(request: InitiateChallengeRequest__Output, context: GrpcCallContext): Promise<Challenge> {
     const { deviceId } = this.initiateBody.transform({ deviceId: request.deviceId }, MESSAGE);
@@ -55,6 +59,6 @@ export class AuthenticationGrpcController implements GrpcUnaryController<Authent
 
   async requestToken(request: RequestTokenRequest__Output, context: GrpcCallContext): Promise<AccessToken> {
     if (!request.clientAssertion) throw new DomainError(ErrorCode.ValidationFailed, 'client_assertion is required');
-    return this.challenges.requestToken(request.clientAssertion, context);
+    return this.clientCredentials.requestToken({ assertion: request.clientAssertion }, context);
   }
 }

@@ -1,7 +1,6 @@
 import type { EventMetadata } from '@m2m-trust/shared-events';
 
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
-import type { IssuedAccessToken } from './tokens/access-tokens';
 
 /**
  * What the challenge transports (HTTP, gRPC) call: ChallengeService where
@@ -11,6 +10,4 @@ import type { IssuedAccessToken } from './tokens/access-tokens';
 export abstract class Authenticator {
   abstract initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse>;
   abstract verify(challengeId: string, signature: string, metadata: EventMetadata): Promise<VerifyResponse>;
-  /** OAuth client credentials with a private_key_jwt assertion, for transports that are not the OAuth endpoint (gRPC); refusals are DomainErrors. */
-  abstract requestToken(clientAssertion: string, metadata: EventMetadata): Promise<IssuedAccessToken>;
 }

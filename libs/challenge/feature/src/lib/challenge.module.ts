@@ -1,3 +1,5 @@
+import { TokenModule } from '@m2m-trust/token-feature';
+
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 
 import { AuthenticationGrpcController } from './authentication.grpc-controller';
@@ -9,19 +11,23 @@ import { MeController } from './device-auth/me.controller';
 import { DeviceCredentialsCache } from './device-credentials.cache';
 import { LockoutController } from './lockout/lockout.controller';
 import { LockoutService } from './lockout/lockout.service';
+import { AuthorizationServerMetadataController } from './oauth/authorization-server-metadata.controller';
+import { ClientCredentials } from './oauth/client-credentials';
 import { ClientCredentialsService } from './oauth/client-credentials.service';
 import { TokenController } from './oauth/token.controller';
+import { TokenIntrospectionController } from './oauth/token-introspection.controller';
+import { TokenIntrospection } from './oauth/token-introspection.service';
 import { PendingChallenges } from './pending-challenges';
-import { TokensModule } from './tokens/tokens.module';
 
 /**
- * Where challenges, client assertions and lockouts are decided, and access tokens signed: needs EVENT_STORE,
- * EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY, TOKEN_SIGNING_KEY_REPOSITORY and CLOCK
- * from the composition root.
+ * Where devices authenticate (challenges, client assertions at the OAuth token endpoint) and lockouts are decided,
+ * and where a token's holder is checked (introspection, /v1/me); the tokens themselves are the token scope's
+ * TokenModule, imported here and passed on. Needs EVENT_STORE, EVENT_BUS, DEVICE_CREDENTIALS_REPOSITORY,
+ * DEVICE_LOCKOUT_REPOSITORY, TOKEN_SIGNING_KEY_REPOSITORY and CLOCK from the composition root.
  */
 @Module({
-  imports: [TokensModule],
-  controllers: [ChallengeController, LockoutController, MeController, TokenController],
+  imports: [TokenModule],
+  controllers: [AuthorizationServerMetadataController, ChallengeController, LockoutController, MeController, TokenController, TokenIntrospectionController],
   providers: [
     AuthenticationGrpcController,
     ChallengeService,
@@ -29,11 +35,13 @@ import { TokensModule } from './tokens/tokens.module';
     DeviceCredentialsCache,
     LockoutService,
     PendingChallenges,
+    TokenIntrospection,
     { provide: Authenticator, useExisting: ChallengeService },
+    { provide: ClientCredentials, useExisting: ClientCredentialsService },
     ...DEVICE_AUTH_PROVIDERS,
   ],
   // DeviceAuthGuard's dependencies travel with it, so another module's routes can use @DeviceAuth().
-  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, DeviceCredentialsCache, TokensModule, ...DEVICE_AUTH_PROVIDERS],
+  exports: [AuthenticationGrpcController, ChallengeService, Authenticator, DeviceCredentialsCache, TokenModule, ...DEVICE_AUTH_PROVIDERS],
 })
 export class ChallengeModule {}
 
@@ -41,12 +49,12 @@ export class ChallengeModule {}
 @Module({})
 export class RemoteChallengeModule {
   /** The same HTTP and gRPC surface in front of another implementation: a gateway's client of the challenge service. */
-  static using(authenticator: Type<Authenticator>, imports: DynamicModule['imports'] = []): DynamicModule {
+  static using(authenticator: Type<Authenticator & ClientCredentials>, imports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: RemoteChallengeModule,
       imports,
       controllers: [ChallengeController],
-      providers: [AuthenticationGrpcController, { provide: Authenticator, useClass: authenticator }],
+      providers: [AuthenticationGrpcController, { provide: Authenticator, useClass: authenticator }, { provide: ClientCredentials, useExisting: Authenticator }],
       exports: [AuthenticationGrpcController, Authenticator],
     };
   }

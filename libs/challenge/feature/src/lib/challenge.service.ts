@@ -1,8 +1,8 @@
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
-import { challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
-import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
+import { type ChallengeCommand, challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
+import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore, type StreamCondition } from '@m2m-trust/shared-contracts';
 import { checkEd25519Signature, decodeSignature, type SignatureCheck } from '@m2m-trust/shared-crypto';
-import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import {
   type ChallengeEvent,
   challengeStreamId,
@@ -12,6 +12,7 @@ import {
 } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
+import { AccessTokens } from '@m2m-trust/token-feature';
 
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
@@ -19,19 +20,31 @@ import { v7 as uuidv7 } from 'uuid';
 import { Authenticator } from './authenticator';
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
-import { ClientCredentialsService, JWT_BEARER_ASSERTION } from './oauth/client-credentials.service';
-import { OAuthError } from './oauth/oauth.error';
 import { PendingChallenges } from './pending-challenges';
 import { RandomPool } from './random-pool';
-import { AccessTokens, type IssuedAccessToken } from './tokens/access-tokens';
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
   credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };
 
+/** The device's stream at the version its cached credentials were read at; nothing to hold when the device is unknown. */
+const deviceCondition = (deviceId: string, credentials: CachedCredentials | null): readonly StreamCondition[] | undefined =>
+  credentials ? [{ streamId: deviceStreamId(deviceId), version: credentials.version }] : undefined;
+
+/** The device a challenge names; a stream without a challenge is never decided on, so never asked. */
+function deviceOf(state: ChallengeState): string {
+  if (state.status === 'none') throw new Error('a challenge that was never issued names no device');
+  return state.deviceId;
+}
+
 /**
- * Challenge-response authentication. The verify path does no key parsing and
- * one database write (grouped with others): the challenge's outcome and its
- * audit record, committed together before the answer.
+ * Challenge-response authentication (docs/protocol.md): a challenge is issued to a
+ * device and verified once. Both are decided by the challenge decider through
+ * decideAndAppend, on condition that the device's stream still stands where the
+ * key cache read it. A verify of a challenge this process issued reads no stream
+ * and parses no key (pending challenges, credentials cache); it reads the
+ * lockout standing afresh and appends the outcome (with the lock a failure may
+ * bring) in a commit grouped with other appends, before it answers. The audit
+ * record follows from that event, behind the store.
  */
 @Injectable()
 export class ChallengeService extends Authenticator {
@@ -48,36 +61,23 @@ export class ChallengeService extends Authenticator {
     @Inject(DEVICE_LOCKOUT_REPOSITORY) private readonly lockouts: DeviceLockoutRepository,
     private readonly tokens: AccessTokens,
     private readonly rateLimits: RateLimits,
-    private readonly clientCredentials: ClientCredentialsService,
   ) {
     super();
-  }
-
-  /** The token endpoint's grant, with its RFC 6749 refusals as the domain's codes (UNAUTHORIZED, VALIDATION_FAILED). */
-  async requestToken(clientAssertion: string, metadata: EventMetadata): Promise<IssuedAccessToken> {
-    try {
-      const token = await this.clientCredentials.token(
-        { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: clientAssertion },
-        metadata,
-      );
-      return { accessToken: token.access_token, tokenType: token.token_type, expiresIn: token.expires_in };
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      throw new DomainError(error.error === 'invalid_client' ? ErrorCode.Unauthorized : ErrorCode.ValidationFailed, error.description);
-    }
   }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
     // The challenge and its first verify, paid in one count: one round trip to a shared store per authentication, not two.
     await this.rateLimits.consume('device', deviceId, 2);
-    for (let attempt = 1; ; attempt++) {
-      const credentials = await this.credentials.get(deviceId);
-      const lockout = await this.lockouts.get(deviceId);
-      // Time-ordered, so challenge streams append to the end of the stream index.
-      // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
-      const challengeId = uuidv7();
-      const events = challengeDecider.decide(
-        {
+    // Time-ordered, so challenge streams append to the end of the stream index.
+    // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
+    const challengeId = uuidv7();
+    const { state, version } = await decideAndAppend(
+      this.store,
+      challengeStreamId(challengeId),
+      challengeDecider,
+      async () => {
+        const credentials = await this.credentials.get(deviceId);
+        const command: ChallengeCommand = {
           type: 'IssueChallenge',
           data: {
             challengeId,
@@ -87,99 +87,73 @@ export class ChallengeService extends Authenticator {
             now: this.clock.now().toISOString(),
             ttlSeconds: this.config.challenge.ttlSeconds,
             device: standingOf(credentials),
-            lockout,
+            lockout: await this.lockouts.get(deviceId),
           },
-        },
-        challengeDecider.initialState,
-      );
-      try {
-        await this.store.appendToStream(
-          challengeStreamId(challengeId),
-          0,
-          events.map((event) => ({ ...event, metadata })),
-          // Issued only while the device stands as the cache says: an instance whose
-          // cache missed a revocation retries on fresh credentials and refuses.
-          credentials ? { conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] } : undefined,
-        );
-      } catch (error) {
-        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
-          this.credentials.invalidate(deviceId);
-          continue;
-        }
-        throw error;
-      }
-      const state = events.reduce(challengeDecider.evolve, challengeDecider.initialState);
-      if (state.status !== 'issued') throw new Error('issuing a challenge did not issue it');
-      this.pending.add(state, 1);
-      return { id: challengeId, deviceId, nonce: state.nonce, algorithm: 'Ed25519', expiresAt: state.expiresAt };
-    }
+        };
+        // Issued only while the device stands as the cache says: an instance whose
+        // cache missed a revocation decides again on fresh credentials and refuses.
+        return { command, conditions: deviceCondition(deviceId, credentials) };
+      },
+      metadata,
+      // A new stream: nothing to read before the first attempt.
+      { preloaded: { state: challengeDecider.initialState, version: 0 }, onConflict: () => this.credentials.invalidate(deviceId) },
+    );
+    if (state.status !== 'issued') throw new Error('issuing a challenge did not issue it');
+    this.pending.add(state, version);
+    return { id: challengeId, deviceId, nonce: state.nonce, algorithm: 'Ed25519', expiresAt: state.expiresAt };
   }
 
   async verify(challengeId: string, signatureText: string, metadata: EventMetadata): Promise<VerifyResponse> {
     const signature = decodeSignature(signatureText);
     if (!signature) throw new DomainError(ErrorCode.ValidationFailed, 'signature must be 64 bytes as 128 hex or 86 base64url characters');
-    const streamId = challengeStreamId(challengeId);
     // The in-memory copy is taken, not read: a second verify of the same challenge
     // goes to the store and meets the first one's append there.
-    let cached = this.pending.take(challengeId);
-    const prepaid = cached !== undefined;
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = cached ?? (await this.load(streamId));
-      cached = undefined;
-      if (state.status === 'none') {
-        this.metrics.authentications.inc({ outcome: 'failure', reason: VerifyFailureReason.ChallengeNotFound });
-        return { verified: false, reason: VerifyFailureReason.ChallengeNotFound };
-      }
-      // Per device as well as per address: known only now that the challenge names its device. The first verify of a
-      // challenge this instance issued was paid for with it; any other (a replay, another instance's challenge) pays
-      // here. A refused verify leaves the challenge unconsumed; the device may retry it after Retry-After.
-      if (attempt === 1 && !prepaid) await this.rateLimits.consume('device', state.deviceId);
-      const credentials = await this.credentials.get(state.deviceId);
-      // Read fresh on every attempt: failures on other instances count too (docs/abuse-limits.md).
-      const lockout = await this.lockouts.get(state.deviceId);
-      const events = challengeDecider.decide(
-        {
+    const cached = this.pending.take(challengeId);
+    const { state, events } = await decideAndAppend(
+      this.store,
+      challengeStreamId(challengeId),
+      challengeDecider,
+      async (state, attempt) => {
+        if (state.status === 'none') return null;
+        // Per device as well as per address: known only now that the challenge names its device. The first verify of a
+        // challenge this instance issued was paid for with it; any other (a replay, another instance's challenge) pays
+        // here. A refused verify leaves the challenge unconsumed; the device may retry it after Retry-After.
+        if (attempt === 1 && !cached) await this.rateLimits.consume('device', state.deviceId);
+        const credentials = await this.credentials.get(state.deviceId);
+        const command: ChallengeCommand = {
           type: 'VerifyChallenge',
           data: {
             now: this.clock.now().toISOString(),
             device: standingOf(credentials),
-            lockout,
+            // Read fresh on every attempt: failures on other instances count too (docs/abuse-limits.md).
+            lockout: await this.lockouts.get(state.deviceId),
             policy: this.config.abuse.lockout,
             // Time-ordered like challenge ids; recorded in the success event so an auditor can trace a token.
             tokenId: uuidv7(),
             checkSignature: (nonce) => this.check(credentials, nonce, signature),
           },
-        },
-        state,
-      );
-      try {
-        await this.store.appendToStream(
-          streamId,
-          // A consumed challenge stays consumed: replays are recorded in any order.
-          state.status === 'consumed' ? 'any' : version,
-          events.map((event) => ({ ...event, metadata: { ...metadata, actor: `device:${state.deviceId}` } })),
-          // Commit only if the device is still as we saw it: a revocation that
-          // commits first turns this into a retry that sees it.
-          credentials ? { conditions: [{ streamId: deviceStreamId(state.deviceId), version: credentials.version }] } : undefined,
-        );
-      } catch (error) {
-        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
-          this.credentials.invalidate(state.deviceId);
-          continue;
-        }
-        throw error;
-      }
-      return this.answer(events);
+        };
+        // Commit only if the device is still as we saw it: a revocation that
+        // commits first turns this into another attempt that sees it.
+        return { command, conditions: deviceCondition(state.deviceId, credentials) };
+      },
+      (state) => ({ ...metadata, actor: `device:${deviceOf(state)}` }),
+      {
+        ...(cached ? { preloaded: cached } : {}),
+        // A consumed challenge stays consumed: replays are recorded in any order.
+        expectedVersion: (state, version) => (state.status === 'consumed' ? 'any' : version),
+        onConflict: (state) => this.credentials.invalidate(deviceOf(state)),
+      },
+    );
+    if (state.status === 'none') {
+      this.metrics.authentications.inc({ outcome: 'failure', reason: VerifyFailureReason.ChallengeNotFound });
+      return { verified: false, reason: VerifyFailureReason.ChallengeNotFound };
     }
+    return this.answer(events);
   }
 
   private check(credentials: CachedCredentials | null, nonce: string, signature: Uint8Array): SignatureCheck {
     return credentials ? checkEd25519Signature(credentials.key, nonce, signature) : 'invalid';
-  }
-
-  private async load(streamId: string): Promise<{ state: ChallengeState; version: number }> {
-    const { version, events } = await this.store.readStream<ChallengeEvent>(streamId);
-    return { state: events.reduce(challengeDecider.evolve, challengeDecider.initialState), version };
   }
 
   private async answer(events: readonly ChallengeEvent[]): Promise<VerifyResponse> {

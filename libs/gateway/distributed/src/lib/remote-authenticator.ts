@@ -1,6 +1,13 @@
-import { Authenticator, type ChallengeResponse, type IssuedAccessToken, type VerifyResponse } from '@m2m-trust/challenge-feature';
+import {
+  Authenticator,
+  type ChallengeResponse,
+  type ClientCredentials,
+  type ClientCredentialsRequest,
+  type VerifyResponse,
+} from '@m2m-trust/challenge-feature';
 import type { AccessToken__Output, Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
 import type { EventMetadata, VerifyFailureReason } from '@m2m-trust/shared-events';
+import type { IssuedAccessToken } from '@m2m-trust/token-feature';
 
 import { Injectable } from '@nestjs/common';
 
@@ -8,9 +15,12 @@ import { ServiceClients } from './service-clients';
 
 const REASON_PREFIX = 'VERIFY_FAILURE_REASON_';
 
-/** A gateway's challenge-response: both steps go to the challenge service over gRPC (any instance; challenge state is shared). */
+/**
+ * A gateway's challenge-response and client-credentials grant: each call goes to the challenge service over gRPC
+ * (any instance; challenge state is shared).
+ */
 @Injectable()
-export class RemoteAuthenticator extends Authenticator {
+export class RemoteAuthenticator extends Authenticator implements ClientCredentials {
   constructor(private readonly services: ServiceClients) {
     super();
   }
@@ -36,9 +46,10 @@ export class RemoteAuthenticator extends Authenticator {
       : { verified: false, reason: String(answer.reason).slice(REASON_PREFIX.length) as VerifyFailureReason };
   }
 
-  async requestToken(clientAssertion: string, metadata: EventMetadata): Promise<IssuedAccessToken> {
+  /** m2m.v1 carries no client id: the assertion names its device. */
+  async requestToken({ assertion }: ClientCredentialsRequest, metadata: EventMetadata): Promise<IssuedAccessToken> {
     const { authentication } = this.services;
-    const token = await this.services.call<AccessToken__Output>('challenge', authentication, 'RequestToken', { clientAssertion }, metadata);
+    const token = await this.services.call<AccessToken__Output>('challenge', authentication, 'RequestToken', { clientAssertion: assertion }, metadata);
     return { accessToken: token.accessToken, tokenType: 'Bearer', expiresIn: token.expiresIn };
   }
 }

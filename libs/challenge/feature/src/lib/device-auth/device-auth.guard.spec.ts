@@ -4,6 +4,7 @@ import { jwkThumbprint } from '@m2m-trust/shared-crypto';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { signRequest,type SignRequestOptions } from '@m2m-trust/shared-http-signatures';
 import { type AppConfig, HEALTH_CHECKS, loadConfig, Metrics, PlatformModule, Secret } from '@m2m-trust/shared-platform';
+import { type AccessTokenClaims, AccessTokens } from '@m2m-trust/token-feature';
 
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Body, Controller, Global, Module, Post } from '@nestjs/common';
@@ -11,7 +12,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
-import { type AccessTokenClaims, AccessTokens } from '../tokens/access-tokens';
 import { type AuthenticatedDevice } from './authenticated-device';
 import { CurrentDevice, DeviceAuth } from './device-auth.decorator';
 import { DEVICE_AUTH_PROVIDERS } from './device-auth.providers';

@@ -2,12 +2,12 @@ import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { type HttpRequestParts, verifyRequestSignature } from '@m2m-trust/shared-http-signatures';
 import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
+import { AccessTokens } from '@m2m-trust/token-feature';
 
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { type CachedCredentials, DeviceCredentialsCache } from '../device-credentials.cache';
-import { AccessTokens } from '../tokens/access-tokens';
 import type { AuthenticatedDevice, DeviceRequest } from './authenticated-device';
 import { rawBodyOf } from './raw-body.capture';
 import { SignatureReplayCache } from './signature-replay.cache';

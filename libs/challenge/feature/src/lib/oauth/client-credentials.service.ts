@@ -1,10 +1,11 @@
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
-import { type AssertionCheck, clientAssertionDecider, type ClientAssertionState } from '@m2m-trust/challenge-domain';
-import { CLOCK, type Clock, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
-import { ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
+import { type AssertionCheck, type AuthenticateWithAssertion, clientAssertionDecider } from '@m2m-trust/challenge-domain';
+import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore } from '@m2m-trust/shared-contracts';
+import { DomainError, ErrorCode, isDeviceId, isDomainError } from '@m2m-trust/shared-domain';
 import { type ChallengeEvent, deviceStreamId, type EventMetadata } from '@m2m-trust/shared-events';
 import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform';
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
+import { AccessTokens, type IssuedAccessToken, OAuthIssuer } from '@m2m-trust/token-feature';
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
@@ -12,25 +13,12 @@ import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } 
 import { v7 as uuidv7 } from 'uuid';
 
 import { DeviceCredentialsCache } from '../device-credentials.cache';
-import { AccessTokens } from '../tokens/access-tokens';
-import { OAuthIssuer } from '../tokens/oauth-issuer';
-import { OAuthError } from './oauth.error';
+import { ClientCredentials, type ClientCredentialsRequest } from './client-credentials';
 
-export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Ed25519 signatures under either name: EdDSA (RFC 8037) or the fully-specified Ed25519 (RFC 9864). */
 export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
 const ALGORITHMS: readonly string[] = CLIENT_ASSERTION_ALGORITHMS;
 const MAX_JTI_LENGTH = 256;
-
-/** The token endpoint's form, as parsed (a repeated parameter arrives as an array and is refused). */
-export type TokenRequestForm = Readonly<Record<string, unknown>>;
-
-/** RFC 6749 section 5.1: what a client gets for its credentials. */
-export interface TokenResponse {
-  readonly access_token: string;
-  readonly token_type: 'Bearer';
-  readonly expires_in: number;
-}
 
 const REFUSAL: Record<string, string> = {
   SIGNATURE_INVALID: 'The client assertion is not signed by the key registered for this device',
@@ -57,7 +45,7 @@ function checkOf(error: unknown): AssertionCheck {
  * event like a challenge-response, with method private_key_jwt.
  */
 @Injectable()
-export class ClientCredentialsService {
+export class ClientCredentialsService extends ClientCredentials {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -68,31 +56,23 @@ export class ClientCredentialsService {
     private readonly issuer: OAuthIssuer,
     private readonly metrics: Metrics,
     private readonly rateLimits: RateLimits,
-  ) {}
+  ) {
+    super();
+  }
 
-  async token(form: TokenRequestForm, metadata: EventMetadata): Promise<TokenResponse> {
-    const grantType = single(form, 'grant_type');
-    if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
-    if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
-    if (form['scope'] !== undefined) throw new OAuthError('invalid_scope', 'Device tokens carry no scopes: send no scope parameter');
-    if (single(form, 'client_assertion_type') !== JWT_BEARER_ASSERTION) {
-      throw new OAuthError('invalid_client', `Authenticate with private_key_jwt: client_assertion_type=${JWT_BEARER_ASSERTION} and client_assertion`);
-    }
-    const assertion = single(form, 'client_assertion');
-    if (assertion === undefined) throw new OAuthError('invalid_client', 'client_assertion is required');
-    const deviceId = this.claimedDevice(assertion, single(form, 'client_id'));
+  async requestToken({ assertion, clientId }: ClientCredentialsRequest, metadata: EventMetadata): Promise<IssuedAccessToken> {
+    const { deviceId, jti } = this.claimedDevice(assertion, clientId);
     await this.rateLimits.consume('device', deviceId);
-    for (let attempt = 1; ; attempt++) {
-      const credentials = await this.credentials.get(deviceId);
-      // Not audited: with no such device there is no one to attribute the attempt to.
-      if (!credentials) throw new OAuthError('invalid_client', 'Unknown client');
-      const now = this.clock.now();
-      const { check, jti } = await this.check(assertion, credentials.key, deviceId, now);
-      const streamId = jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`;
-      const { version, events: history } = await this.store.readStream<ChallengeEvent>(streamId);
-      const state = history.reduce<ClientAssertionState>(clientAssertionDecider.evolve, clientAssertionDecider.initialState);
-      const events = clientAssertionDecider.decide(
-        {
+    const { events } = await decideAndAppend(
+      this.store,
+      jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`,
+      clientAssertionDecider,
+      async () => {
+        const credentials = await this.credentials.get(deviceId);
+        // Not audited: with no such device there is no one to attribute the attempt to.
+        if (!credentials) throw refused('Unknown client');
+        const now = this.clock.now();
+        const command: AuthenticateWithAssertion = {
           type: 'AuthenticateWithAssertion',
           data: {
             deviceId,
@@ -101,50 +81,41 @@ export class ClientCredentialsService {
             device: { status: credentials.status, keyThumbprint: credentials.keyThumbprint },
             lockout: await this.lockouts.get(deviceId),
             policy: this.config.abuse.lockout,
-            check,
+            check: await this.check(assertion, credentials.key, deviceId, now),
             tokenId: uuidv7(),
           },
-        },
-        state,
-      );
-      try {
-        await this.store.appendToStream(
-          streamId,
-          version,
-          events.map((event) => ({ ...event, metadata: { ...metadata, actor: `device:${deviceId}` } })),
-          // As a verify: only while the device stands as we saw it, so a revocation that commits first wins.
-          { conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] },
-        );
-      } catch (error) {
-        // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh state.
-        if (attempt < 3 && isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) {
-          this.credentials.invalidate(deviceId);
-          continue;
-        }
-        throw error;
-      }
-      return this.answer(events);
-    }
+        };
+        // As a verify: only while the device stands as we saw it, so a revocation that commits first wins.
+        return { command, conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] };
+      },
+      { ...metadata, actor: `device:${deviceId}` },
+      // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh credentials.
+      { onConflict: () => this.credentials.invalidate(deviceId) },
+    );
+    return this.answer(events);
   }
 
-  /** iss = sub = the device id (and client_id when sent), read before the signature can be checked with that device's key. */
-  private claimedDevice(assertion: string, clientId: string | undefined): string {
+  /**
+   * iss = sub = the device id (and client_id when sent), read before the signature can be checked with that device's
+   * key; and the jti that names the assertion's stream (null when it has none usable: then it is refused as invalid).
+   */
+  private claimedDevice(assertion: string, clientId: string | undefined): { deviceId: string; jti: string | null } {
     let claims: JWTPayload;
     try {
       if (!ALGORITHMS.includes(decodeProtectedHeader(assertion).alg ?? '')) {
-        throw new OAuthError('invalid_client', 'The client assertion must be signed with Ed25519 (alg EdDSA or Ed25519)');
+        throw refused('The client assertion must be signed with Ed25519 (alg EdDSA or Ed25519)');
       }
       claims = decodeJwt(assertion);
     } catch (error) {
-      if (error instanceof OAuthError) throw error;
-      throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
+      if (isDomainError(error)) throw error;
+      throw refused('client_assertion is not a JWT');
     }
-    if (!isDeviceId(claims.iss) || claims.sub !== claims.iss) throw new OAuthError('invalid_client', 'The client assertion must have iss and sub both set to the device id');
-    if (clientId !== undefined && clientId !== claims.iss) throw new OAuthError('invalid_client', 'client_id does not match the client assertion');
-    return claims.iss;
+    if (!isDeviceId(claims.iss) || claims.sub !== claims.iss) throw refused('The client assertion must have iss and sub both set to the device id');
+    if (clientId !== undefined && clientId !== claims.iss) throw refused('client_id does not match the client assertion');
+    return { deviceId: claims.iss, jti: assertionId(claims) };
   }
 
-  private async check(assertion: string, key: KeyObject, deviceId: string, now: Date): Promise<{ check: AssertionCheck; jti: string | null }> {
+  private async check(assertion: string, key: KeyObject, deviceId: string, now: Date): Promise<AssertionCheck> {
     const issuer = this.issuer.issuer();
     try {
       const { payload } = await jwtVerify(assertion, key, {
@@ -157,40 +128,34 @@ export class ClientCredentialsService {
         clockTolerance: 5,
         requiredClaims: ['exp', 'jti'],
       });
-      const jti = typeof payload.jti === 'string' && payload.jti.length > 0 && payload.jti.length <= MAX_JTI_LENGTH ? payload.jti : null;
       const remaining = (payload.exp as number) - now.getTime() / 1000;
-      if (remaining > this.config.tokens.assertionMaxSeconds) return { check: 'ASSERTION_EXPIRED', jti };
-      return { check: jti === null ? 'ASSERTION_INVALID' : 'valid', jti };
+      if (remaining > this.config.tokens.assertionMaxSeconds) return 'ASSERTION_EXPIRED';
+      return assertionId(payload) === null ? 'ASSERTION_INVALID' : 'valid';
     } catch (error) {
-      const claims = decodeJwt(assertion);
-      const jti = typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= MAX_JTI_LENGTH ? claims.jti : null;
-      return { check: checkOf(error), jti };
+      return checkOf(error);
     }
   }
 
-  private async answer(events: readonly ChallengeEvent[]): Promise<TokenResponse> {
+  private async answer(events: readonly ChallengeEvent[]): Promise<IssuedAccessToken> {
     const outcome = events[0];
     if (outcome?.type === 'DeviceAuthenticated') {
       this.metrics.authentications.inc({ outcome: 'success', reason: '' });
       const { deviceId, keyThumbprint, tokenId } = outcome.data;
       if (tokenId === undefined) throw new Error('a client assertion succeeded without a token id');
-      const token = await this.tokens.issue({ deviceId, keyThumbprint, tokenId });
-      return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresIn };
+      return this.tokens.issue({ deviceId, keyThumbprint, tokenId });
     }
     if (outcome?.type === 'DeviceAuthenticationFailed') {
       this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });
-      throw new OAuthError('invalid_client', REFUSAL[outcome.data.reason] ?? 'The client assertion was refused');
+      throw refused(REFUSAL[outcome.data.reason] ?? 'The client assertion was refused');
     }
     throw new Error(`a client assertion decided ${outcome?.type ?? 'nothing'}`);
   }
 }
 
-/** A parameter sent once; a repeated one is a malformed request (RFC 6749 section 3.2). */
-function single(form: TokenRequestForm, name: string): string | undefined {
-  const value = form[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be sent once`);
-  return value;
-}
+/** The grant's refusals: the token endpoint answers them as invalid_client, gRPC as UNAUTHENTICATED. */
+const refused = (description: string): DomainError => new DomainError(ErrorCode.Unauthorized, description);
+
+const assertionId = (claims: JWTPayload): string | null =>
+  typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= MAX_JTI_LENGTH ? claims.jti : null;
 
 const digest = (jti: string): string => createHash('sha256').update(jti).digest('base64url');

@@ -1,3 +1,4 @@
+import { ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
 import type { EventMetadata } from '@m2m-trust/shared-events';
 import { AcceptsFormBody, EventMeta, Public } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
@@ -5,9 +6,10 @@ import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { ClientCredentialsService, type TokenRequestForm, type TokenResponse } from './client-credentials.service';
+import { ClientCredentials } from './client-credentials';
 import { OAuthError } from './oauth.error';
 import { OAuthErrorFilter } from './oauth-error.filter';
+import { parseTokenRequest, type TokenRequestForm, type TokenResponse } from './token-request.form';
 
 /** The OAuth 2.0 token endpoint (docs/tokens.md): devices authenticate with their own key, so no API key. */
 @ApiTags('OAuth 2.0')
@@ -15,7 +17,7 @@ import { OAuthErrorFilter } from './oauth-error.filter';
 @UseFilters(OAuthErrorFilter)
 @Controller('oauth2')
 export class TokenController {
-  constructor(private readonly clientCredentials: ClientCredentialsService) {}
+  constructor(private readonly clientCredentials: ClientCredentials) {}
 
   @Post('token')
   @RateLimitedByAddress()
@@ -41,6 +43,14 @@ export class TokenController {
     if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) {
       throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
     }
-    return this.clientCredentials.token(form ?? {}, meta);
+    const request = parseTokenRequest(form ?? {});
+    try {
+      const token = await this.clientCredentials.requestToken(request, meta);
+      return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresIn };
+    } catch (error) {
+      // A refused client is RFC 6749's invalid_client (401); anything else (rate limits, conflicts) stays problem+json.
+      if (isDomainError(error) && error.code === ErrorCode.Unauthorized) throw new OAuthError('invalid_client', error.message);
+      throw error;
+    }
   }
 }

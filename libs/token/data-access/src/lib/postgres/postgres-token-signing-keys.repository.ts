@@ -2,7 +2,7 @@ import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
 import { createPrivateKey } from 'node:crypto';
 
-import type { StoredTokenSigningKey, TokenSigningKeyRepository } from './token-signing-keys.repository';
+import type { StoredTokenSigningKey, TokenSigningKeyRepository } from '../token-signing-keys.repository';
 
 interface Row {
   generation: number;
@@ -13,7 +13,7 @@ interface Row {
 }
 
 /**
- * The signing ring in the challenge service's schema, shared by every
+ * The signing ring in the challenge service's schema (the service that issues tokens), shared by every
  * instance: one row per generation, so of two instances rotating at once the
  * second insert does nothing and both then read the first one's key.
  */

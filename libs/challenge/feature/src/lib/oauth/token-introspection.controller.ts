@@ -4,9 +4,9 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { OAuthError } from '../oauth/oauth.error';
-import { OAuthErrorFilter } from '../oauth/oauth-error.filter';
 import { IntrospectionRequestSchema, IntrospectionResponseSchema, OAuthErrorSchema } from './oauth.dto';
+import { OAuthError } from './oauth.error';
+import { OAuthErrorFilter } from './oauth-error.filter';
 import { type IntrospectionResult, TokenIntrospection } from './token-introspection.service';
 
 const FORM = /^application\/x-www-form-urlencoded\b/i;

@@ -1,12 +1,11 @@
-import { type StoredTokenSigningKey, TOKEN_SIGNING_KEY_REPOSITORY, type TokenSigningKeyRepository } from '@m2m-trust/challenge-data-access';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
+import { type StoredTokenSigningKey, TOKEN_SIGNING_KEY_REPOSITORY, type TokenSigningKeyRepository } from '@m2m-trust/token-data-access';
+import { planRing, publishedUntil, retiresAt, signingKeyIndex, type TokenKeySchedule, tokenKeySchedule } from '@m2m-trust/token-domain';
 
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-
-import { planRing, publishedUntil, retiresAt, signingKeyIndex, type TokenKeySchedule,tokenKeySchedule } from './token-key-schedule';
 
 /** A key of the ring as this instance last read it. */
 export interface RingKey {

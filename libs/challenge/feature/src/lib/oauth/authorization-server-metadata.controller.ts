@@ -1,35 +1,25 @@
 import { Public } from '@m2m-trust/shared-platform';
+import { OAuthIssuer, TokenSigningKeyRing } from '@m2m-trust/token-feature';
 
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { JSONWebKeySet } from 'jose';
 
-import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/client-credentials.service';
-import { type AuthorizationServerMetadata, AuthorizationServerMetadataSchema, JwksSchema } from './oauth.dto';
-import { OAuthIssuer } from './oauth-issuer';
-import { TokenSigningKeyRing } from './token-signing-key-ring';
+import { CLIENT_ASSERTION_ALGORITHMS } from './client-credentials.service';
+import { type AuthorizationServerMetadata, AuthorizationServerMetadataSchema } from './oauth.dto';
 
-/** What resource servers and OAuth clients fetch to trust this service's tokens: public, cacheable. */
+/**
+ * RFC 8414 metadata: how OAuth clients find the token endpoint, the client authentication it takes and the keys
+ * that verify its tokens. Here, beside the endpoints it describes; the JWKS it points to is the token scope's.
+ */
 @ApiTags('OAuth 2.0')
 @Public()
 @Controller('.well-known')
-export class OAuthDiscoveryController {
+export class AuthorizationServerMetadataController {
   constructor(
     private readonly ring: TokenSigningKeyRing,
     private readonly issuer: OAuthIssuer,
   ) {}
-
-  @Get('jwks.json')
-  @ApiOperation({
-    summary: 'The keys that verify access tokens (RFC 7517), by kid',
-    description: 'Holds the signing key, the next key before it signs and retired keys until their tokens have expired; cacheable for less than the publish-ahead delay (docs/tokens.md).',
-  })
-  @ApiOkResponse({ schema: JwksSchema })
-  jwks(@Res({ passthrough: true }) reply: FastifyReply): JSONWebKeySet {
-    void reply.header('cache-control', `public, max-age=${this.ring.schedule.jwksMaxAgeSeconds}`);
-    return { keys: this.ring.published().map((key) => key.jwk) };
-  }
 
   @Get('oauth-authorization-server')
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414): the issuer and its endpoints' })

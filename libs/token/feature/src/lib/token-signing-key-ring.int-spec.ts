@@ -1,15 +1,11 @@
-import {
-  PostgresTokenSigningKeyRepository,
-  PostgresTokenSigningKeys1763700001260,
-  SqliteTokenSigningKeyRepository,
-  type TokenSigningKeyRepository,
-  TokenSigningKeys1763700000260,
-} from '@m2m-trust/challenge-data-access';
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { openSqliteDatabase } from '@m2m-trust/shared-data-access';
 import { loadConfig, ServiceAudience } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
+import type { TokenSigningKeyRepository } from '@m2m-trust/token-data-access';
+import { PostgresTokenSigningKeyRepository, PostgresTokenSigningKeys1763700001260 } from '@m2m-trust/token-data-access/postgres';
+import { SqliteTokenSigningKeyRepository, TokenSigningKeys1763700000260 } from '@m2m-trust/token-data-access/sqlite';
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import type Database from 'better-sqlite3';
 
-import type { StoredTokenSigningKey, TokenSigningKeyRepository } from './token-signing-keys.repository';
+import type { StoredTokenSigningKey, TokenSigningKeyRepository } from '../token-signing-keys.repository';
 
 interface Row {
   generation: number;

@@ -1,8 +1,7 @@
 import { DEVICE_CREDENTIALS_REPOSITORY, type DeviceCredentialsRepository } from '@m2m-trust/challenge-data-access';
+import { AccessTokens } from '@m2m-trust/token-feature';
 
 import { Inject, Injectable } from '@nestjs/common';
-
-import { AccessTokens } from './access-tokens';
 
 /** RFC 7662 section 2.2: `active` and, for an active token, what a resource server needs to decide. */
 export type IntrospectionResult =

@@ -1,5 +1,3 @@
-import type { TokenConfig } from '@m2m-trust/shared-platform';
-
 /** The timings of the signing ring, all in seconds (docs/tokens.md, "Key ring and rotation"). */
 export interface TokenKeySchedule {
   /** How long one key is the signing key. */
@@ -20,7 +18,13 @@ const MAX_PUBLISH_AHEAD_SECONDS = 900;
 const MAX_RELOAD_SECONDS = 60;
 const GRACE_SECONDS = 60;
 
-export function tokenKeySchedule(config: Pick<TokenConfig, 'ttlSeconds' | 'keyRotationSeconds'>): TokenKeySchedule {
+/** The configured lifetimes it derives from (M2M_TOKEN_TTL_SECONDS, M2M_TOKEN_KEY_ROTATION_SECONDS). */
+export interface TokenLifetimes {
+  readonly ttlSeconds: number;
+  readonly keyRotationSeconds: number;
+}
+
+export function tokenKeySchedule(config: TokenLifetimes): TokenKeySchedule {
   // Half the rotation at most, so a key signs for at least half its period before the next is announced.
   const publishAheadSeconds = Math.min(MAX_PUBLISH_AHEAD_SECONDS, Math.floor(config.keyRotationSeconds / 2));
   const third = Math.max(1, Math.floor(publishAheadSeconds / 3));

@@ -1,6 +1,6 @@
-import type { StoredTokenSigningKey, TokenSigningKeyRepository } from '@m2m-trust/challenge-data-access';
 import type { Clock } from '@m2m-trust/shared-contracts';
 import { loadConfig, ServiceAudience } from '@m2m-trust/shared-platform';
+import type { StoredTokenSigningKey, TokenSigningKeyRepository } from '@m2m-trust/token-data-access';
 
 import { generateKeyPairSync } from 'node:crypto';
 import { base64url, calculateJwkThumbprint, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { PostgresTokenSigningKeys1763700001260 } from './postgres-token-signing-keys.migration';
-import { PostgresTokenSigningKeyRepository } from './postgres-token-signing-keys.repository';
-import { SqliteTokenSigningKeyRepository } from './sqlite-token-signing-keys.repository';
-import { TokenSigningKeys1763700000260 } from './token-signing-keys.migration';
+import { PostgresTokenSigningKeyRepository } from './postgres/postgres-token-signing-keys.repository';
+import { PostgresTokenSigningKeys1763700001260 } from './postgres/token-signing-keys.migration';
+import { SqliteTokenSigningKeyRepository } from './sqlite/sqlite-token-signing-keys.repository';
+import { TokenSigningKeys1763700000260 } from './sqlite/token-signing-keys.migration';
 import type { StoredTokenSigningKey, TokenSigningKeyRepository } from './token-signing-keys.repository';
 
 const newKey = (generation: number, kid = `kid-${generation}-${Math.random().toString(36).slice(2)}`): StoredTokenSigningKey => ({

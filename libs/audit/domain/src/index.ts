@@ -4,7 +4,6 @@ export * from './lib/audit-export';
 export * from './lib/epcis-mapping';
 export * from './lib/epcis-vocabulary';
 export * from './lib/event-filter';
-export * from './lib/event-hash';
 export * from './lib/event-query';
 export * from './lib/named-query';
 export * from './lib/subscription-controls';

@@ -1,11 +1,11 @@
 import {
-  computeEventHashId,
   EPCIS_PREFIXES,
   type ExportFormat,
   exportWriter,
   GENESIS_HASH,
   recordHash,
 } from '@m2m-trust/audit-domain';
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 
 import { CsvExportWalker } from './csv-export.walker';
 import { type BodyWalker } from './export-body';

@@ -1,8 +1,9 @@
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
+
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 import { EPCIS_PREFIXES } from './epcis-vocabulary';
-import { computeEventHashId } from './event-hash';
 
 /** The hash a chain starts from: the "previous hash" of record 1. */
 export const GENESIS_HASH = '0'.repeat(64);

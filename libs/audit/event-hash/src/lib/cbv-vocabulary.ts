@@ -1,10 +1,10 @@
 /**
- * Static vocabulary tables for the CBV 2.0 event hash (see event-hash.ts).
+ * Static vocabulary tables for the CBV 2.0 event hash.
  *
  * Everything here is plain data taken from the EPCIS 2.0 JSON-LD context
  * (https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld) and from the
- * canonical property order of the CBV 2.0 event hash algorithm. event-hash.ts
- * compiles it into lookup maps once, at module load.
+ * canonical property order of the CBV 2.0 event hash algorithm. term-scopes.ts and
+ * pre-hash-string.ts compile it into lookup maps once, at module load.
  */
 
 /** Prefixes declared by the standard EPCIS 2.0 context itself. */

@@ -1,6 +1,5 @@
 export * from './lib/audit-chain';
 export * from './lib/audit-checkpoint';
-export * from './lib/audit-export';
 export * from './lib/epcis-mapping';
 export * from './lib/epcis-vocabulary';
 export * from './lib/event-filter';

@@ -36,8 +36,9 @@ const COLUMNS: AuditRecordRow['length'] = 19;
 /**
  * The audit service's writer of the EPCIS audit log, fed from Kafka in the
  * consumer's offset-guarded transaction. Chains records exactly as the
- * SQLite writer does (same seq, prev_hash and recordHash over the same
- * document), so /epcis/chain/verify and the offline verifier work unchanged.
+ * embedded log's follower does (nextChainLink over the same document, rows
+ * as AuditRecordRow), so /epcis/chain/verify and the offline verifier work
+ * unchanged.
  *
  * Idempotent by source event id: an event delivered twice, in one batch or
  * two, is recorded once. Correct with several instances writing one log:

@@ -75,7 +75,7 @@ export const ERROR_REASONS: readonly string[] = ['did_not_occur', 'incorrect_dat
 /**
  * Terms of the top level of the EPCIS context, by how JSON-LD expands their string values:
  * 'id' = "@type": "@id" (or an alias of @id), 'literal' = anything else.
- * (@vocab-typed terms and terms with scoped contexts are described in event-hash.ts.)
+ * (@vocab-typed terms and terms with scoped contexts are described in term-scopes.ts.)
  */
 export const ID_TERMS: readonly string[] = [
   'id', 'eventID', 'member', 'certificationInfo', 'bizLocation', 'readPoint', 'transformationID', 'epcList',

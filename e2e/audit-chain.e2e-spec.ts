@@ -1,5 +1,5 @@
 import { GENESIS_HASH, recordHash } from '@m2m-trust/audit-domain';
-import { computeEventHashId } from '@m2m-trust/audit-domain';
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
-import { ChainVerifier, CSV_COLUMNS, type ExportManifest, splitChainLink, splitExport } from '@m2m-trust/audit-domain';
+import { ChainVerifier, splitChainLink } from '@m2m-trust/audit-domain';
+import { CSV_COLUMNS, type ExportManifest, splitExport } from '@m2m-trust/audit-export';
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -2,7 +2,7 @@
 // one CommonJS file, dist/m2m.cjs, that bin/m2m.mjs runs.
 //
 // Why a bundle: the CLI uses workspace libraries that are not published
-// (@m2m-trust/audit-domain and what it imports). esbuild compiles the parts
+// (@m2m-trust/audit-export and what it imports). esbuild compiles the parts
 // of them the CLI reaches into the file and leaves every package out, so
 // those stay ordinary dependencies, @m2m-trust/sdk among them. Then it
 // checks that package.json declares exactly those packages, and puts the

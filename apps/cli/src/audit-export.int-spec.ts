@@ -1,4 +1,5 @@
-import { computeEventHashId, EPCIS_PREFIXES, recordHash, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
+import { EPCIS_PREFIXES, recordHash, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 import { generateKeyPair, M2MClient } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 

@@ -1,3 +1,5 @@
+import { type SchemaCheck } from '@m2m-trust/audit-export';
+
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -5,10 +7,8 @@ import addFormats from 'ajv-formats';
 import { ConfigError } from '../cli.error';
 
 /** GS1's EPCIS 2.0 JSON Schema, compiled once, checking one document or event at a time. */
-export interface EpcisSchemaValidator {
+export interface EpcisSchemaValidator extends SchemaCheck {
   readonly path: string;
-  /** Null when the value validates; otherwise the first thing wrong with it. */
-  check(value: unknown): string | null;
 }
 
 /**

@@ -1,17 +1,19 @@
-import { type ExportFormat, type ExportManifest } from '@m2m-trust/audit-domain';
+import {
+  type BodySummary,
+  type ExportFormat,
+  type ExportManifest,
+  exportReader,
+  manifestFault,
+  type VerifyFault,
+  verifyManifest,
+} from '@m2m-trust/audit-export';
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type JSONWebKeySet } from 'jose';
 
-import { CsvExportWalker } from './csv-export.walker';
 import { type EpcisSchemaValidator } from './epcis-schema.validator';
-import { type BodySummary, type BodyWalker } from './export-body';
-import { verifyManifest } from './export-manifest';
 import { readExportTrailer } from './export-trailer';
-import { JsonLdExportWalker } from './jsonld-export.walker';
-import { manifestFault, type VerifyFault } from './verify-fault';
-import { XmlExportWalker } from './xml-export.walker';
 
 /** Where the key set came from, said in the report: a file the auditor holds, or the service itself. */
 export interface KeySource {
@@ -86,12 +88,7 @@ export async function verifyExportFile(input: VerifyExportInput): Promise<Verify
   }
 
   const schemaChecked = input.schema !== undefined && trailer.format === 'jsonld';
-  const walker: BodyWalker =
-    trailer.format === 'jsonld'
-      ? new JsonLdExportWalker(manifest.complete, input.schema)
-      : trailer.format === 'xml'
-        ? new XmlExportWalker()
-        : new CsvExportWalker();
+  const walker = exportReader(trailer.format).walker(manifest.complete, input.schema);
   report = {
     ...report,
     schema: schemaNote(schemaChecked, schemaChecked ? 'the document and every event' : input.schema ? 'not applicable to CSV' : 'not checked (no --schema given)'),

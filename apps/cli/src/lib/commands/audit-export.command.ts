@@ -1,3 +1,4 @@
+import { unverifiedManifest } from '@m2m-trust/audit-export';
 import { EXPORT_FORMATS, type ExportFormat, isM2MError, type M2MClient } from '@m2m-trust/sdk';
 
 import { createWriteStream, existsSync, renameSync, unlinkSync } from 'node:fs';
@@ -6,7 +7,6 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-import { unverifiedManifest } from '../audit/export-manifest';
 import { readExportTrailer } from '../audit/export-trailer';
 import { type Command, requiredString, stringOption } from '../cli.command';
 import { ConfigError } from '../cli.error';

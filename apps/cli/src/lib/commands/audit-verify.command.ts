@@ -1,10 +1,11 @@
+import { describeFault } from '@m2m-trust/audit-export';
+
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';
 import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
-import { describeFault } from '../audit/verify-fault';
 import { type Command, type Invocation, stringOption } from '../cli.command';
 import { ConfigError, UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';

@@ -1,15 +1,38 @@
-import { type EpcisObjectEvent, recordHash } from '@m2m-trust/audit-domain';
+import { type ChainLink, type EpcisObjectEvent } from '@m2m-trust/audit-domain';
 
 /**
- * One audit record's columns, in the order both stores declare them (seq,
- * prev_hash, hash, event_id, source_event_id, event fields, extension fields,
- * document): the chain link and the query columns derived from the event once.
+ * One audit record's columns, in the order both stores declare them (see
+ * AUDIT_RECORD_COLUMNS): the chain link, the ids, the query columns derived
+ * from the event once, the extension columns and the document.
  */
-export function auditRecordRow(seq: number, prevHash: string, sourceEventId: string, e: EpcisObjectEvent): unknown[] {
+export type AuditRecordRow = readonly [
+  seq: number,
+  prevHash: string,
+  hash: string,
+  eventId: string,
+  sourceEventId: string,
+  eventType: string,
+  eventTime: string,
+  recordTime: string,
+  action: string,
+  bizStep: string,
+  disposition: string,
+  epc: string | undefined,
+  reason: string | null,
+  challengeId: string | null,
+  keyThumbprint: string | null,
+  actor: string | null,
+  requestId: string | null,
+  method: string | null,
+  document: string,
+];
+
+/** The row of the record `link` places in the chain. */
+export function auditRecordRow(link: ChainLink, sourceEventId: string, e: EpcisObjectEvent): AuditRecordRow {
   return [
-    seq,
-    prevHash,
-    recordHash(seq, prevHash, e as unknown as Readonly<Record<string, unknown>>),
+    link.seq,
+    link.prevHash,
+    link.hash,
     e.eventID,
     sourceEventId,
     e.type,

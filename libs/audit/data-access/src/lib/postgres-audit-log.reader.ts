@@ -1,20 +1,9 @@
-import { EPCIS_EVENT_TYPES, type EpcisObjectEvent, type EventFilter, type EventQuery, orderDirectionOf, type PageCursor } from '@m2m-trust/audit-domain';
+import { EPCIS_EVENT_TYPES, type EpcisObjectEvent, type EventFilter, type EventQuery, orderDirectionOf } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
+import { auditPage, equalityFilters, ORDER_COLUMNS, pageSize, rangeFilters } from './audit-log.query';
 import type { AuditLogRepository, AuditPage } from './audit-log.repository';
-
-/** Extension fields that are also columns, so auditors can filter on them with an index-friendly query. */
-const EXTENSION_COLUMNS = {
-  reason: 'reason',
-  challengeId: 'challenge_id',
-  keyThumbprint: 'key_thumbprint',
-  actor: 'actor',
-  requestId: 'request_id',
-  method: 'method',
-} as const;
-
-const ORDER_COLUMNS = { eventTime: 'event_time', recordTime: 'record_time' } as const;
 
 interface Row {
   readonly seq: string;
@@ -48,32 +37,14 @@ class Conditions {
 /** A query's filters as SQL conditions. */
 function conditionsOf(filter: EventFilter): Conditions {
   const c = new Conditions();
-  const anyOf = (column: string, values: readonly string[] | undefined): void => {
-    if (!values) return;
+  for (const [column, values] of equalityFilters(filter)) {
     // One value as `=`, so an index on (column, seq) still returns rows in seq order; a list as one array parameter.
     c.add(values.length === 1 ? `${column} = ${c.param(values[0])}` : `${column} = ANY(${c.param(values)}::text[])`);
-  };
-  anyOf('event_type', filter.eventTypes);
-  anyOf('action', filter.actions);
-  anyOf('biz_step', filter.bizSteps);
-  anyOf('disposition', filter.dispositions);
-  anyOf('epc', filter.epcs);
-  anyOf('event_id', filter.eventIds);
-  for (const [name, values] of Object.entries(filter.extensions ?? {})) {
-    const column = EXTENSION_COLUMNS[name as keyof typeof EXTENSION_COLUMNS];
-    // The domain parser admits only these names; anything else must not reach SQL as a column name.
-    if (!column) throw new Error(`no column for the extension filter ${name}`);
-    anyOf(column, values);
   }
-  const range = (column: string, op: string, value: string | undefined): void => {
-    if (value === undefined) return;
+  for (const [column, op, value] of rangeFilters(filter)) {
     c.add(`${column} ${op} ${c.param(value)}`);
     c.ranged.add(column);
-  };
-  range('event_time', '>=', filter.geEventTime);
-  range('event_time', '<', filter.ltEventTime);
-  range('record_time', '>=', filter.geRecordTime);
-  range('record_time', '<', filter.ltRecordTime);
+  }
   return c;
 }
 
@@ -115,9 +86,7 @@ export class PostgresAuditLogReader implements AuditLogRepository {
 
   async query(query: EventQuery): Promise<AuditPage> {
     if (query.after === undefined && query.maxEventCount !== undefined) await this.refuseIfMoreThan(query, query.maxEventCount);
-    // A count-limited query carries what is left of its budget from page to page.
-    const remaining = query.after?.remaining ?? query.eventCountLimit ?? query.maxEventCount;
-    const size = remaining === undefined ? query.perPage : Math.min(query.perPage, remaining);
+    const { size, remaining } = pageSize(query);
     if (size === 0) return { events: [], nextAfter: null };
 
     const c = conditionsOf(query);
@@ -155,14 +124,7 @@ export class PostgresAuditLogReader implements AuditLogRepository {
       rows = (await this.db.query<Row>(`${select} WHERE seq IN (${pick}) ORDER BY ${order}`, c.args)).rows;
     }
 
-    const page = rows.slice(0, size);
-    const left = remaining === undefined ? undefined : remaining - page.length;
-    const last = page[page.length - 1];
-    const more = rows.length > size && left !== 0 && last !== undefined;
-    return {
-      events: page.map((row) => row.document),
-      nextAfter: more ? cursorAfter(last, left) : null,
-    };
+    return auditPage(rows, size, remaining, (row) => row.document);
   }
 
   async findByEventId(eventId: string): Promise<EpcisObjectEvent | null> {
@@ -193,8 +155,4 @@ export class PostgresAuditLogReader implements AuditLogRepository {
       throw new DomainError(ErrorCode.QueryTooLarge, `More than maxEventCount (${max}) events match; narrow the query or page it without maxEventCount`);
     }
   }
-}
-
-function cursorAfter(row: Row, remaining: number | undefined): PageCursor {
-  return { seq: Number(row.seq), ...(row.k !== null ? { key: row.k } : {}), ...(remaining !== undefined ? { remaining } : {}) };
 }

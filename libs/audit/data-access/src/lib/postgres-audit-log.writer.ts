@@ -1,8 +1,8 @@
-import { AUDITED_EVENT_TYPES, type EpcisObjectEvent, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { AUDITED_EVENT_TYPES, type ChainTail, type EpcisObjectEvent, GENESIS_HASH, nextChainLink, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import { auditRecordRow } from './audit-record-row';
+import { type AuditRecordRow, auditRecordRow } from './audit-record-row';
 
 /** A record a call appended, for whoever pushes new events to subscribers once the transaction commits. */
 export interface AppendedAuditRecord {
@@ -31,13 +31,14 @@ const INSERT_RECORDS = `INSERT INTO audit_events (seq, prev_hash, hash, event_id
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
     $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::json[])`;
 
-const COLUMNS = 19;
+const COLUMNS: AuditRecordRow['length'] = 19;
 
 /**
  * The audit service's writer of the EPCIS audit log, fed from Kafka in the
  * consumer's offset-guarded transaction. Chains records exactly as the
- * SQLite writer does (same seq, prev_hash and recordHash over the same
- * document), so /epcis/chain/verify and the offline verifier work unchanged.
+ * embedded log's follower does (nextChainLink over the same document, rows
+ * as AuditRecordRow), so /epcis/chain/verify and the offline verifier work
+ * unchanged.
  *
  * Idempotent by source event id: an event delivered twice, in one batch or
  * two, is recorded once. Correct with several instances writing one log:
@@ -73,16 +74,14 @@ export class PostgresAuditLogWriter implements PostgresProjection {
     for (const seen of head?.seen ?? []) candidates.delete(seen);
     if (candidates.size === 0) return [];
 
-    let seq = Number(head?.seq ?? 0);
-    let prevHash = head?.hash ?? GENESIS_HASH;
+    let tail: ChainTail = { seq: Number(head?.seq ?? 0), hash: head?.hash ?? GENESIS_HASH };
     const columns: unknown[][] = Array.from({ length: COLUMNS }, () => []);
     const appended: AppendedAuditRecord[] = [];
     for (const [sourceEventId, e] of candidates) {
-      seq++;
-      const values = auditRecordRow(seq, prevHash, sourceEventId, e);
-      values.forEach((value, i) => (columns[i] as unknown[]).push(value));
-      appended.push({ seq, event: e });
-      prevHash = values[2] as string;
+      const link = nextChainLink(tail, e);
+      auditRecordRow(link, sourceEventId, e).forEach((value, i) => (columns[i] as unknown[]).push(value));
+      appended.push({ seq: link.seq, event: e });
+      tail = link;
     }
     await tx.query(INSERT_RECORDS, columns);
     return appended;

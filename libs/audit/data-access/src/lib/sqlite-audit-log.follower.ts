@@ -1,11 +1,11 @@
-import { GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { type ChainTail, EMPTY_CHAIN_TAIL, nextChainLink, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { SqliteStoreFollower } from '@m2m-trust/shared-data-access';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import { auditRecordRow } from './audit-record-row';
+import { type AuditRecordRow, auditRecordRow } from './audit-record-row';
 import type { AuditWriterEvents, SqliteAuditWriterThread } from './sqlite-audit-writer.thread';
 
 /** What the follower reads of the event store: its head, and its events in order. */
@@ -58,7 +58,7 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
   private store: FollowedEventStore | null = null;
   private mode: 'stopped' | 'catching-up' | 'live' | 'waiting' = 'stopped';
   private generation = 0;
-  private tail = { seq: 0, hash: GENESIS_HASH };
+  private tail: ChainTail = EMPTY_CHAIN_TAIL;
   /** Store position up to which events have been handed to the writer, and up to which the file holds them. */
   private sent = 0;
   private written = 0;
@@ -168,7 +168,7 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
     try {
       this.writer.ensureRunning();
       const head = this.state.head.get();
-      this.tail = head ? { seq: head.seq, hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+      this.tail = head ? { seq: head.seq, hash: head.hash } : EMPTY_CHAIN_TAIL;
       this.sent = this.written = this.state.position.get()?.position ?? 0;
     } catch (error) {
       // The file cannot be read (or the thread not started): try again later, as after a failed write.
@@ -206,17 +206,16 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
 
   /** Maps and chains the audited events of a batch and hands the records to the writer with the batch's last position. */
   private handOver(events: readonly RecordedEvent[]): void {
-    const rows: unknown[][] = [];
-    let { seq, hash } = this.tail;
+    const rows: AuditRecordRow[] = [];
+    let tail = this.tail;
     for (const event of events) {
       const epcis = toEpcisEvent(event);
       if (!epcis) continue;
-      seq++;
-      const row = auditRecordRow(seq, hash, event.eventId, epcis);
-      hash = row[2] as string;
-      rows.push(row);
+      const link = nextChainLink(tail, epcis);
+      rows.push(auditRecordRow(link, event.eventId, epcis));
+      tail = link;
     }
-    this.tail = { seq, hash };
+    this.tail = tail;
     this.sent = (events[events.length - 1] as RecordedEvent).position;
     this.writer.append(this.generation, rows, this.sent);
   }

@@ -1,4 +1,4 @@
-import { AUDITED_EVENT_TYPES, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { AUDITED_EVENT_TYPES, EMPTY_CHAIN_TAIL, nextChainLink, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
@@ -34,9 +34,7 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
     if (!e || this.seen.get(event.eventId)) return;
     // Read inside the append's transaction (the single writer): the chain head
     // as committed plus this batch's earlier records, never a stale cache.
-    const head = this.head.get();
-    const seq = (head?.seq ?? 0) + 1;
-    const prevHash = head?.hash ?? GENESIS_HASH;
-    this.insert.run(...auditRecordRow(seq, prevHash, event.eventId, e));
+    const link = nextChainLink(this.head.get() ?? EMPTY_CHAIN_TAIL, e);
+    this.insert.run(...auditRecordRow(link, event.eventId, e));
   }
 }

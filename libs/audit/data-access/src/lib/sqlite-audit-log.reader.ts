@@ -1,29 +1,11 @@
-import {
-  EPCIS_EVENT_TYPES,
-  type EpcisObjectEvent,
-  type EventFilter,
-  type EventQuery,
-  orderDirectionOf,
-  type PageCursor,
-} from '@m2m-trust/audit-domain';
+import { EPCIS_EVENT_TYPES, type EpcisObjectEvent, type EventFilter, type EventQuery, orderDirectionOf } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 import type Database from 'better-sqlite3';
 
+import { auditPage, equalityFilters, ORDER_COLUMNS, pageSize, rangeFilters } from './audit-log.query';
 import type { AuditLogRepository, AuditPage } from './audit-log.repository';
 import { ORDERED_BY_EVENT_TIME } from './audit-query-indexes.migration';
-
-/** Extension fields that are also columns, so auditors can filter on them with an index-friendly query. */
-const EXTENSION_COLUMNS = {
-  reason: 'reason',
-  challengeId: 'challenge_id',
-  keyThumbprint: 'key_thumbprint',
-  actor: 'actor',
-  requestId: 'request_id',
-  method: 'method',
-} as const;
-
-const ORDER_COLUMNS = { eventTime: 'event_time', recordTime: 'record_time' } as const;
 
 interface Row {
   readonly seq: number;
@@ -46,28 +28,13 @@ interface Term {
 /** The conditions of a query's filters. */
 function termsOf(filter: EventFilter): Term[] {
   const terms: Term[] = [];
-  const anyOf = (column: string, values: readonly string[] | undefined): void => {
-    if (!values) return;
+  for (const [column, values] of equalityFilters(filter)) {
     const test = values.length === 1 ? '= ?' : `IN (${values.map(() => '?').join(', ')})`;
     terms.push({ kind: 'equality', column, sql: (steered) => `${steered ? '+' : ''}${column} ${test}`, args: values });
-  };
-  anyOf('event_type', filter.eventTypes);
-  anyOf('action', filter.actions);
-  anyOf('biz_step', filter.bizSteps);
-  anyOf('disposition', filter.dispositions);
-  anyOf('epc', filter.epcs);
-  anyOf('event_id', filter.eventIds);
-  for (const [name, values] of Object.entries(filter.extensions ?? {})) {
-    anyOf(EXTENSION_COLUMNS[name as keyof typeof EXTENSION_COLUMNS], values);
   }
-  const range = (column: string, op: string, value: string | undefined): void => {
-    if (value === undefined) return;
+  for (const [column, op, value] of rangeFilters(filter)) {
     terms.push({ kind: 'range', column, sql: (steered) => `${steered ? '+' : ''}${column} ${op} ?`, args: [value] });
-  };
-  range('event_time', '>=', filter.geEventTime);
-  range('event_time', '<', filter.ltEventTime);
-  range('record_time', '>=', filter.geRecordTime);
-  range('record_time', '<', filter.ltRecordTime);
+  }
   return terms;
 }
 
@@ -100,9 +67,7 @@ export class SqliteAuditLogReader implements AuditLogRepository {
 
   async query(query: EventQuery): Promise<AuditPage> {
     if (query.after === undefined && query.maxEventCount !== undefined) this.refuseIfMoreThan(query, query.maxEventCount);
-    // A count-limited query carries what is left of its budget from page to page.
-    const remaining = query.after?.remaining ?? query.eventCountLimit ?? query.maxEventCount;
-    const size = remaining === undefined ? query.perPage : Math.min(query.perPage, remaining);
+    const { size, remaining } = pageSize(query);
     if (size === 0) return { events: [], nextAfter: null };
 
     const terms = termsOf(query);
@@ -128,14 +93,7 @@ export class SqliteAuditLogReader implements AuditLogRepository {
       `SELECT seq, ${column ?? 'NULL'} AS k, document FROM audit_events WHERE seq IN ` +
       `(SELECT seq FROM audit_events ${hint} ${whereClause(sqls)} ORDER BY ${order} LIMIT ?) ORDER BY ${order}`;
     const rows = this.statement(sql).all(...args, size + 1) as Row[];
-    const page = rows.slice(0, size);
-    const left = remaining === undefined ? undefined : remaining - page.length;
-    const last = page[page.length - 1];
-    const more = rows.length > size && left !== 0 && last !== undefined;
-    return {
-      events: page.map((row) => JSON.parse(row.document) as EpcisObjectEvent),
-      nextAfter: more ? cursorAfter(last, left) : null,
-    };
+    return auditPage(rows, size, remaining, (row) => JSON.parse(row.document) as EpcisObjectEvent);
   }
 
   /**
@@ -221,8 +179,4 @@ export class SqliteAuditLogReader implements AuditLogRepository {
     }
     return statement;
   }
-}
-
-function cursorAfter(row: Row, remaining: number | undefined): PageCursor {
-  return { seq: row.seq, ...(row.k !== null ? { key: row.k } : {}), ...(remaining !== undefined ? { remaining } : {}) };
 }

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 
 import type { StoredCheckpoint } from './audit-chain.store';
+import type { AuditRecordRow } from './audit-record-row';
 
-/** The columns of an audit record, in the order of {@link auditRecordRow}. */
+/** The columns of an audit record, in the order of {@link AuditRecordRow}. */
 export const AUDIT_RECORD_COLUMNS =
   'seq, prev_hash, hash, event_id, source_event_id, event_type, event_time, record_time, action, biz_step, disposition, epc, reason, challenge_id, key_thumbprint, actor, request_id, method, document';
 
@@ -130,7 +131,7 @@ export class SqliteAuditWriterThread {
     this.worker = worker;
   }
 
-  append(generation: number, rows: readonly (readonly unknown[])[], upTo: number): void {
+  append(generation: number, rows: readonly AuditRecordRow[], upTo: number): void {
     this.worker?.postMessage({ kind: 'append', generation, rows, upTo });
   }
 

@@ -1,8 +1,9 @@
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
+
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 import { EPCIS_PREFIXES } from './epcis-vocabulary';
-import { computeEventHashId } from './event-hash';
 
 /** The hash a chain starts from: the "previous hash" of record 1. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,10 +24,26 @@ export const CHAIN_FIELDS = { seq: 'm2m:seq', prevHash: 'm2m:prevHash', hash: 'm
  * reordering any record changes every hash after it. Canonical JSON makes the
  * hash independent of how a copy of the event was formatted.
  */
-export function recordHash(seq: number, prevHash: string, event: Readonly<Record<string, unknown>>): string {
+export function recordHash(seq: number, prevHash: string, event: object): string {
   const canonical = canonicalize({ seq, prevHash, event });
   if (canonical === undefined) throw new Error('event cannot be canonicalised');
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** Where a chain ends: its last record's seq and record hash. A {@link ChainLink} is the tail of the chain it ends. */
+export type ChainTail = Pick<ChainLink, 'seq' | 'hash'>;
+
+/** The tail of a chain without records: record 1 follows the genesis hash. */
+export const EMPTY_CHAIN_TAIL: ChainTail = { seq: 0, hash: GENESIS_HASH };
+
+/**
+ * The step every writer of the log folds its records with: the record after
+ * `tail` takes the next seq, `tail`'s hash as its previous hash, and its own
+ * record hash. The returned link is the tail for the record after it.
+ */
+export function nextChainLink(tail: ChainTail, event: object): ChainLink {
+  const seq = tail.seq + 1;
+  return { seq, prevHash: tail.hash, hash: recordHash(seq, tail.hash, event) };
 }
 
 export function withChainLink(event: Readonly<Record<string, unknown>>, link: ChainLink): Record<string, unknown> {

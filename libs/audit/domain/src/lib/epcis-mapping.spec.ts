@@ -1,3 +1,4 @@
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import { readFileSync } from 'node:fs';
@@ -7,7 +8,6 @@ import addFormats from 'ajv-formats';
 
 import { AUDITED_EVENT_TYPES, toEpcisEvent } from './epcis-mapping';
 import { EPCIS_CONTEXT } from './epcis-vocabulary';
-import { computeEventHashId } from './event-hash';
 
 const schema = JSON.parse(readFileSync(resolve(__dirname, '../../../../../../shared/epcis/schema/EPCIS-JSON-Schema.json'), 'utf8'));
 const validate = addFormats(new Ajv({ strict: false, allErrors: true })).compile(schema);

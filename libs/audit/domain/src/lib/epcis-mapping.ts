@@ -1,8 +1,8 @@
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 import { assertUnreachable } from '@m2m-trust/shared-domain';
 import type { DomainEvent, DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
 
 import { apiKeyEpc, deviceEpc, EPCIS_PREFIXES, type EpcisAction } from './epcis-vocabulary';
-import { computeEventHashId } from './event-hash';
 
 /** One EPCIS 2.0 ObjectEvent as this service records it (no @context: documents carry it). */
 export interface EpcisObjectEvent {

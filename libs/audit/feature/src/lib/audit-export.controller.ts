@@ -1,4 +1,5 @@
-import { CBV_VERSION, EPCIS_VERSION, EXPORT_FORMATS, queryParameterError } from '@m2m-trust/audit-domain';
+import { CBV_VERSION, EPCIS_VERSION, queryParameterError } from '@m2m-trust/audit-domain';
+import { EXPORT_FORMATS } from '@m2m-trust/audit-export';
 import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { Readable } from 'node:stream';

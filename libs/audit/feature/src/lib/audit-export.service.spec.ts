@@ -1,5 +1,6 @@
 import type { AuditChainStore, ChainRecord } from '@m2m-trust/audit-data-access';
-import { type ExportFormat, type ExportManifest, exportWriter, GENESIS_HASH, splitExport } from '@m2m-trust/audit-domain';
+import { GENESIS_HASH } from '@m2m-trust/audit-domain';
+import { type ExportFormat, type ExportManifest, exportWriter, splitExport } from '@m2m-trust/audit-export';
 import type { ServiceAudience } from '@m2m-trust/shared-platform';
 
 import { createHash, generateKeyPairSync } from 'node:crypto';

@@ -1,15 +1,6 @@
 import { AUDIT_CHAIN_STORE, type AuditChainStore } from '@m2m-trust/audit-data-access';
-import {
-  type EpcisObjectEvent,
-  EXPORT_FORMATS,
-  EXPORT_MANIFEST_JWS_TYPE,
-  type ExportFormat,
-  type ExportManifest,
-  exportWriter,
-  matchesEventFilter,
-  parseEventQuery,
-  queryParameterError,
-} from '@m2m-trust/audit-domain';
+import { type EpcisObjectEvent, matchesEventFilter, parseEventQuery, queryParameterError } from '@m2m-trust/audit-domain';
+import { EXPORT_FORMATS, EXPORT_MANIFEST_JWS_TYPE, type ExportFormat, type ExportManifest, exportWriter } from '@m2m-trust/audit-export';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { ServiceAudience } from '@m2m-trust/shared-platform';
 

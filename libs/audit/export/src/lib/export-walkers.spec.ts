@@ -1,16 +1,13 @@
-import {
-  computeEventHashId,
-  EPCIS_PREFIXES,
-  type ExportFormat,
-  exportWriter,
-  GENESIS_HASH,
-  recordHash,
-} from '@m2m-trust/audit-domain';
+import { EMPTY_CHAIN_TAIL, EPCIS_PREFIXES, nextChainLink } from '@m2m-trust/audit-domain';
+import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 
-import { CsvExportWalker } from './csv-export.walker';
+import { CsvExportWalker } from './csv.format';
 import { type BodyWalker } from './export-body';
-import { JsonLdExportWalker } from './jsonld-export.walker';
+import { exportWriter } from './export-format';
+import { type ExportFormat } from './export-manifest';
+import { JsonLdExportWalker } from './jsonld.format';
 import { LineSplitter } from './line.splitter';
+import { XmlExportWalker } from './xml.format';
 
 // The walkers over export bodies as the service's own writers produce them,
 // fed in chunks of every awkward size: a line, a quoted CSV field or a UTF-8
@@ -25,7 +22,7 @@ interface Exported {
 
 function chain(reasons: readonly string[]): Exported[] {
   const records: Exported[] = [];
-  let prevHash = GENESIS_HASH;
+  let tail = EMPTY_CHAIN_TAIL;
   reasons.forEach((reason, i) => {
     const content = {
       type: 'ObjectEvent',
@@ -38,10 +35,9 @@ function chain(reasons: readonly string[]): Exported[] {
       'm2m:reason': reason,
     };
     const event = { eventID: computeEventHashId(content, EPCIS_PREFIXES), ...content };
-    const seq = i + 1;
-    const hash = recordHash(seq, prevHash, event);
-    records.push({ seq, prevHash, hash, event });
-    prevHash = hash;
+    const link = nextChainLink(tail, event);
+    records.push({ ...link, event });
+    tail = link;
   });
   return records;
 }
@@ -104,15 +100,22 @@ describe('JsonLdExportWalker', () => {
   });
 });
 
-describe('CsvExportWalker', () => {
+describe.each([
+  ['CsvExportWalker', 'csv', () => new CsvExportWalker()],
+  ['XmlExportWalker', 'xml', () => new XmlExportWalker()],
+] as const)('%s', (_name, format, walker) => {
   const records = chain(REASONS);
 
-  it.each(CHUNK_SIZES)('counts records, quoted line breaks and all, fed %i bytes at a time', (size) => {
-    expect(walk(new CsvExportWalker(), body('csv', records), size)).toEqual({
+  it.each(CHUNK_SIZES)('counts records, quoted or escaped line breaks and all, and reads their sequence range, fed %i bytes at a time', (size) => {
+    expect(walk(walker(), body(format, records), size)).toEqual({
       fault: null,
       summary: { count: 5, firstSeq: 1, lastSeq: 5, lastHash: records[4]!.hash },
     });
   });
+});
+
+describe('CsvExportWalker', () => {
+  const records = chain(REASONS);
 
   it('refuses another header, a short row and an unclosed quote', () => {
     expect(walk(new CsvExportWalker(), Buffer.from('seq,eventID\n1,x\n'), 4).fault).toMatchObject({ scope: 'document', problem: 'document_malformed', line: 1 });
@@ -120,6 +123,14 @@ describe('CsvExportWalker', () => {
     const short = text.replace(/\n1,[^\n]*\n/, '\n1,ni:///x\n');
     expect(walk(new CsvExportWalker(), Buffer.from(short), 9).fault).toMatchObject({ scope: 'record', problem: 'malformed_record', line: 2 });
     expect(walk(new CsvExportWalker(), Buffer.from(`${text}9,"open\n`), 9).fault).toMatchObject({ problem: 'document_malformed' });
+  });
+});
+
+describe('XmlExportWalker', () => {
+  const records = chain(REASONS);
+
+  it('names an event that goes back in sequence', () => {
+    expect(walk(new XmlExportWalker(), body('xml', [records[2]!, records[0]!]), 7).fault).toMatchObject({ scope: 'record', problem: 'sequence_gap', seq: 1, line: 4 });
   });
 });
 

@@ -1,14 +1,37 @@
-import { EXPORT_FORMATS, EXPORT_MANIFEST_JWS_TYPE, type ExportManifest } from '@m2m-trust/audit-domain';
-
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
 
 import { manifestFault, type VerifyFault } from './verify-fault';
 
-// The manifest's signature, checked the way verifyCheckpointJws checks a
-// checkpoint (EdDSA only, the expected `typ`, then the claims' shape), but
-// saying which of those failed: an auditor handed the wrong key set needs to
-// hear that, not just "invalid".
-// TODO: move into @m2m-trust/audit-domain beside verifyCheckpointJws once the server needs it too.
+export const EXPORT_FORMATS = ['jsonld', 'xml', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const EXPORT_MANIFEST_JWS_TYPE = 'm2m-audit-export+jws';
+
+/**
+ * What an export's signed manifest asserts. `bodySha256` covers every byte of
+ * the file before the manifest itself; `complete` says the export holds every
+ * record from 1 to `lastSeq` (no filters), so its chain can be walked whole.
+ */
+export interface ExportManifest {
+  readonly iss: string;
+  readonly iat: number;
+  readonly format: ExportFormat;
+  readonly count: number;
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  /** Hash of the last exported record: the chain head when the export is complete. */
+  readonly chainHead: string | null;
+  /** The chain's head when the export started (every exported record is at or before it). */
+  readonly snapshotSeq: number;
+  readonly complete: boolean;
+  readonly filters: Readonly<Record<string, string>>;
+  readonly bodySha256: string;
+}
+
+// The manifest's signature, checked the way verifyCheckpointJws (audit-domain)
+// checks a checkpoint (EdDSA only, the expected `typ`, then the claims' shape),
+// but saying which of those failed: an auditor handed the wrong key set needs
+// to hear that, not just "invalid".
 
 export interface VerifiedManifest {
   readonly manifest: ExportManifest;
@@ -20,7 +43,7 @@ const HASH = /^[0-9a-f]{64}$/;
 const isSeq = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 1;
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
-/** The claims, if they have the shape of ExportManifest (audit-export.ts); otherwise what is wrong. */
+/** The claims, if they have the shape of ExportManifest; otherwise what is wrong. */
 export function manifestClaims(value: unknown): ExportManifest | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the claims are not a JSON object';
   const c = value as Record<string, unknown>;

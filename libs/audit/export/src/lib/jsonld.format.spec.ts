@@ -1,5 +1,6 @@
-import { CHAIN_FIELDS, type ChainLink, GENESIS_HASH, withChainLink } from './audit-chain';
-import { exportWriter } from './audit-export';
+import { CHAIN_FIELDS, type ChainLink, GENESIS_HASH, withChainLink } from '@m2m-trust/audit-domain';
+
+import { exportWriter } from './export-format';
 
 const link: ChainLink = { seq: 42, prevHash: GENESIS_HASH, hash: 'ab'.repeat(32) };
 

@@ -1,7 +1,77 @@
-import { CSV_COLUMNS } from '@m2m-trust/audit-domain';
+import { type ChainLink } from '@m2m-trust/audit-domain';
 
-import { type BodySummary, type BodyWalker } from './export-body';
+import { stringify } from 'csv-stringify/sync';
+
+import { type BodySummary, type BodyWalker, RecordTally } from './export-body';
+import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
+
+/** The last line of a CSV export. */
+export const CSV_MANIFEST_MARKER = '#m2m-manifest,';
+
+export const CSV_COLUMNS = [
+  'seq',
+  'eventID',
+  'eventTime',
+  'recordTime',
+  'action',
+  'bizStep',
+  'disposition',
+  'epc',
+  'reason',
+  'challengeId',
+  'keyThumbprint',
+  'method',
+  'actor',
+  'requestId',
+  'prevHash',
+  'recordHash',
+] as const;
+
+/** One row per event: a summary of it with its chain link, under a header of {@link CSV_COLUMNS}. */
+export class CsvExportWriter implements ExportWriter {
+  readonly contentType = 'text/csv; charset=utf-8; header=present';
+  readonly extension = 'csv';
+
+  start(): string {
+    return stringify([[...CSV_COLUMNS]]);
+  }
+
+  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
+    const value = (name: string): string => {
+      const v = event[name];
+      return typeof v === 'string' ? v : '';
+    };
+    return stringify([
+      [
+        link.seq,
+        value('eventID'),
+        value('eventTime'),
+        value('recordTime'),
+        value('action'),
+        value('bizStep'),
+        value('disposition'),
+        Array.isArray(event['epcList']) ? (event['epcList'] as string[]).join(' ') : '',
+        value('m2m:reason'),
+        value('m2m:challengeId'),
+        value('m2m:keyThumbprint'),
+        value('m2m:method'),
+        value('m2m:actor'),
+        value('m2m:requestId'),
+        link.prevHash,
+        link.hash,
+      ],
+    ]);
+  }
+
+  end(): string {
+    return '';
+  }
+
+  manifest(jws: string): string {
+    return `${CSV_MANIFEST_MARKER}${jws}\n`;
+  }
+}
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -35,10 +105,7 @@ export class CsvExportWalker implements BodyWalker {
   private records = 0;
   private line = 1;
   private recordLine = 1;
-  private count = 0;
-  private firstSeq: number | null = null;
-  private lastSeq: number | null = null;
-  private lastHash: string | null = null;
+  private readonly tally = new RecordTally();
   private fault: VerifyFault | null = null;
 
   push(chunk: Buffer): VerifyFault | null {
@@ -89,7 +156,7 @@ export class CsvExportWalker implements BodyWalker {
   }
 
   summary(): BodySummary {
-    return { count: this.count, firstSeq: this.firstSeq, lastSeq: this.lastSeq, lastHash: this.lastHash };
+    return this.tally.summary();
   }
 
   private keep(byte: number): void {
@@ -114,10 +181,27 @@ export class CsvExportWalker implements BodyWalker {
       this.fault = recordFault('malformed_record', null, this.recordLine, `the row is not ${CSV_COLUMNS.length} fields with a sequence number`);
       return;
     }
-    const seq = Number(seqText);
-    this.count++;
-    this.firstSeq ??= seq;
-    this.lastSeq = seq;
-    this.lastHash = fields[RECORD_HASH] ?? null;
+    this.tally.add(Number(seqText), fields[RECORD_HASH] ?? null);
   }
 }
+
+function csvTrailer(line: string, lineOffset: number, size: number): ExportTrailer | TrailerProblem {
+  if (!line.startsWith(CSV_MANIFEST_MARKER)) return { problem: 'manifest_missing', detail: `the last line is not "${CSV_MANIFEST_MARKER}<JWS>"` };
+  return { format: 'csv', bodyLength: lineOffset, size, jws: line.slice(CSV_MANIFEST_MARKER.length).trim() };
+}
+
+function splitCsv(file: Buffer, text: string): SplitExport | undefined {
+  const csv = text.lastIndexOf(`\n${CSV_MANIFEST_MARKER}`);
+  if (!(text.startsWith(CSV_COLUMNS[0]) && csv > 0)) return undefined;
+  const jws = file.subarray(csv + 1 + CSV_MANIFEST_MARKER.length).toString('utf8').trim();
+  return { format: 'csv', body: file.subarray(0, csv + 1), jws };
+}
+
+/** The CSV format read back. */
+export const CSV_READER: ExportReader = {
+  format: 'csv',
+  starts: (head) => head.startsWith(`${CSV_COLUMNS[0]},`),
+  trailer: csvTrailer,
+  walker: () => new CsvExportWalker(),
+  split: splitCsv,
+};

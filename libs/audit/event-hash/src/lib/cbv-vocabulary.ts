@@ -1,10 +1,10 @@
 /**
- * Static vocabulary tables for the CBV 2.0 event hash (see event-hash.ts).
+ * Static vocabulary tables for the CBV 2.0 event hash.
  *
  * Everything here is plain data taken from the EPCIS 2.0 JSON-LD context
  * (https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld) and from the
- * canonical property order of the CBV 2.0 event hash algorithm. event-hash.ts
- * compiles it into lookup maps once, at module load.
+ * canonical property order of the CBV 2.0 event hash algorithm. term-scopes.ts and
+ * pre-hash-string.ts compile it into lookup maps once, at module load.
  */
 
 /** Prefixes declared by the standard EPCIS 2.0 context itself. */
@@ -75,7 +75,7 @@ export const ERROR_REASONS: readonly string[] = ['did_not_occur', 'incorrect_dat
 /**
  * Terms of the top level of the EPCIS context, by how JSON-LD expands their string values:
  * 'id' = "@type": "@id" (or an alias of @id), 'literal' = anything else.
- * (@vocab-typed terms and terms with scoped contexts are described in event-hash.ts.)
+ * (@vocab-typed terms and terms with scoped contexts are described in term-scopes.ts.)
  */
 export const ID_TERMS: readonly string[] = [
   'id', 'eventID', 'member', 'certificationInfo', 'bizLocation', 'readPoint', 'transformationID', 'epcList',

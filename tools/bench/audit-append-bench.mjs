@@ -19,7 +19,7 @@ const { v7: uuidv7 } = require('uuid');
 
 /** Appends `events` authentication outcomes (one stream each, `inFlight` at a time) and reports events/s. */
 export async function benchAuditAppend({ events = 100_000, inFlight = 256 } = {}) {
-  const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src');
+  const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src/sqlite');
   const audit = dist('libs/audit/data-access/src');
   // Every audit migration the gateway runs, so the indexes written per record are the real ones.
   const dataDir = mkdtempSync(join(tmpdir(), 'm2m-append-'));

@@ -21,13 +21,8 @@ import {
 } from '@m2m-trust/challenge-data-access';
 import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
-import {
-  InProcessEventBus,
-  openSqliteDatabase,
-  SQLITE_DATABASE,
-  type SqliteDatabase,
-  SqliteEventStore,
-} from '@m2m-trust/shared-data-access';
+import { InProcessEventBus } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, SQLITE_DATABASE, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
 
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';

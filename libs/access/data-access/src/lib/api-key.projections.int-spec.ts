@@ -1,7 +1,7 @@
 // The API key projection on both stores, through their event stores: SQLite (the embedded gateway) and
 // PostgreSQL (the registry service; M2M_TEST_DATABASE_URL names the server).
 import type { EventStore } from '@m2m-trust/shared-contracts';
-import { openSqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import { apiKeyStreamId } from '@m2m-trust/shared-events';
 import { openPostgresDatabase, PostgresEventStore, PostgresEventStore1763700001000 } from '@m2m-trust/shared-postgres';

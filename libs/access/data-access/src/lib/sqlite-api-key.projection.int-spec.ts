@@ -1,4 +1,4 @@
-import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

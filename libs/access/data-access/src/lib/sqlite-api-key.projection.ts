@@ -1,5 +1,5 @@
 import { apiKeyProjectionHandles, type ApiKeyView, evolveApiKeyView } from '@m2m-trust/access-domain';
-import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
+import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access/sqlite';
 import type { ApiKeyEvent, ApiKeyScope, RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 import { ChainVerifier, toEpcisEvent } from '@m2m-trust/audit-domain';
-import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { eventually } from '@m2m-trust/shared-domain/testing';
 import type { NewEvent } from '@m2m-trust/shared-events';

@@ -1,5 +1,5 @@
 import type { ChainLink, EpcisObjectEvent, EventQuery } from '@m2m-trust/audit-domain';
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import type { AuditChainStore, ChainRecord, StoredCheckpoint } from './audit-chain.store';

@@ -1,5 +1,5 @@
 import { type EpcisObjectEvent, type EventQuery, matchesEventFilter, parseEventCriteria, toEpcisEvent } from '@m2m-trust/audit-domain';
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';

@@ -1,5 +1,5 @@
 import { ChainVerifier } from '@m2m-trust/audit-domain';
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 import { GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
-import type { SqliteStoreFollower } from '@m2m-trust/shared-data-access';
+import type { SqliteStoreFollower } from '@m2m-trust/shared-data-access/sqlite';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 

@@ -1,5 +1,5 @@
 import { AUDITED_EVENT_TYPES, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
-import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
+import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access/sqlite';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';

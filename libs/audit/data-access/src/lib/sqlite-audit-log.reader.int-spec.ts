@@ -7,7 +7,7 @@ import {
   parseEventCriteria,
   toEpcisEvent,
 } from '@m2m-trust/audit-domain';
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
 

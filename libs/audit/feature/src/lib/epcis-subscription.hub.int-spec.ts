@@ -7,7 +7,8 @@ import {
   SqliteAuditLogReader,
 } from '@m2m-trust/audit-data-access';
 import { type EpcisObjectEvent, parseEventCriteria } from '@m2m-trust/audit-domain';
-import { InProcessEventBus, openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+import { InProcessEventBus } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { NewEvent } from '@m2m-trust/shared-events';
 

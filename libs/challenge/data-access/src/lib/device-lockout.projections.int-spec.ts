@@ -1,7 +1,7 @@
 // The lockout record on both stores, through their event stores: SQLite (embedded) and PostgreSQL
 // (the challenge service; npm test starts it, M2M_TEST_DATABASE_URL overrides).
 import type { EventStore } from '@m2m-trust/shared-contracts';
-import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import type { ChallengeEvent, NewEvent } from '@m2m-trust/shared-events';
 import { openPostgresDatabase, type PostgresDatabase, PostgresEventStore, PostgresEventStore1763700001000 } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';

@@ -1,4 +1,4 @@
-import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
+import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access/sqlite';
 import { assertUnreachable } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, RecordedEvent } from '@m2m-trust/shared-events';
 

@@ -1,5 +1,5 @@
 import { CLEAN_LOCKOUT, evolveLockout, type LockoutStanding } from '@m2m-trust/challenge-domain';
-import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
+import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access/sqlite';
 import type { ChallengeEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 import { deviceProjectionHandles, type DeviceView, evolveDeviceView } from '@m2m-trust/registry-domain';
-import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access';
+import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access/sqlite';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, DeviceStatus, RecordedEvent } from '@m2m-trust/shared-events';
 

@@ -6,7 +6,7 @@ import {
   TokenSigningKeys1763700000260,
 } from '@m2m-trust/challenge-data-access';
 import type { Clock } from '@m2m-trust/shared-contracts';
-import { openSqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 import { loadConfig, ServiceAudience } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { InProcessEventBus } from './in-process-event-bus';
+import { InProcessEventBus } from '../in-process-event-bus';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';
 import { SqliteEventStore } from './sqlite-event-store';
 import type { SqliteInlineProjection } from './sqlite-inline-projection';

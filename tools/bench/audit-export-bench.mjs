@@ -41,7 +41,7 @@ const seconds = (since) => (performance.now() - since) / 1000;
  */
 export async function fillAuditLog(dataDir, events) {
   const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src/sqlite');
-  const audit = dist('libs/audit/data-access/src');
+  const audit = dist('libs/audit/data-access/src/sqlite');
   const { Devices1763700000100, SqliteDeviceProjection } = dist('libs/registry/data-access/src');
   const { DeviceCredentials1763700000200, SqliteDeviceCredentialsProjection } = dist('libs/challenge/data-access/src');
   const database = await openSqliteDatabase(dataDir, [

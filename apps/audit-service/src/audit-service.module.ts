@@ -1,14 +1,5 @@
-import {
-  AUDIT_CHAIN_STORE,
-  AUDIT_LOG_REPOSITORY,
-  grantAuditServiceRole,
-  NAMED_QUERY_REPOSITORY,
-  POSTGRES_AUDIT_MIGRATIONS,
-  PostgresAuditChainStore,
-  PostgresAuditLogReader,
-  PostgresAuditLogWriter,
-  PostgresNamedQueryRepository,
-} from '@m2m-trust/audit-data-access';
+import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
+import { grantAuditServiceRole, POSTGRES_AUDIT_MIGRATIONS, PostgresAuditChainStore, PostgresAuditLogReader, PostgresAuditLogWriter, PostgresNamedQueryRepository } from '@m2m-trust/audit-data-access/postgres';
 import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, startConsuming } from '@m2m-trust/shared-bootstrap';

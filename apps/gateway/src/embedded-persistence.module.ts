@@ -1,13 +1,6 @@
 import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access';
-import {
-  AUDIT_CHAIN_STORE,
-  AUDIT_LOG_REPOSITORY,
-  type EmbeddedAuditLog,
-  NAMED_QUERY_REPOSITORY,
-  NamedQueries1763700000520,
-  openEmbeddedAuditLog,
-  SqliteNamedQueryRepository,
-} from '@m2m-trust/audit-data-access';
+import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
+import { type EmbeddedAuditLog, NamedQueries1763700000520, openEmbeddedAuditLog, SqliteNamedQueryRepository } from '@m2m-trust/audit-data-access/sqlite';
 import {
   DEVICE_CREDENTIALS_REPOSITORY,
   DEVICE_LOCKOUT_REPOSITORY,

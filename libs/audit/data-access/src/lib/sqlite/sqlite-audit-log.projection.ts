@@ -4,7 +4,7 @@ import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import { auditRecordRow } from './audit-record-row';
+import { auditRecordRow } from '../audit-record-row';
 import { INSERT_AUDIT_RECORD_SQL } from './sqlite-audit-writer.thread';
 
 /**

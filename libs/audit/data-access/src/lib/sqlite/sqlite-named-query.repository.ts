@@ -2,7 +2,7 @@ import type { NamedQuery } from '@m2m-trust/audit-domain';
 
 import type Database from 'better-sqlite3';
 
-import type { NamedQueryPage, NamedQueryRepository } from './named-query.repository';
+import type { NamedQueryPage, NamedQueryRepository } from '../named-query.repository';
 
 interface Row {
   readonly name: string;

@@ -9,19 +9,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { AuditChain1763700000400 } from './audit-chain.migration';
-import { AuditLog1763700000300 } from './audit-log.migration';
-import type { AuditPage } from './audit-log.repository';
-import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
-import { NamedQueries1763700000520 } from './named-query.migration';
+import type { AuditPage } from '../audit-log.repository';
+import { allPages, eventSource, expectedResult, type StoredEvent } from '../audit-log.test-events';
+import { AuditChain1763700000400 } from '../sqlite/audit-chain.migration';
+import { AuditLog1763700000300 } from '../sqlite/audit-log.migration';
+import { AuditQueryIndexes1763700000510 } from '../sqlite/audit-query-indexes.migration';
+import { NamedQueries1763700000520 } from '../sqlite/named-query.migration';
+import { SqliteAuditChainStore } from '../sqlite/sqlite-audit-chain.store';
+import { SqliteAuditLogProjection } from '../sqlite/sqlite-audit-log.projection';
+import { SqliteAuditLogReader } from '../sqlite/sqlite-audit-log.reader';
 import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogReader } from './postgres-audit-log.reader';
-import { allPages, eventSource, expectedResult, type StoredEvent } from './postgres-audit-log.test-events';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
-import { SqliteAuditChainStore } from './sqlite-audit-chain.store';
-import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
-import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
 
 /** A page as bytes: the documents exactly as serialised (key order included) and the cursor. */
 const bytesOf = (page: AuditPage): string => JSON.stringify(page);

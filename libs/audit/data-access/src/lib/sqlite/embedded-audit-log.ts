@@ -1,10 +1,10 @@
 import type { ChainLink, EpcisObjectEvent, EventQuery } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 
+import type { AuditChainStore, ChainRecord, StoredCheckpoint } from '../audit-chain.store';
+import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
 import { AuditChain1763700000400 } from './audit-chain.migration';
-import type { AuditChainStore, ChainRecord, StoredCheckpoint } from './audit-chain.store';
 import { AuditLog1763700000300 } from './audit-log.migration';
-import type { AuditLogRepository, AuditPage } from './audit-log.repository';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
 import { AuditSource1763700000700 } from './audit-source.migration';
 import { SqliteAuditChainStore } from './sqlite-audit-chain.store';

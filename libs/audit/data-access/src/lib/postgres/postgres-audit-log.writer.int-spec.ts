@@ -3,9 +3,9 @@ import type { RecordedEvent } from '@m2m-trust/shared-events';
 import { openPostgresDatabase, type PgExecutor, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
 
+import { eventSource, prng } from '../audit-log.test-events';
 import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
-import { eventSource, prng } from './postgres-audit-log.test-events';
 import { type AppendedAuditRecord, PostgresAuditLogWriter } from './postgres-audit-log.writer';
 
 const open = (schema: string, applicationName: string): Promise<PostgresDatabase> =>

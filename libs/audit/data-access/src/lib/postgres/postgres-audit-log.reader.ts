@@ -2,7 +2,7 @@ import { EPCIS_EVENT_TYPES, type EpcisObjectEvent, type EventFilter, type EventQ
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
-import type { AuditLogRepository, AuditPage } from './audit-log.repository';
+import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
 
 /** Extension fields that are also columns, so auditors can filter on them with an index-friendly query. */
 const EXTENSION_COLUMNS = {

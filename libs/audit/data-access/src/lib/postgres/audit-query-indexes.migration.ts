@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-import { ORDERED_BY_EVENT_TIME } from './audit-query-indexes.migration';
+import { ORDERED_BY_EVENT_TIME } from '../audit-query-order';
 
 /** Equality filters whose index also carries `seq`, so they page in record order without a sort. */
 const FILTERED_IN_RECORD_ORDER = ['action', 'disposition', 'reason', 'challenge_id', 'key_thumbprint', 'actor', 'request_id', 'method'] as const;

@@ -1,7 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Filter columns with a `(column, event_time)` index; the reader steers ordered queries by this list. */
-export const ORDERED_BY_EVENT_TIME = ['biz_step', 'disposition', 'action', 'reason'] as const;
+import { ORDERED_BY_EVENT_TIME } from '../audit-query-order';
 
 /**
  * Indexes for the EPCIS query binding at a million events and beyond: every

@@ -2,7 +2,7 @@ import type { ChainLink } from '@m2m-trust/audit-domain';
 
 import Database from 'better-sqlite3';
 
-import type { AuditChainStore, ChainRecord, StoredCheckpoint } from './audit-chain.store';
+import type { AuditChainStore, ChainRecord, StoredCheckpoint } from '../audit-chain.store';
 
 interface Row {
   seq: number;

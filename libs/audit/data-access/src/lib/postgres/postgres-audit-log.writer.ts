@@ -2,7 +2,7 @@ import { AUDITED_EVENT_TYPES, type EpcisObjectEvent, GENESIS_HASH, toEpcisEvent 
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import { auditRecordRow } from './audit-record-row';
+import { auditRecordRow } from '../audit-record-row';
 
 /** A record a call appended, for whoever pushes new events to subscribers once the transaction commits. */
 export interface AppendedAuditRecord {

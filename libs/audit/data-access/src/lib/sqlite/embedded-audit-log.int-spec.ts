@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
+import { eventSource } from '../audit-log.test-events';
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
 import { AUDIT_DATABASE_FILE, AUDIT_FILE_MIGRATIONS, type EmbeddedAuditLog, openEmbeddedAuditLog } from './embedded-audit-log';
-import { eventSource } from './postgres-audit-log.test-events';
 import type { AuditFollowerOptions } from './sqlite-audit-log.follower';
 import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
 

@@ -4,10 +4,10 @@ import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-p
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
+import { eventSource } from '../audit-log.test-events';
 import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogReader } from './postgres-audit-log.reader';
-import { eventSource } from './postgres-audit-log.test-events';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
 import { grantAuditServiceRole } from './postgres-audit-service-role';
 import { PostgresNamedQueryRepository } from './postgres-named-query.repository';

@@ -1,7 +1,7 @@
 import type { ChainLink } from '@m2m-trust/audit-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
-import type { AuditChainStore, ChainRecord, StoredCheckpoint } from './audit-chain.store';
+import type { AuditChainStore, ChainRecord, StoredCheckpoint } from '../audit-chain.store';
 
 interface CheckpointRow {
   readonly seq: string;

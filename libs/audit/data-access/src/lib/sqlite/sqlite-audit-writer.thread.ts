@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 
-import type { StoredCheckpoint } from './audit-chain.store';
+import type { StoredCheckpoint } from '../audit-chain.store';
 
 /** The columns of an audit record, in the order of {@link auditRecordRow}. */
 export const AUDIT_RECORD_COLUMNS =

@@ -1,7 +1,7 @@
 import type { NamedQuery } from '@m2m-trust/audit-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
-import type { NamedQueryPage, NamedQueryRepository } from './named-query.repository';
+import type { NamedQueryPage, NamedQueryRepository } from '../named-query.repository';
 
 interface Row {
   readonly name: string;

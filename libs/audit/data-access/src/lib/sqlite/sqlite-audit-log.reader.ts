@@ -10,8 +10,8 @@ import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 import type Database from 'better-sqlite3';
 
-import type { AuditLogRepository, AuditPage } from './audit-log.repository';
-import { ORDERED_BY_EVENT_TIME } from './audit-query-indexes.migration';
+import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
+import { ORDERED_BY_EVENT_TIME } from '../audit-query-order';
 
 /** Extension fields that are also columns, so auditors can filter on them with an index-friendly query. */
 const EXTENSION_COLUMNS = {

@@ -5,7 +5,7 @@ import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import { auditRecordRow } from './audit-record-row';
+import { auditRecordRow } from '../audit-record-row';
 import type { AuditWriterEvents, SqliteAuditWriterThread } from './sqlite-audit-writer.thread';
 
 /** What the follower reads of the event store: its head, and its events in order. */

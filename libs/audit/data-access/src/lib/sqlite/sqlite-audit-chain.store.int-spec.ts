@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
+import type { ChainRecord } from '../audit-chain.store';
+import { eventSource } from '../audit-log.test-events';
 import { AuditChain1763700000400 } from './audit-chain.migration';
-import type { ChainRecord } from './audit-chain.store';
 import { AuditLog1763700000300 } from './audit-log.migration';
-import { eventSource } from './postgres-audit-log.test-events';
 import { SqliteAuditChainStore } from './sqlite-audit-chain.store';
 import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
 

@@ -7,14 +7,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { StoredCheckpoint } from './audit-chain.store';
-import { NamedQueries1763700000520 } from './named-query.migration';
+import type { StoredCheckpoint } from '../audit-chain.store';
+import { eventSource } from '../audit-log.test-events';
+import { NamedQueries1763700000520 } from '../sqlite/named-query.migration';
+import { SqliteNamedQueryRepository } from '../sqlite/sqlite-named-query.repository';
 import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
-import { eventSource } from './postgres-audit-log.test-events';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
 import { PostgresNamedQueryRepository } from './postgres-named-query.repository';
-import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';
 
 describe('PostgresAuditChainStore and PostgresNamedQueryRepository (real PostgreSQL)', () => {
   const schema = uniqueSchema('audit_stores');

@@ -1,14 +1,5 @@
-import {
-  DEVICE_CREDENTIALS_REPOSITORY,
-  DEVICE_LOCKOUT_REPOSITORY,
-  PostgresDeviceCredentials1763700001200,
-  PostgresDeviceCredentialsProjection,
-  PostgresDeviceLockoutProjection,
-  PostgresDeviceLockouts1763700001600,
-  PostgresTokenSigningKeyRepository,
-  PostgresTokenSigningKeys1763700001260,
-  TOKEN_SIGNING_KEY_REPOSITORY,
-} from '@m2m-trust/challenge-data-access';
+import { DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY, PostgresTokenSigningKeyRepository, PostgresTokenSigningKeys1763700001260, TOKEN_SIGNING_KEY_REPOSITORY } from '@m2m-trust/challenge-data-access';
+import { PostgresDeviceCredentials1763700001200, PostgresDeviceCredentialsProjection, PostgresDeviceLockoutProjection, PostgresDeviceLockouts1763700001600 } from '@m2m-trust/challenge-data-access/postgres';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';

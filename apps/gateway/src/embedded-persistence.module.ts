@@ -1,18 +1,11 @@
-import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access';
+import { API_KEY_READ_REPOSITORY } from '@m2m-trust/access-data-access';
+import { ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access/sqlite';
 import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
 import { type EmbeddedAuditLog, NamedQueries1763700000520, openEmbeddedAuditLog, SqliteNamedQueryRepository } from '@m2m-trust/audit-data-access/sqlite';
-import {
-  DEVICE_CREDENTIALS_REPOSITORY,
-  DEVICE_LOCKOUT_REPOSITORY,
-  DeviceCredentials1763700000200,
-  DeviceLockouts1763700000600,
-  SqliteDeviceCredentialsProjection,
-  SqliteDeviceLockoutProjection,
-  SqliteTokenSigningKeyRepository,
-  TOKEN_SIGNING_KEY_REPOSITORY,
-  TokenSigningKeys1763700000260,
-} from '@m2m-trust/challenge-data-access';
-import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
+import { DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY, SqliteTokenSigningKeyRepository, TOKEN_SIGNING_KEY_REPOSITORY, TokenSigningKeys1763700000260 } from '@m2m-trust/challenge-data-access';
+import { DeviceCredentials1763700000200, DeviceLockouts1763700000600, SqliteDeviceCredentialsProjection, SqliteDeviceLockoutProjection } from '@m2m-trust/challenge-data-access/sqlite';
+import { DEVICE_READ_REPOSITORY } from '@m2m-trust/registry-data-access';
+import { Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access/sqlite';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { openSqliteDatabase, SQLITE_DATABASE, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';

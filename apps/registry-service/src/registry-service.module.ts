@@ -1,6 +1,8 @@
-import { API_KEY_READ_REPOSITORY, PostgresApiKeyProjection, PostgresApiKeys1763700001700 } from '@m2m-trust/access-data-access';
+import { API_KEY_READ_REPOSITORY } from '@m2m-trust/access-data-access';
+import { PostgresApiKeyProjection, PostgresApiKeys1763700001700 } from '@m2m-trust/access-data-access/postgres';
 import { AccessModule } from '@m2m-trust/access-feature';
-import { DEVICE_READ_REPOSITORY, PostgresDeviceProjection, PostgresDevices1763700001100 } from '@m2m-trust/registry-data-access';
+import { DEVICE_READ_REPOSITORY } from '@m2m-trust/registry-data-access';
+import { PostgresDeviceProjection, PostgresDevices1763700001100 } from '@m2m-trust/registry-data-access/postgres';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RegistryModule } from '@m2m-trust/registry-feature';
 import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_STORE } from '@m2m-trust/shared-contracts';

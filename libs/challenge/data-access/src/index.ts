@@ -1,15 +1,8 @@
-export * from './lib/device-credentials.migration';
 export * from './lib/device-credentials.repository';
 export * from './lib/device-lockout.repository';
-export * from './lib/device-lockouts.migration';
-export * from './lib/postgres-device-credentials.migration';
-export * from './lib/postgres-device-credentials.projection';
-export * from './lib/postgres-device-lockout.projection';
-export * from './lib/postgres-device-lockouts.migration';
+// The token signing keys, both stores', until they move to a token scope of their own.
 export * from './lib/postgres-token-signing-keys.migration';
 export * from './lib/postgres-token-signing-keys.repository';
-export * from './lib/sqlite-device-credentials.projection';
-export * from './lib/sqlite-device-lockout.projection';
 export * from './lib/sqlite-token-signing-keys.repository';
 export * from './lib/token-signing-keys.migration';
 export * from './lib/token-signing-keys.repository';

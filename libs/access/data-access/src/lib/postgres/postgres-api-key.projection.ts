@@ -2,7 +2,7 @@ import { apiKeyProjectionHandles, type ApiKeyView, evolveApiKeyView } from '@m2m
 import type { ApiKeyEvent, ApiKeyScope, RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import type { ApiKeyReadRepository } from './api-key.repository';
+import type { ApiKeyReadRepository } from '../api-key.repository';
 
 interface ApiKeyRow {
   api_key_id: string;

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { apiKeyCommands, clock } from './api-key.test-commands';
+import { apiKeyCommands, clock } from '../api-key.test-commands';
 import { ApiKeys1763700000610 } from './api-keys.migration';
 import { SqliteApiKeyProjection } from './sqlite-api-key.projection';
 

@@ -4,7 +4,7 @@ import type { DeviceEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import type { DeviceCredentials, DeviceCredentialsRepository } from './device-credentials.repository';
+import type { DeviceCredentials, DeviceCredentialsRepository } from '../device-credentials.repository';
 
 interface Row {
   device_id: string;

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { ApiKeyReadRepository } from './api-key.repository';
-import { apiKeyCommands, clock, HASH, meta } from './api-key.test-commands';
-import { ApiKeys1763700000610 } from './api-keys.migration';
+import type { ApiKeyReadRepository } from '../api-key.repository';
+import { apiKeyCommands, clock, HASH, meta } from '../api-key.test-commands';
+import { ApiKeys1763700000610 } from '../sqlite/api-keys.migration';
+import { SqliteApiKeyProjection } from '../sqlite/sqlite-api-key.projection';
+import { PostgresApiKeys1763700001700 } from './api-keys.migration';
 import { PostgresApiKeyProjection } from './postgres-api-key.projection';
-import { PostgresApiKeys1763700001700 } from './postgres-api-keys.migration';
-import { SqliteApiKeyProjection } from './sqlite-api-key.projection';
 
 
 interface Opened {

@@ -2,7 +2,7 @@ import { CLEAN_LOCKOUT, evolveLockout, type LockoutStanding } from '@m2m-trust/c
 import type { ChallengeEvent, NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import { type DeviceLockoutRepository, LOCKOUT_EVENT_TYPES } from './device-lockout.repository';
+import { type DeviceLockoutRepository, LOCKOUT_EVENT_TYPES } from '../device-lockout.repository';
 
 interface Row {
   consecutive_failures: number;

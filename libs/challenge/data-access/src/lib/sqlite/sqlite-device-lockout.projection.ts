@@ -4,7 +4,7 @@ import type { ChallengeEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import { type DeviceLockoutRepository, LOCKOUT_EVENT_TYPES } from './device-lockout.repository';
+import { type DeviceLockoutRepository, LOCKOUT_EVENT_TYPES } from '../device-lockout.repository';
 
 interface Row {
   consecutive_failures: number;

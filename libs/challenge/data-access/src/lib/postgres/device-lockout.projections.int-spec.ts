@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { DeviceLockoutRepository } from './device-lockout.repository';
-import { DeviceLockouts1763700000600 } from './device-lockouts.migration';
+import type { DeviceLockoutRepository } from '../device-lockout.repository';
+import { DeviceLockouts1763700000600 } from '../sqlite/device-lockouts.migration';
+import { SqliteDeviceLockoutProjection } from '../sqlite/sqlite-device-lockout.projection';
+import { PostgresDeviceLockouts1763700001600 } from './device-lockouts.migration';
 import { PostgresDeviceLockoutProjection } from './postgres-device-lockout.projection';
-import { PostgresDeviceLockouts1763700001600 } from './postgres-device-lockouts.migration';
-import { SqliteDeviceLockoutProjection } from './sqlite-device-lockout.projection';
 
 const AT = '2026-11-21T10:00:00.000Z';
 const clock = { now: () => new Date(AT) };

@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, DeviceStatus, RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import type { DevicePage, DeviceReadRepository } from './device.repository';
+import type { DevicePage, DeviceReadRepository } from '../device.repository';
 
 interface DeviceRow {
   device_id: string;

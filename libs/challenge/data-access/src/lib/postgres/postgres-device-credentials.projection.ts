@@ -2,7 +2,7 @@ import { assertUnreachable } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import type { DeviceCredentials, DeviceCredentialsRepository } from './device-credentials.repository';
+import type { DeviceCredentials, DeviceCredentialsRepository } from '../device-credentials.repository';
 
 interface Row {
   device_id: string;

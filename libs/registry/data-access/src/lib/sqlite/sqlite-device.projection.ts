@@ -5,7 +5,7 @@ import type { DeviceEvent, DeviceStatus, RecordedEvent } from '@m2m-trust/shared
 
 import type Database from 'better-sqlite3';
 
-import type { DevicePage, DeviceReadRepository } from './device.repository';
+import type { DevicePage, DeviceReadRepository } from '../device.repository';
 
 interface DeviceRow {
   device_id: string;

@@ -4,7 +4,7 @@ import type { ApiKeyEvent, ApiKeyScope, RecordedEvent } from '@m2m-trust/shared-
 
 import type Database from 'better-sqlite3';
 
-import type { ApiKeyReadRepository } from './api-key.repository';
+import type { ApiKeyReadRepository } from '../api-key.repository';
 
 interface ApiKeyRow {
   api_key_id: string;

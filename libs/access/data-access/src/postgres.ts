@@ -1,0 +1,2 @@
+export * from './lib/postgres/api-keys.migration';
+export * from './lib/postgres/postgres-api-key.projection';

@@ -1,0 +1,2 @@
+export * from './lib/sqlite/api-keys.migration';
+export * from './lib/sqlite/sqlite-api-key.projection';

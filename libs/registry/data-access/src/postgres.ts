@@ -1,0 +1,2 @@
+export * from './lib/postgres/devices.migration';
+export * from './lib/postgres/postgres-device.projection';

@@ -1,0 +1,2 @@
+export * from './lib/sqlite/devices.migration';
+export * from './lib/sqlite/sqlite-device.projection';

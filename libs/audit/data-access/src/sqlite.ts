@@ -2,6 +2,7 @@ export * from './lib/sqlite/audit-chain.migration';
 export * from './lib/sqlite/audit-log.migration';
 export * from './lib/sqlite/audit-query-indexes.migration';
 export * from './lib/sqlite/audit-source.migration';
+export * from './lib/sqlite/audit-sqlite.providers';
 export * from './lib/sqlite/embedded-audit-log';
 export * from './lib/sqlite/named-query.migration';
 export * from './lib/sqlite/sqlite-audit-chain.store';

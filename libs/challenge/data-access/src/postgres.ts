@@ -1,3 +1,4 @@
+export * from './lib/postgres/challenge-postgres.providers';
 export * from './lib/postgres/device-credentials.migration';
 export * from './lib/postgres/device-lockouts.migration';
 export * from './lib/postgres/postgres-device-credentials.projection';

@@ -2,7 +2,7 @@ import { ensureTopics, KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, createLogger, HEALTH_CHECKS, type HealthCheck, requireDistributed } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase, OutboxRelay, POSTGRES_DATABASE, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
 
-import type { Provider } from '@nestjs/common';
+import { Inject, type OnApplicationShutdown, Optional, type Provider } from '@nestjs/common';
 import type { Logger } from 'pino';
 
 /** One logger for a service's infrastructure adapters (relay, Kafka client), at the configured level. */
@@ -67,9 +67,10 @@ export function serviceRelay(config: AppConfig, database: PostgresDatabase, bus:
   return new OutboxRelay({ url: databaseUrl.reveal(), schema: database.schema, name, bus, logger });
 }
 
-/** The service's Kafka client (a KafkaEventBus) and its infrastructure logger, as providers. */
+/** The service's Kafka client (a KafkaEventBus), its infrastructure logger and its outbox relay, as providers. */
 export const SERVICE_KAFKA = Symbol.for('m2m-trust.ServiceKafka');
 export const SERVICE_LOGGER = Symbol.for('m2m-trust.ServiceLogger');
+export const SERVICE_RELAY = Symbol.for('m2m-trust.ServiceRelay');
 
 export interface ServiceInfrastructureOptions {
   /** The process's name: logs, PostgreSQL application_name, Kafka client id. */
@@ -79,19 +80,38 @@ export interface ServiceInfrastructureOptions {
   readonly migrations: readonly PostgresMigration[];
   /** Its consumer group, when it consumes. */
   readonly groupId?: string;
+  /** The name of its outbox relay's checkpoint, when it publishes its events (SERVICE_RELAY; the service starts it). */
+  readonly relay?: string;
   /** Run once the schema is migrated, before anything uses it (the audit service's grants). */
   readonly afterMigrate?: (database: PostgresDatabase) => Promise<void>;
+}
+
+/** Stops what serviceInfrastructure opened, in the order nothing is left writing into what is closed: relay, Kafka, database. */
+class ServiceShutdown implements OnApplicationShutdown {
+  constructor(
+    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
+    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
+    @Optional() @Inject(SERVICE_RELAY) private readonly relay: OutboxRelay | null,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.kafka.stop();
+    await this.database.close();
+  }
 }
 
 /**
  * What every distributed service composes the same way: its migrated schema
  * (POSTGRES_DATABASE), its Kafka client with the catalog's topics in place
- * (SERVICE_KAFKA), its logger (SERVICE_LOGGER), and readiness (HEALTH_CHECKS:
- * the database answers).
+ * (SERVICE_KAFKA), its logger (SERVICE_LOGGER), its outbox relay when it has
+ * one (SERVICE_RELAY), readiness (HEALTH_CHECKS: the database answers), and
+ * their stop when the process ends.
  */
 export function serviceInfrastructure(config: AppConfig, options: ServiceInfrastructureOptions): Provider[] {
   requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
   const logger = infraLogger(config, options.service);
+  const relay = options.relay;
   return [
     { provide: SERVICE_LOGGER, useValue: logger },
     {
@@ -114,5 +134,15 @@ export function serviceInfrastructure(config: AppConfig, options: ServiceInfrast
       useFactory: (database: PostgresDatabase): HealthCheck[] => [async () => void (await database.pool.query('SELECT 1'))],
       inject: [POSTGRES_DATABASE],
     },
+    ...(relay === undefined
+      ? []
+      : [
+          {
+            provide: SERVICE_RELAY,
+            useFactory: (database: PostgresDatabase, bus: KafkaEventBus) => serviceRelay(config, database, bus, relay, logger),
+            inject: [POSTGRES_DATABASE, SERVICE_KAFKA],
+          },
+        ]),
+    ServiceShutdown,
   ];
 }

@@ -40,3 +40,6 @@ export class PostgresEventStore1763700001000 implements MigrationInterface {
     await q.query('DROP FUNCTION events_append_only');
   }
 }
+
+/** The event store's tables in a service's schema. */
+export const eventStorePostgresMigrations = [PostgresEventStore1763700001000];

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 import { eventSource } from '../audit-log.test-events';
-import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
+import { auditPostgresMigrations } from './audit-postgres.providers';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogReader } from './postgres-audit-log.reader';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
@@ -40,7 +40,7 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
   const next = eventSource(9, 'append-only');
 
   beforeAll(async () => {
-    owner = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: POSTGRES_AUDIT_MIGRATIONS, applicationName: 'audit-append-only-int-spec' });
+    owner = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: auditPostgresMigrations, applicationName: 'audit-append-only-int-spec' });
     await owner.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
     await grantAuditServiceRole(owner.pool, { schema, role });
     // As the audit service is configured: migrations as the schema owner, everything else as the granted role.
@@ -48,7 +48,7 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
       url: urlAs(role, password),
       migrationUrl: TEST_DATABASE_URL,
       schema,
-      migrations: POSTGRES_AUDIT_MIGRATIONS,
+      migrations: auditPostgresMigrations,
       applicationName: 'audit-service-int-spec',
     });
     await service.transaction((tx) => writer.applyBatch(tx, Array.from({ length: 10 }, () => next())));

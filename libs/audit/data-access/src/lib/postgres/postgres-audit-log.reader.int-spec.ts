@@ -18,7 +18,7 @@ import { NamedQueries1763700000520 } from '../sqlite/named-query.migration';
 import { SqliteAuditChainStore } from '../sqlite/sqlite-audit-chain.store';
 import { SqliteAuditLogProjection } from '../sqlite/sqlite-audit-log.projection';
 import { SqliteAuditLogReader } from '../sqlite/sqlite-audit-log.reader';
-import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
+import { auditPostgresMigrations } from './audit-postgres.providers';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogReader } from './postgres-audit-log.reader';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
@@ -58,7 +58,7 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
       NamedQueries1763700000520,
     ]);
     sqliteProjection = new SqliteAuditLogProjection(sqlite.db);
-    pg = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: POSTGRES_AUDIT_MIGRATIONS, applicationName: 'audit-reader-int-spec' });
+    pg = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: auditPostgresMigrations, applicationName: 'audit-reader-int-spec' });
     await append(400);
     // Statistics, as autovacuum would gather them on a live log: the planner's choices are part of what is tested.
     await pg.pool.query('ANALYZE audit_events');

@@ -4,12 +4,12 @@ import { openPostgresDatabase, type PgExecutor, type PostgresDatabase } from '@m
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
 
 import { eventSource, prng } from '../audit-log.test-events';
-import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
+import { auditPostgresMigrations } from './audit-postgres.providers';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { type AppendedAuditRecord, PostgresAuditLogWriter } from './postgres-audit-log.writer';
 
 const open = (schema: string, applicationName: string): Promise<PostgresDatabase> =>
-  openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: POSTGRES_AUDIT_MIGRATIONS, applicationName, poolSize: 2 });
+  openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: auditPostgresMigrations, applicationName, poolSize: 2 });
 
 /** Walks the whole chain as /epcis/chain/verify does; returns the source event ids in record order. */
 async function verifiedChain(db: PgExecutor): Promise<{ count: number; sources: string[] }> {

@@ -11,7 +11,7 @@ import type { StoredCheckpoint } from '../audit-chain.store';
 import { eventSource } from '../audit-log.test-events';
 import { NamedQueries1763700000520 } from '../sqlite/named-query.migration';
 import { SqliteNamedQueryRepository } from '../sqlite/sqlite-named-query.repository';
-import { POSTGRES_AUDIT_MIGRATIONS } from './postgres-audit.migrations';
+import { auditPostgresMigrations } from './audit-postgres.providers';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
 import { PostgresNamedQueryRepository } from './postgres-named-query.repository';
@@ -22,7 +22,7 @@ describe('PostgresAuditChainStore and PostgresNamedQueryRepository (real Postgre
   let sqlite: SqliteDatabase;
 
   beforeAll(async () => {
-    db = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: POSTGRES_AUDIT_MIGRATIONS, applicationName: 'audit-stores-int-spec' });
+    db = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: auditPostgresMigrations, applicationName: 'audit-stores-int-spec' });
     sqlite = await openSqliteDatabase(mkdtempSync(join(tmpdir(), 'm2m-audit-pg-stores-')), [NamedQueries1763700000520]);
   });
 

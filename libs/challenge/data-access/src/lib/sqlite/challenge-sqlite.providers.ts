@@ -1,0 +1,28 @@
+import { SQLITE_DATABASE, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
+
+import type { Provider } from '@nestjs/common';
+
+import { DEVICE_CREDENTIALS_REPOSITORY } from '../device-credentials.repository';
+import { DEVICE_LOCKOUT_REPOSITORY } from '../device-lockout.repository';
+import { SqliteTokenSigningKeyRepository } from '../sqlite-token-signing-keys.repository';
+import { TokenSigningKeys1763700000260 } from '../token-signing-keys.migration';
+import { TOKEN_SIGNING_KEY_REPOSITORY } from '../token-signing-keys.repository';
+import { DeviceCredentials1763700000200 } from './device-credentials.migration';
+import { DeviceLockouts1763700000600 } from './device-lockouts.migration';
+import { SqliteDeviceCredentialsProjection } from './sqlite-device-credentials.projection';
+import { SqliteDeviceLockoutProjection } from './sqlite-device-lockout.projection';
+
+/** The challenge scope's tables in the embedded database (the token signing keys' until they have a scope of their own). */
+export const challengeSqliteMigrations = [DeviceCredentials1763700000200, TokenSigningKeys1763700000260, DeviceLockouts1763700000600];
+
+/**
+ * The device credentials and lockouts projections (for the event store to
+ * keep inline) and the reads they serve, and the token signing keys, on SQLITE_DATABASE.
+ */
+export const challengeSqliteProviders = (): Provider[] => [
+  { provide: SqliteDeviceCredentialsProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceCredentialsProjection(d.db), inject: [SQLITE_DATABASE] },
+  { provide: SqliteDeviceLockoutProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceLockoutProjection(d.db), inject: [SQLITE_DATABASE] },
+  { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
+  { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
+  { provide: TOKEN_SIGNING_KEY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteTokenSigningKeyRepository(d.db), inject: [SQLITE_DATABASE] },
+];

@@ -4,7 +4,7 @@ export * from './lib/sqlite/audit-query-indexes.migration';
 export * from './lib/sqlite/audit-source.migration';
 export * from './lib/sqlite/audit-sqlite.providers';
 export * from './lib/sqlite/embedded-audit-log';
-export * from './lib/sqlite/named-query.migration';
+export * from './lib/sqlite/named-queries.migration';
 export * from './lib/sqlite/sqlite-audit-chain.store';
 export * from './lib/sqlite/sqlite-audit-log.follower';
 export * from './lib/sqlite/sqlite-audit-log.projection';

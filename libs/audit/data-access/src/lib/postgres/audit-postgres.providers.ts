@@ -7,7 +7,7 @@ import { AUDIT_LOG_REPOSITORY } from '../audit-log.repository';
 import { NAMED_QUERY_REPOSITORY } from '../named-query.repository';
 import { PostgresAuditLog1763700001300 } from './audit-log.migration';
 import { PostgresAuditQueryIndexes1763700001310 } from './audit-query-indexes.migration';
-import { PostgresNamedQueries1763700001320 } from './named-query.migration';
+import { PostgresNamedQueries1763700001320 } from './named-queries.migration';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogReader } from './postgres-audit-log.reader';
 import { PostgresAuditLogWriter } from './postgres-audit-log.writer';

@@ -14,7 +14,7 @@ import { allPages, eventSource, expectedResult, type StoredEvent } from '../audi
 import { AuditChain1763700000400 } from '../sqlite/audit-chain.migration';
 import { AuditLog1763700000300 } from '../sqlite/audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from '../sqlite/audit-query-indexes.migration';
-import { NamedQueries1763700000520 } from '../sqlite/named-query.migration';
+import { NamedQueries1763700000520 } from '../sqlite/named-queries.migration';
 import { SqliteAuditChainStore } from '../sqlite/sqlite-audit-chain.store';
 import { SqliteAuditLogProjection } from '../sqlite/sqlite-audit-log.projection';
 import { SqliteAuditLogReader } from '../sqlite/sqlite-audit-log.reader';

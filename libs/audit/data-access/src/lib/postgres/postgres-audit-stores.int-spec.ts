@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import type { StoredCheckpoint } from '../audit-chain.store';
 import { eventSource } from '../audit-log.test-events';
-import { NamedQueries1763700000520 } from '../sqlite/named-query.migration';
+import { NamedQueries1763700000520 } from '../sqlite/named-queries.migration';
 import { SqliteNamedQueryRepository } from '../sqlite/sqlite-named-query.repository';
 import { auditPostgresMigrations } from './audit-postgres.providers';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';

@@ -6,7 +6,7 @@ import { AUDIT_CHAIN_STORE } from '../audit-chain.store';
 import { AUDIT_LOG_REPOSITORY } from '../audit-log.repository';
 import { NAMED_QUERY_REPOSITORY } from '../named-query.repository';
 import { type EmbeddedAuditLog, openEmbeddedAuditLog } from './embedded-audit-log';
-import { NamedQueries1763700000520 } from './named-query.migration';
+import { NamedQueries1763700000520 } from './named-queries.migration';
 import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';
 
 /** The audit scope's tables in the embedded main database (named queries); the log's own file migrates itself (openEmbeddedAuditLog). */

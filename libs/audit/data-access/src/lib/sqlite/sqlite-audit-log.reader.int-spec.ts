@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
-import { NamedQueries1763700000520 } from './named-query.migration';
+import { NamedQueries1763700000520 } from './named-queries.migration';
 import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
 import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
 import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';

@@ -2,48 +2,15 @@ import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from 
 import { auditPostgresMigrations, auditPostgresProviders, grantAuditServiceRole, PostgresAuditLogWriter } from '@m2m-trust/audit-data-access/postgres';
 import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
-import {
-  SERVICE_KAFKA,
-  SERVICE_LOGGER,
-  serviceEventBus,
-  ServiceGrpcModule,
-  serviceInfrastructure,
-  ServicePersistenceModule,
-  startConsuming,
-} from '@m2m-trust/shared-bootstrap';
-import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
+import { serviceConsumer, serviceEventBus, ServiceGrpcModule, serviceInfrastructure, ServicePersistenceModule } from '@m2m-trust/shared-bootstrap';
+import { EVENT_BUS } from '@m2m-trust/shared-contracts';
 import { RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
-import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
+import { POSTGRES_DATABASE } from '@m2m-trust/shared-postgres';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 
-import { type DynamicModule, Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { Pool } from 'pg';
-import type { Logger } from 'pino';
-
-/**
- * Writes the audit log from every audited domain event on Kafka: a batch per
- * transaction (idempotent by source event id, chained under a lock), offsets
- * committed only after it; then live subscriptions hear of the new records.
- */
-class AuditLifecycle implements OnApplicationBootstrap {
-  constructor(
-    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(EVENT_BUS) private readonly local: EventBus,
-    private readonly writer: PostgresAuditLogWriter,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.kafka.subscribeBatch(AUDITED_EVENT_TYPES, async (events) => {
-      await this.database.transaction((tx) => this.writer.applyBatch(tx, events));
-      await this.local.publish(events);
-    });
-    startConsuming(this.kafka, this.logger);
-  }
-}
 
 /**
  * The audit service: the EPCIS 2.0 repository of every registration,
@@ -102,7 +69,9 @@ function persistence(options: PlatformOptions): DynamicModule {
       }),
       ...auditPostgresProviders(),
       serviceEventBus(),
-      AuditLifecycle,
+      // The log, from every audited domain event on Kafka (idempotent by source event id, chained under a lock); then
+      // live subscriptions hear of the new records.
+      serviceConsumer({ types: AUDITED_EVENT_TYPES, inject: PostgresAuditLogWriter, apply: (writer: PostgresAuditLogWriter, tx, events) => writer.applyBatch(tx, events) }),
     ],
     exports: [POSTGRES_DATABASE, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, HEALTH_CHECKS],
   });

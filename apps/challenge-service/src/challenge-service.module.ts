@@ -6,55 +6,16 @@ import {
   PostgresDeviceLockoutProjection,
 } from '@m2m-trust/challenge-data-access/postgres';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
-import {
-  SERVICE_KAFKA,
-  SERVICE_LOGGER,
-  SERVICE_RELAY,
-  serviceEventBus,
-  ServiceGrpcModule,
-  serviceInfrastructure,
-  ServicePersistenceModule,
-  startConsuming,
-} from '@m2m-trust/shared-bootstrap';
-import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
+import { serviceConsumer, serviceEventBus, ServiceGrpcModule, serviceInfrastructure, ServicePersistenceModule } from '@m2m-trust/shared-bootstrap';
+import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE } from '@m2m-trust/shared-contracts';
 import { RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
-import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { ConfigError, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import { eventStorePostgresMigrations, type OutboxRelay, POSTGRES_DATABASE, type PostgresDatabase, PostgresEventStore } from '@m2m-trust/shared-postgres';
+import { eventStorePostgresMigrations, POSTGRES_DATABASE, type PostgresDatabase, PostgresEventStore } from '@m2m-trust/shared-postgres';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 
-import { type DynamicModule, Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { type DynamicModule, Module } from '@nestjs/common';
 
 const DEVICE_EVENTS = ['DeviceRegistered', 'DeviceRevoked'] as const;
-
-/**
- * Feeds the device credentials from the registry's topic: each batch in one
- * transaction, offsets committed after it; then this instance's key cache
- * hears of the change. Other instances' caches are caught by the verify's
- * append condition, which reads the shared table.
- */
-class ChallengeLifecycle implements OnApplicationBootstrap {
-  constructor(
-    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(SERVICE_RELAY) private readonly relay: OutboxRelay,
-    @Inject(EVENT_BUS) private readonly local: EventBus,
-    private readonly credentials: PostgresDeviceCredentialsProjection,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.kafka.subscribeBatch(DEVICE_EVENTS, async (events) => {
-      await this.database.transaction(async (tx) => {
-        for (const event of events) await this.credentials.apply(tx, event);
-      });
-      await this.local.publish(events);
-    });
-    startConsuming(this.kafka, this.logger);
-    this.relay.start();
-  }
-}
 
 /**
  * The challenge service: issues and verifies challenges, in its own
@@ -113,7 +74,15 @@ function persistence(options: PlatformOptions): DynamicModule {
           new PostgresEventStore(db, [lockouts], clock, { conditions: credentials.conditionSource }),
         inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, PostgresDeviceLockoutProjection, CLOCK],
       },
-      ChallengeLifecycle,
+      // The device credentials, from the registry's topic; then this instance's key cache hears of the change. Other
+      // instances' caches are caught by the verify's append condition, which reads the shared table.
+      serviceConsumer({
+        types: DEVICE_EVENTS,
+        inject: PostgresDeviceCredentialsProjection,
+        apply: async (credentials: PostgresDeviceCredentialsProjection, tx, events) => {
+          for (const event of events) await credentials.apply(tx, event);
+        },
+      }),
     ],
     exports: [
       POSTGRES_DATABASE,

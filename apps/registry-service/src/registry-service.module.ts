@@ -4,26 +4,13 @@ import { AccessModule } from '@m2m-trust/access-feature';
 import { DEVICE_READ_REPOSITORY } from '@m2m-trust/registry-data-access';
 import { PostgresDeviceProjection, registryPostgresMigrations, registryPostgresProviders } from '@m2m-trust/registry-data-access/postgres';
 import { deviceRegistryBinding, DeviceRegistryGrpcController, RegistryModule } from '@m2m-trust/registry-feature';
-import { SERVICE_KAFKA, SERVICE_RELAY, ServiceGrpcModule, serviceInfrastructure, ServicePersistenceModule } from '@m2m-trust/shared-bootstrap';
+import { ServiceGrpcModule, serviceInfrastructure, ServicePersistenceModule } from '@m2m-trust/shared-bootstrap';
 import { CLOCK, type Clock, EVENT_STORE } from '@m2m-trust/shared-contracts';
 import { apiKeyVerificationBinding } from '@m2m-trust/shared-grpc-server';
-import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { ApiKeyVerifier, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import { eventStorePostgresMigrations, type OutboxRelay, POSTGRES_DATABASE, type PostgresDatabase, PostgresEventStore } from '@m2m-trust/shared-postgres';
+import { eventStorePostgresMigrations, POSTGRES_DATABASE, type PostgresDatabase, PostgresEventStore } from '@m2m-trust/shared-postgres';
 
-import { type DynamicModule, Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
-
-class RegistryLifecycle implements OnApplicationBootstrap {
-  constructor(
-    @Inject(SERVICE_KAFKA) private readonly bus: KafkaEventBus,
-    @Inject(SERVICE_RELAY) private readonly relay: OutboxRelay,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.bus.start();
-    this.relay.start();
-  }
-}
+import { type DynamicModule, Module } from '@nestjs/common';
 
 /**
  * The registry service: devices and API keys are registered and revoked here,
@@ -70,7 +57,6 @@ function persistence(options: PlatformOptions): DynamicModule {
         useFactory: (db: PostgresDatabase, devices: PostgresDeviceProjection, keys: PostgresApiKeyProjection, clock: Clock) => new PostgresEventStore(db, [devices, keys], clock),
         inject: [POSTGRES_DATABASE, PostgresDeviceProjection, PostgresApiKeyProjection, CLOCK],
       },
-      RegistryLifecycle,
     ],
     exports: [POSTGRES_DATABASE, DEVICE_READ_REPOSITORY, API_KEY_READ_REPOSITORY, EVENT_STORE, HEALTH_CHECKS],
   });

@@ -70,10 +70,10 @@ export function serviceRelay(config: AppConfig, database: PostgresDatabase, bus:
   return new OutboxRelay({ url: databaseUrl.reveal(), schema: database.schema, name, bus, logger });
 }
 
-/** The service's Kafka client (a KafkaEventBus), its infrastructure logger and its outbox relay, as providers. */
+/** The service's Kafka client (a KafkaEventBus) and its infrastructure logger, as providers. */
 export const SERVICE_KAFKA = Symbol.for('m2m-trust.ServiceKafka');
 export const SERVICE_LOGGER = Symbol.for('m2m-trust.ServiceLogger');
-export const SERVICE_RELAY = Symbol.for('m2m-trust.ServiceRelay');
+const SERVICE_RELAY = Symbol('m2m-trust.ServiceRelay');
 
 export interface ServiceInfrastructureOptions {
   /** The process's name: logs, PostgreSQL application_name, Kafka client id. */
@@ -83,7 +83,7 @@ export interface ServiceInfrastructureOptions {
   readonly migrations: readonly PostgresMigration[];
   /** Its consumer group, when it consumes (its handlers: serviceConsumer). */
   readonly groupId?: string;
-  /** The name of its outbox relay's checkpoint, when it publishes its events (SERVICE_RELAY). */
+  /** The name of its outbox relay's checkpoint, when it publishes its events through the outbox. */
   readonly relay?: string;
   /** Run once the schema is migrated, before anything uses it (the audit service's grants). */
   readonly afterMigrate?: (database: PostgresDatabase) => Promise<void>;
@@ -91,9 +91,10 @@ export interface ServiceInfrastructureOptions {
 
 /**
  * Runs what serviceInfrastructure opened. Starts Kafka once every module has
- * subscribed (serviceConsumer subscribes at init): a consuming service joins its group in the
- * background (startConsuming), a producing one connects first; then the relay
- * starts. Stops in the order nothing is left writing into what is closed: relay, Kafka, database.
+ * subscribed (serviceConsumer subscribes at init): a consuming service joins
+ * its group in the background (startConsuming), a producing one connects
+ * first; then the relay starts. Stops in the order that leaves nothing writing
+ * into what is closed: relay, Kafka, database.
  */
 class ServiceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -123,8 +124,7 @@ const SERVICE_LIFECYCLE = Symbol('m2m-trust.ServiceLifecycle');
  * What every distributed service composes the same way: its migrated schema
  * (POSTGRES_DATABASE), its Kafka client with the catalog's topics in place
  * (SERVICE_KAFKA), its logger (SERVICE_LOGGER), its outbox relay when it has
- * one (SERVICE_RELAY), readiness (HEALTH_CHECKS: the database answers), and
- * their start and stop.
+ * one, readiness (HEALTH_CHECKS: the database answers), and their start and stop.
  */
 export function serviceInfrastructure(config: AppConfig, options: ServiceInfrastructureOptions): Provider[] {
   requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);

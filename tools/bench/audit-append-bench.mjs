@@ -19,8 +19,8 @@ const { v7: uuidv7 } = require('uuid');
 
 /** Appends `events` authentication outcomes (one stream each, `inFlight` at a time) and reports events/s. */
 export async function benchAuditAppend({ events = 100_000, inFlight = 256 } = {}) {
-  const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src');
-  const audit = dist('libs/audit/data-access/src');
+  const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src/sqlite');
+  const audit = dist('libs/audit/data-access/src/sqlite');
   // Every audit migration the gateway runs, so the indexes written per record are the real ones.
   const dataDir = mkdtempSync(join(tmpdir(), 'm2m-append-'));
   // The server's settings: checkpoints of the write-ahead log on a worker thread.

@@ -40,10 +40,10 @@ const seconds = (since) => (performance.now() - since) / 1000;
  * file), so each record carries its real CBV event hash and chain link.
  */
 export async function fillAuditLog(dataDir, events) {
-  const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src');
-  const audit = dist('libs/audit/data-access/src');
-  const { Devices1763700000100, SqliteDeviceProjection } = dist('libs/registry/data-access/src');
-  const { DeviceCredentials1763700000200, SqliteDeviceCredentialsProjection } = dist('libs/challenge/data-access/src');
+  const { openSqliteDatabase, SqliteEventStore } = dist('libs/shared/data-access/src/sqlite');
+  const audit = dist('libs/audit/data-access/src/sqlite');
+  const { Devices1763700000100, SqliteDeviceProjection } = dist('libs/registry/data-access/src/sqlite');
+  const { DeviceCredentials1763700000200, SqliteDeviceCredentialsProjection } = dist('libs/challenge/data-access/src/sqlite');
   const database = await openSqliteDatabase(dataDir, [
     Devices1763700000100,
     DeviceCredentials1763700000200,

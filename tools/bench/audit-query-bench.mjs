@@ -146,7 +146,7 @@ function* syntheticEvents(size, devices, now) {
 /** Fills the migrated audit file through the projection, with the records the running server would have written. */
 function fill(dataDir, size, devices, now) {
   const Database = require('better-sqlite3');
-  const { SqliteAuditLogProjection } = require(join(root, 'dist/libs/audit/data-access/src/index.js'));
+  const { SqliteAuditLogProjection } = require(join(root, 'dist/libs/audit/data-access/src/sqlite.js'));
   const db = new Database(join(dataDir, 'audit.sqlite'));
   db.pragma('journal_mode = WAL');
   // Filling is set-up, not the thing measured: no fsync per chunk.

@@ -1,68 +1,16 @@
-import {
-  AUDIT_CHAIN_STORE,
-  AUDIT_LOG_REPOSITORY,
-  grantAuditServiceRole,
-  NAMED_QUERY_REPOSITORY,
-  POSTGRES_AUDIT_MIGRATIONS,
-  PostgresAuditChainStore,
-  PostgresAuditLogReader,
-  PostgresAuditLogWriter,
-  PostgresNamedQueryRepository,
-} from '@m2m-trust/audit-data-access';
+import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
+import { auditPostgresMigrations, auditPostgresProviders, grantAuditServiceRole, PostgresAuditLogWriter } from '@m2m-trust/audit-data-access/postgres';
 import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
-import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, startConsuming } from '@m2m-trust/shared-bootstrap';
-import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
-import { InProcessEventBus } from '@m2m-trust/shared-data-access';
-import { GRPC_SERVICES, GrpcServer, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
-import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
+import { serviceConsumer, serviceEventBus, ServiceGrpcModule, serviceInfrastructure, ServicePersistenceModule } from '@m2m-trust/shared-bootstrap';
+import { EVENT_BUS } from '@m2m-trust/shared-contracts';
+import { RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
 import { type AppConfig, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import { POSTGRES_DATABASE, type PostgresDatabase } from '@m2m-trust/shared-postgres';
+import { POSTGRES_DATABASE } from '@m2m-trust/shared-postgres';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 
-import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { Pool } from 'pg';
-import type { Logger } from 'pino';
-
-
-/**
- * Writes the audit log from every audited domain event on Kafka: a batch per
- * transaction (idempotent by source event id, chained under a lock), offsets
- * committed only after it; then live subscriptions hear of the new records.
- */
-class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(EVENT_BUS) private readonly local: EventBus,
-    private readonly writer: PostgresAuditLogWriter,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.kafka.subscribeBatch(AUDITED_EVENT_TYPES, async (events) => {
-      await this.database.transaction((tx) => this.writer.applyBatch(tx, events));
-      await this.local.publish(events);
-    });
-    startConsuming(this.kafka, this.logger);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.kafka.stop();
-    await this.database.close();
-  }
-}
-
-@Module({
-  imports: [AuditModule],
-  providers: [{ provide: GRPC_SERVICES, useFactory: (audit: AuditGrpcController) => [auditBinding(audit)], inject: [AuditGrpcController] }, GrpcServer],
-  exports: [GrpcServer],
-})
-class AuditGrpcModule {}
-
-@Global()
-@Module({})
-class AuditPersistenceModule {}
 
 /**
  * The audit service: the EPCIS 2.0 repository of every registration,
@@ -83,7 +31,7 @@ export class AuditServiceModule {
         persistence(options),
         // API keys other than the admin key are the registry's to check (docs/api-keys.md).
         RemoteApiKeyVerifierModule,
-        AuditGrpcModule,
+        ServiceGrpcModule.forRoot({ imports: [AuditModule], inject: [AuditGrpcController], bindings: (audit: AuditGrpcController) => [auditBinding(audit)] }),
       ],
     };
   }
@@ -110,27 +58,21 @@ async function grantServiceRole(config: AppConfig, schema: string): Promise<void
 /** PostgreSQL (schema "audit"): the chained log, checkpoints and named queries; Kafka in. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
-  return {
-    module: AuditPersistenceModule,
+  return ServicePersistenceModule.forRoot({
     providers: [
       ...serviceInfrastructure(config, {
         service: 'audit-service',
         schema: 'audit',
-        migrations: POSTGRES_AUDIT_MIGRATIONS,
+        migrations: auditPostgresMigrations,
         groupId: 'audit-service',
         afterMigrate: (database) => grantServiceRole(config, database.schema),
       }),
-      PostgresAuditLogWriter,
-      { provide: AUDIT_LOG_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresAuditLogReader(db.pool), inject: [POSTGRES_DATABASE] },
-      { provide: AUDIT_CHAIN_STORE, useFactory: (db: PostgresDatabase) => new PostgresAuditChainStore(db.pool), inject: [POSTGRES_DATABASE] },
-      { provide: NAMED_QUERY_REPOSITORY, useFactory: (db: PostgresDatabase) => new PostgresNamedQueryRepository(db.pool), inject: [POSTGRES_DATABASE] },
-      {
-        provide: EVENT_BUS,
-        useFactory: (logger: Logger) => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
-        inject: [SERVICE_LOGGER],
-      },
-      AuditLifecycle,
+      ...auditPostgresProviders(),
+      serviceEventBus(),
+      // The log, from every audited domain event on Kafka (idempotent by source event id, chained under a lock); then
+      // live subscriptions hear of the new records.
+      serviceConsumer({ types: AUDITED_EVENT_TYPES, inject: PostgresAuditLogWriter, apply: (writer: PostgresAuditLogWriter, tx, events) => writer.applyBatch(tx, events) }),
     ],
     exports: [POSTGRES_DATABASE, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, HEALTH_CHECKS],
-  };
+  });
 }

@@ -1,90 +1,23 @@
+import { DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY } from '@m2m-trust/challenge-data-access';
 import {
-  DEVICE_CREDENTIALS_REPOSITORY,
-  DEVICE_LOCKOUT_REPOSITORY,
-  PostgresDeviceCredentials1763700001200,
+  challengePostgresMigrations,
+  challengePostgresProviders,
   PostgresDeviceCredentialsProjection,
   PostgresDeviceLockoutProjection,
-  PostgresDeviceLockouts1763700001600,
-} from '@m2m-trust/challenge-data-access';
+} from '@m2m-trust/challenge-data-access/postgres';
 import { authenticationBinding, AuthenticationGrpcController, ChallengeModule, devicePropagationBinding } from '@m2m-trust/challenge-feature';
-import { SERVICE_KAFKA, SERVICE_LOGGER, serviceInfrastructure, serviceRelay, startConsuming } from '@m2m-trust/shared-bootstrap';
-import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
-import { InProcessEventBus } from '@m2m-trust/shared-data-access';
-import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
-import type { KafkaEventBus } from '@m2m-trust/shared-messaging';
+import { serviceConsumer, serviceEventBus, ServiceGrpcModule, serviceInfrastructure, ServicePersistenceModule } from '@m2m-trust/shared-bootstrap';
+import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE } from '@m2m-trust/shared-contracts';
+import { RemoteApiKeyVerifierModule } from '@m2m-trust/shared-grpc-server';
 import { ConfigError, HEALTH_CHECKS, PlatformModule, type PlatformOptions, requireDistributed } from '@m2m-trust/shared-platform';
-import {
-  type OutboxRelay,
-  POSTGRES_DATABASE,
-  type PostgresDatabase,
-  PostgresEventStore,
-  PostgresEventStore1763700001000,
-} from '@m2m-trust/shared-postgres';
+import { eventStorePostgresMigrations, POSTGRES_DATABASE, type PostgresDatabase, PostgresEventStore } from '@m2m-trust/shared-postgres';
 import { RateLimitModule } from '@m2m-trust/shared-rate-limit';
 import { TOKEN_SIGNING_KEY_REPOSITORY } from '@m2m-trust/token-data-access';
 import { tokenPostgresMigrations, tokenPostgresProviders } from '@m2m-trust/token-data-access/postgres';
 
-import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Logger } from 'pino';
-
-const RELAY = Symbol('challenge.relay');
+import { type DynamicModule, Module } from '@nestjs/common';
 
 const DEVICE_EVENTS = ['DeviceRegistered', 'DeviceRevoked'] as const;
-
-/**
- * Feeds the device credentials from the registry's topic: each batch in one
- * transaction, offsets committed after it; then this instance's key cache
- * hears of the change. Other instances' caches are caught by the verify's
- * append condition, which reads the shared table.
- */
-class ChallengeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    @Inject(POSTGRES_DATABASE) private readonly database: PostgresDatabase,
-    @Inject(SERVICE_KAFKA) private readonly kafka: KafkaEventBus,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(RELAY) private readonly relay: OutboxRelay,
-    @Inject(EVENT_BUS) private readonly local: EventBus,
-    private readonly credentials: PostgresDeviceCredentialsProjection,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.kafka.subscribeBatch(DEVICE_EVENTS, async (events) => {
-      await this.database.transaction(async (tx) => {
-        for (const event of events) await this.credentials.apply(tx, event);
-      });
-      await this.local.publish(events);
-    });
-    startConsuming(this.kafka, this.logger);
-    this.relay.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.relay.stop();
-    await this.kafka.stop();
-    await this.database.close();
-  }
-}
-
-@Module({
-  imports: [ChallengeModule],
-  providers: [
-    {
-      provide: GRPC_SERVICES,
-      useFactory: (authentication: AuthenticationGrpcController, credentials: PostgresDeviceCredentialsProjection): GrpcServiceBinding[] => [
-        authenticationBinding(authentication),
-        devicePropagationBinding((deviceId, standing, timeoutMs) => credentials.awaitStanding(deviceId, standing, timeoutMs)),
-      ],
-      inject: [AuthenticationGrpcController, PostgresDeviceCredentialsProjection],
-    },
-    GrpcServer,
-  ],
-  exports: [GrpcServer],
-})
-class ChallengeGrpcModule {}
-
-@Global()
-@Module({})
-class ChallengePersistenceModule {}
 
 /**
  * The challenge service: issues and verifies challenges, in its own
@@ -109,7 +42,14 @@ export class ChallengeServiceModule {
         persistence(options),
         // API keys other than the admin key are the registry's to check (docs/api-keys.md).
         RemoteApiKeyVerifierModule,
-        ChallengeGrpcModule,
+        ServiceGrpcModule.forRoot({
+          imports: [ChallengeModule],
+          inject: [AuthenticationGrpcController, PostgresDeviceCredentialsProjection],
+          bindings: (authentication: AuthenticationGrpcController, credentials: PostgresDeviceCredentialsProjection) => [
+            authenticationBinding(authentication),
+            devicePropagationBinding((deviceId, standing, timeoutMs) => credentials.awaitStanding(deviceId, standing, timeoutMs)),
+          ],
+        }),
       ],
     };
   }
@@ -118,33 +58,18 @@ export class ChallengeServiceModule {
 /** PostgreSQL (schema "challenge"): challenge streams, device credentials, token signing keys; Kafka in and out; the outbox relay. */
 function persistence(options: PlatformOptions): DynamicModule {
   const { config } = options;
-  return {
-    module: ChallengePersistenceModule,
+  return ServicePersistenceModule.forRoot({
     providers: [
       ...serviceInfrastructure(config, {
         service: 'challenge-service',
         schema: 'challenge',
-        migrations: [PostgresEventStore1763700001000, PostgresDeviceCredentials1763700001200, ...tokenPostgresMigrations, PostgresDeviceLockouts1763700001600],
+        migrations: [...eventStorePostgresMigrations, ...challengePostgresMigrations, ...tokenPostgresMigrations],
         groupId: 'challenge-service',
+        relay: 'challenge',
       }),
-      {
-        provide: PostgresDeviceCredentialsProjection,
-        useFactory: (db: PostgresDatabase) => new PostgresDeviceCredentialsProjection(db.pool),
-        inject: [POSTGRES_DATABASE],
-      },
-      { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: PostgresDeviceCredentialsProjection },
+      ...challengePostgresProviders(),
       ...tokenPostgresProviders(),
-      {
-        provide: PostgresDeviceLockoutProjection,
-        useFactory: (db: PostgresDatabase) => new PostgresDeviceLockoutProjection(db.pool),
-        inject: [POSTGRES_DATABASE],
-      },
-      { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: PostgresDeviceLockoutProjection },
-      {
-        provide: EVENT_BUS,
-        useFactory: (logger: Logger) => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),
-        inject: [SERVICE_LOGGER],
-      },
+      serviceEventBus(),
       {
         provide: EVENT_STORE,
         // Failure records commit with the failures; a plain success still takes the one-statement path (appliesTo).
@@ -152,12 +77,15 @@ function persistence(options: PlatformOptions): DynamicModule {
           new PostgresEventStore(db, [lockouts], clock, { conditions: credentials.conditionSource }),
         inject: [POSTGRES_DATABASE, PostgresDeviceCredentialsProjection, PostgresDeviceLockoutProjection, CLOCK],
       },
-      {
-        provide: RELAY,
-        useFactory: (db: PostgresDatabase, bus: KafkaEventBus, logger: Logger) => serviceRelay(config, db, bus, 'challenge', logger),
-        inject: [POSTGRES_DATABASE, SERVICE_KAFKA, SERVICE_LOGGER],
-      },
-      ChallengeLifecycle,
+      // The device credentials, from the registry's topic; then this instance's key cache hears of the change. Other
+      // instances' caches are caught by the verify's append condition, which reads the shared table.
+      serviceConsumer({
+        types: DEVICE_EVENTS,
+        inject: PostgresDeviceCredentialsProjection,
+        apply: async (credentials: PostgresDeviceCredentialsProjection, tx, events) => {
+          for (const event of events) await credentials.apply(tx, event);
+        },
+      }),
     ],
     exports: [
       POSTGRES_DATABASE,
@@ -169,5 +97,5 @@ function persistence(options: PlatformOptions): DynamicModule {
       EVENT_STORE,
       HEALTH_CHECKS,
     ],
-  };
+  });
 }

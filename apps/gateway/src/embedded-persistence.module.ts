@@ -1,37 +1,24 @@
-import { API_KEY_READ_REPOSITORY, ApiKeys1763700000610, SqliteApiKeyProjection } from '@m2m-trust/access-data-access';
+import { API_KEY_READ_REPOSITORY } from '@m2m-trust/access-data-access';
+import { accessSqliteMigrations, accessSqliteProviders, SqliteApiKeyProjection } from '@m2m-trust/access-data-access/sqlite';
+import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
+import { auditSqliteMigrations, auditSqliteProviders, EMBEDDED_AUDIT_LOG, type EmbeddedAuditLog } from '@m2m-trust/audit-data-access/sqlite';
+import { DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY } from '@m2m-trust/challenge-data-access';
 import {
-  AUDIT_CHAIN_STORE,
-  AUDIT_LOG_REPOSITORY,
-  type EmbeddedAuditLog,
-  NAMED_QUERY_REPOSITORY,
-  NamedQueries1763700000520,
-  openEmbeddedAuditLog,
-  SqliteNamedQueryRepository,
-} from '@m2m-trust/audit-data-access';
-import {
-  DEVICE_CREDENTIALS_REPOSITORY,
-  DEVICE_LOCKOUT_REPOSITORY,
-  DeviceCredentials1763700000200,
-  DeviceLockouts1763700000600,
+  challengeSqliteMigrations,
+  challengeSqliteProviders,
   SqliteDeviceCredentialsProjection,
   SqliteDeviceLockoutProjection,
-} from '@m2m-trust/challenge-data-access';
-import { DEVICE_READ_REPOSITORY, Devices1763700000100, SqliteDeviceProjection } from '@m2m-trust/registry-data-access';
+} from '@m2m-trust/challenge-data-access/sqlite';
+import { DEVICE_READ_REPOSITORY } from '@m2m-trust/registry-data-access';
+import { registrySqliteMigrations, registrySqliteProviders, SqliteDeviceProjection } from '@m2m-trust/registry-data-access/sqlite';
 import { CLOCK, type Clock, EVENT_BUS, EVENT_STORE, type EventBus } from '@m2m-trust/shared-contracts';
-import {
-  InProcessEventBus,
-  openSqliteDatabase,
-  SQLITE_DATABASE,
-  type SqliteDatabase,
-  SqliteEventStore,
-} from '@m2m-trust/shared-data-access';
+import { InProcessEventBus } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, SQLITE_DATABASE, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import { HEALTH_CHECKS, type HealthCheck } from '@m2m-trust/shared-platform';
 import { TOKEN_SIGNING_KEY_REPOSITORY } from '@m2m-trust/token-data-access';
 import { tokenSqliteMigrations, tokenSqliteProviders } from '@m2m-trust/token-data-access/sqlite';
 
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-
-const EMBEDDED_AUDIT_LOG = Symbol.for('m2m-trust.EmbeddedAuditLog');
 
 class DatabaseCloser implements OnApplicationShutdown {
   constructor(
@@ -63,36 +50,17 @@ export class EmbeddedPersistenceModule {
         {
           provide: SQLITE_DATABASE,
           useFactory: () =>
-            openSqliteDatabase(dataDir, [
-              Devices1763700000100,
-              DeviceCredentials1763700000200,
-              ...tokenSqliteMigrations,
-              NamedQueries1763700000520,
-              DeviceLockouts1763700000600,
-              ApiKeys1763700000610,
-            ], { backgroundCheckpoints: true }),
+            openSqliteDatabase(
+              dataDir,
+              [...registrySqliteMigrations, ...challengeSqliteMigrations, ...tokenSqliteMigrations, ...auditSqliteMigrations, ...accessSqliteMigrations],
+              { backgroundCheckpoints: true },
+            ),
         },
-        { provide: SqliteDeviceProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceProjection(d.db), inject: [SQLITE_DATABASE] },
-        {
-          provide: SqliteDeviceCredentialsProjection,
-          useFactory: (d: SqliteDatabase) => new SqliteDeviceCredentialsProjection(d.db),
-          inject: [SQLITE_DATABASE],
-        },
-        { provide: SqliteDeviceLockoutProjection, useFactory: (d: SqliteDatabase) => new SqliteDeviceLockoutProjection(d.db), inject: [SQLITE_DATABASE] },
-        {
-          provide: EMBEDDED_AUDIT_LOG,
-          useFactory: (d: SqliteDatabase) => openEmbeddedAuditLog(dataDir, d, new Logger('audit-log')),
-          inject: [SQLITE_DATABASE],
-        },
-        { provide: SqliteApiKeyProjection, useFactory: (d: SqliteDatabase) => new SqliteApiKeyProjection(d.db), inject: [SQLITE_DATABASE] },
-        { provide: DEVICE_READ_REPOSITORY, useExisting: SqliteDeviceProjection },
-        { provide: API_KEY_READ_REPOSITORY, useExisting: SqliteApiKeyProjection },
-        { provide: DEVICE_CREDENTIALS_REPOSITORY, useExisting: SqliteDeviceCredentialsProjection },
-        { provide: DEVICE_LOCKOUT_REPOSITORY, useExisting: SqliteDeviceLockoutProjection },
+        ...registrySqliteProviders(),
+        ...challengeSqliteProviders(),
         ...tokenSqliteProviders(),
-        { provide: AUDIT_LOG_REPOSITORY, useFactory: (a: EmbeddedAuditLog) => a.reader, inject: [EMBEDDED_AUDIT_LOG] },
-        { provide: NAMED_QUERY_REPOSITORY, useFactory: (d: SqliteDatabase) => new SqliteNamedQueryRepository(d.db), inject: [SQLITE_DATABASE] },
-        { provide: AUDIT_CHAIN_STORE, useFactory: (a: EmbeddedAuditLog) => a.chain, inject: [EMBEDDED_AUDIT_LOG] },
+        ...accessSqliteProviders(),
+        ...auditSqliteProviders({ dataDir, logger: new Logger('audit-log') }),
         {
           provide: EVENT_BUS,
           useFactory: () => new InProcessEventBus((error, event) => logger.error({ err: error, eventId: event.eventId }, 'event subscriber failed')),

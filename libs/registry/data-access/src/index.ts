@@ -1,5 +1,1 @@
 export * from './lib/device.repository';
-export * from './lib/devices.migration';
-export * from './lib/postgres-device.projection';
-export * from './lib/postgres-devices.migration';
-export * from './lib/sqlite-device.projection';

@@ -1,2 +1,3 @@
 export * from './lib/distributed-infra';
+export * from './lib/service-modules';
 export * from './lib/start-service';

@@ -1,4 +1,4 @@
-export * from './lib/event-store.pg-migration';
+export * from './lib/event-store.migration';
 export * from './lib/outbox-relay';
 export * from './lib/postgres-database';
 export * from './lib/postgres-event-store';

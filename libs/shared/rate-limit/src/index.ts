@@ -4,4 +4,4 @@ export * from './lib/rate-limit.module';
 export * from './lib/rate-limited-by-address.decorator';
 export * from './lib/rate-limited-grpc-calls';
 export * from './lib/rate-limits';
-export * from './lib/rate-limits.pg-migration';
+export * from './lib/rate-limits.migration';

@@ -1,13 +1,7 @@
-import {
-  AuditChain1763700000400,
-  AuditLog1763700000300,
-  AuditQueryIndexes1763700000510,
-  NamedQueries1763700000520,
-  SqliteAuditLogProjection,
-  SqliteAuditLogReader,
-} from '@m2m-trust/audit-data-access';
+import { AuditChain1763700000400, AuditLog1763700000300, AuditQueryIndexes1763700000510, NamedQueries1763700000520, SqliteAuditLogProjection, SqliteAuditLogReader } from '@m2m-trust/audit-data-access/sqlite';
 import { type EpcisObjectEvent, parseEventCriteria } from '@m2m-trust/audit-domain';
-import { InProcessEventBus, openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access';
+import { InProcessEventBus } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
 import { ErrorCode } from '@m2m-trust/shared-domain';
 import type { NewEvent } from '@m2m-trust/shared-events';
 

@@ -1,8 +1,11 @@
+import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
+import type { DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
 import { ensureTopics, KafkaEventBus } from '@m2m-trust/shared-messaging';
 import { type AppConfig, createLogger, HEALTH_CHECKS, type HealthCheck, requireDistributed } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase, OutboxRelay, POSTGRES_DATABASE, type PostgresDatabase, type PostgresMigration } from '@m2m-trust/shared-postgres';
 
-import type { Provider } from '@nestjs/common';
+import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 
 /** One logger for a service's infrastructure adapters (relay, Kafka client), at the configured level. */
@@ -70,6 +73,7 @@ export function serviceRelay(config: AppConfig, database: PostgresDatabase, bus:
 /** The service's Kafka client (a KafkaEventBus) and its infrastructure logger, as providers. */
 export const SERVICE_KAFKA = Symbol.for('m2m-trust.ServiceKafka');
 export const SERVICE_LOGGER = Symbol.for('m2m-trust.ServiceLogger');
+const SERVICE_RELAY = Symbol('m2m-trust.ServiceRelay');
 
 export interface ServiceInfrastructureOptions {
   /** The process's name: logs, PostgreSQL application_name, Kafka client id. */
@@ -77,21 +81,55 @@ export interface ServiceInfrastructureOptions {
   /** Its schema unless M2M_DATABASE_SCHEMA says otherwise. */
   readonly schema: string;
   readonly migrations: readonly PostgresMigration[];
-  /** Its consumer group, when it consumes. */
+  /** Its consumer group, when it consumes (its handlers: serviceConsumer). */
   readonly groupId?: string;
+  /** The name of its outbox relay's checkpoint, when it publishes its events through the outbox. */
+  readonly relay?: string;
   /** Run once the schema is migrated, before anything uses it (the audit service's grants). */
   readonly afterMigrate?: (database: PostgresDatabase) => Promise<void>;
 }
 
 /**
+ * Runs what serviceInfrastructure opened. Starts Kafka once every module has
+ * subscribed (serviceConsumer subscribes at init): a consuming service joins
+ * its group in the background (startConsuming), a producing one connects
+ * first; then the relay starts. Stops in the order that leaves nothing writing
+ * into what is closed: relay, Kafka, database.
+ */
+class ServiceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly database: PostgresDatabase,
+    private readonly kafka: KafkaEventBus,
+    private readonly logger: Logger,
+    private readonly relay: OutboxRelay | undefined,
+    private readonly consumes: boolean,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.consumes) startConsuming(this.kafka, this.logger);
+    else await this.kafka.start();
+    this.relay?.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.kafka.stop();
+    await this.database.close();
+  }
+}
+
+const SERVICE_LIFECYCLE = Symbol('m2m-trust.ServiceLifecycle');
+
+/**
  * What every distributed service composes the same way: its migrated schema
  * (POSTGRES_DATABASE), its Kafka client with the catalog's topics in place
- * (SERVICE_KAFKA), its logger (SERVICE_LOGGER), and readiness (HEALTH_CHECKS:
- * the database answers).
+ * (SERVICE_KAFKA), its logger (SERVICE_LOGGER), its outbox relay when it has
+ * one, readiness (HEALTH_CHECKS: the database answers), and their start and stop.
  */
 export function serviceInfrastructure(config: AppConfig, options: ServiceInfrastructureOptions): Provider[] {
   requireDistributed(config, ['databaseUrl', 'kafkaBrokers']);
   const logger = infraLogger(config, options.service);
+  const relay = options.relay;
   return [
     { provide: SERVICE_LOGGER, useValue: logger },
     {
@@ -114,5 +152,46 @@ export function serviceInfrastructure(config: AppConfig, options: ServiceInfrast
       useFactory: (database: PostgresDatabase): HealthCheck[] => [async () => void (await database.pool.query('SELECT 1'))],
       inject: [POSTGRES_DATABASE],
     },
+    ...(relay === undefined
+      ? []
+      : [
+          {
+            provide: SERVICE_RELAY,
+            useFactory: (database: PostgresDatabase, bus: KafkaEventBus) => serviceRelay(config, database, bus, relay, logger),
+            inject: [POSTGRES_DATABASE, SERVICE_KAFKA],
+          },
+        ]),
+    {
+      provide: SERVICE_LIFECYCLE,
+      useFactory: (database: PostgresDatabase, kafka: KafkaEventBus, relay: OutboxRelay | undefined) =>
+        new ServiceLifecycle(database, kafka, logger, relay, options.groupId !== undefined),
+      inject: [POSTGRES_DATABASE, SERVICE_KAFKA, { token: SERVICE_RELAY, optional: true }],
+    },
   ];
 }
+
+export interface ServiceConsumerOptions<T> {
+  /** The event types it applies. */
+  readonly types: readonly DomainEventType[];
+  /** What applies them (a projection, the audit writer). */
+  readonly inject: InjectionToken;
+  readonly apply: (applier: T, tx: PoolClient, events: readonly RecordedEvent[]) => Promise<unknown>;
+}
+
+/**
+ * A service's Kafka consumer: each batch applied in one transaction, its
+ * offsets committed only after it; then the process's own EVENT_BUS hears of
+ * the batch (live subscriptions, key caches).
+ */
+export const serviceConsumer = <T>(options: ServiceConsumerOptions<T>): Provider => ({
+  provide: Symbol('m2m-trust.ServiceConsumer'),
+  useFactory: (database: PostgresDatabase, kafka: KafkaEventBus, local: EventBus, applier: T): OnModuleInit => ({
+    onModuleInit: () => {
+      kafka.subscribeBatch(options.types, async (events) => {
+        await database.transaction((tx) => options.apply(applier, tx, events));
+        await local.publish(events);
+      });
+    },
+  }),
+  inject: [POSTGRES_DATABASE, SERVICE_KAFKA, EVENT_BUS, options.inject],
+});

@@ -7,7 +7,7 @@ import type { NewEvent, RecordedEvent } from '@m2m-trust/shared-events';
 import { Pool } from 'pg';
 
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../testing/test-database';
-import { PostgresEventStore1763700001000 } from './event-store.pg-migration';
+import { PostgresEventStore1763700001000 } from './event-store.migration';
 import { OutboxRelay } from './outbox-relay';
 import { openPostgresDatabase, type PostgresDatabase } from './postgres-database';
 import { PostgresEventStore } from './postgres-event-store';

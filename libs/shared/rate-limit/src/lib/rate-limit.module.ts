@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitedGrpcCalls } from './rate-limited-grpc-calls';
 import { RateLimits, type RateLimitStore } from './rate-limits';
-import { RateLimits1763700003000 } from './rate-limits.pg-migration';
+import { RateLimits1763700003000 } from './rate-limits.migration';
 
 /** Where this process keeps its counters. */
 export type RateLimitStoreChoice =

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
-import { RATE_LIMITS_TABLE } from './rate-limits.pg-migration';
+import { RATE_LIMITS_TABLE } from './rate-limits.migration';
 
 /** What a budget is counted per: a device (challenge, verify, token), a client address, an API key's actor id. */
 export type RateLimitKind = 'device' | 'address' | 'apiKey';

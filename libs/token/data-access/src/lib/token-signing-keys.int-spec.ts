@@ -1,4 +1,4 @@
-import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 import { openPostgresDatabase, type PostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';
 

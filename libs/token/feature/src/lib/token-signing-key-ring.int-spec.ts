@@ -1,5 +1,5 @@
 import type { Clock } from '@m2m-trust/shared-contracts';
-import { openSqliteDatabase } from '@m2m-trust/shared-data-access';
+import { openSqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 import { loadConfig, ServiceAudience } from '@m2m-trust/shared-platform';
 import { openPostgresDatabase } from '@m2m-trust/shared-postgres';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@m2m-trust/shared-postgres/testing';

@@ -1,0 +1,250 @@
+import {
+  type EpcisObjectEvent,
+  type EventQuery,
+  matchesEventFilter,
+  type NamedQuery,
+  orderDirectionOf,
+  parseEventCriteria,
+  toEpcisEvent,
+} from '@m2m-trust/audit-domain';
+import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
+import { ErrorCode } from '@m2m-trust/shared-domain';
+import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { AuditChain1763700000400 } from './audit-chain.migration';
+import { AuditLog1763700000300 } from './audit-log.migration';
+import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
+import { NamedQueries1763700000520 } from './named-queries.migration';
+import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
+import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
+import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';
+
+const MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520];
+const REASONS = ['SIGNATURE_INVALID', 'CHALLENGE_EXPIRED', 'CHALLENGE_ALREADY_USED'] as const;
+
+/** Deterministic pseudo-random numbers, so a failure reproduces. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let counter = 0;
+/**
+ * A recorded domain event of a small fleet. Event times are scattered (and
+ * often equal) so that time order, record order and ties on the order key
+ * all differ; record times only move forward, as commits do.
+ */
+function recordedEvent(random: () => number): RecordedEvent {
+  const n = ++counter;
+  const deviceId = `meter-${Math.floor(random() * 12)}`;
+  const at = new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 40) * 3_600_000).toISOString();
+  const recordedAt = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
+  const roll = random();
+  const event: DomainEvent =
+    roll < 0.15
+      ? { type: 'DeviceRegistered', data: { deviceId, publicKey: 'ab'.repeat(32), keyThumbprint: `t-${deviceId}`, label: deviceId, metadata: {}, registeredAt: at } }
+      : roll < 0.25
+        ? { type: 'DeviceRevoked', data: { deviceId, reason: random() < 0.5 ? 'lost' : null, revokedAt: at } }
+        : roll < 0.55
+          ? {
+              type: 'DeviceAuthenticationFailed',
+              data: {
+                challengeId: `c-${n}`,
+                deviceId,
+                keyThumbprint: `t-${deviceId}`,
+                method: 'challenge-response',
+                reason: REASONS[Math.floor(random() * REASONS.length)] as (typeof REASONS)[number],
+                failedAt: at,
+              },
+            }
+          : { type: 'DeviceAuthenticated', data: { challengeId: `c-${n}`, deviceId, keyThumbprint: `t-${deviceId}`, method: 'challenge-response', verifiedAt: at } };
+  return {
+    ...event,
+    metadata: { requestId: `req-${n}`, actor: roll < 0.25 ? 'api-key:admin' : `device:${deviceId}` },
+    eventId: `source-${n}`,
+    streamId: `device-${deviceId}`,
+    streamVersion: n,
+    position: n,
+    recordedAt,
+    schemaVersion: 1,
+  } as RecordedEvent;
+}
+
+interface Stored {
+  readonly seq: number;
+  readonly event: EpcisObjectEvent;
+}
+
+/** What a query must answer, computed the obvious way in memory. */
+function expected(all: readonly Stored[], query: EventQuery): EpcisObjectEvent[] {
+  const direction = orderDirectionOf(query) === 'ASC' ? 1 : -1;
+  const key = (s: Stored): string => (query.orderBy === 'eventTime' ? s.event.eventTime : query.orderBy === 'recordTime' ? s.event.recordTime : '');
+  const sorted = all
+    .filter((s) => matchesEventFilter(s.event, query))
+    .sort((a, b) => direction * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.seq - b.seq));
+  const limit = query.eventCountLimit ?? query.maxEventCount;
+  return sorted.slice(0, limit ?? sorted.length).map((s) => s.event);
+}
+
+/** Every page of a query, following the cursors the reader hands out. */
+async function allPages(reader: SqliteAuditLogReader, query: EventQuery): Promise<{ events: EpcisObjectEvent[]; pages: number }> {
+  const events: EpcisObjectEvent[] = [];
+  let next: EventQuery | null = query;
+  let pages = 0;
+  while (next) {
+    const page = await reader.query(next);
+    expect(page.events.length).toBeLessThanOrEqual(query.perPage);
+    events.push(...page.events);
+    pages++;
+    next = page.nextAfter ? { ...query, after: page.nextAfter } : null;
+  }
+  return { events, pages };
+}
+
+describe('SqliteAuditLogReader (real SQLite)', () => {
+  let database: SqliteDatabase;
+  let projection: SqliteAuditLogProjection;
+  const stored: Stored[] = [];
+  const random = prng(42);
+
+  const append = (count: number): Stored[] => {
+    const added: Stored[] = [];
+    for (let i = 0; i < count; i++) {
+      const recorded = recordedEvent(random);
+      projection.apply(recorded);
+      const entry = { seq: stored.length + 1, event: toEpcisEvent(recorded) as EpcisObjectEvent };
+      stored.push(entry);
+      added.push(entry);
+    }
+    return added;
+  };
+
+  beforeAll(async () => {
+    database = await openSqliteDatabase(mkdtempSync(join(tmpdir(), 'm2m-audit-reader-')), MIGRATIONS);
+    projection = new SqliteAuditLogProjection(database.db);
+    database.db.transaction(() => append(400))();
+  });
+  afterAll(() => database.close());
+
+  const queries: [string, Record<string, string>][] = [
+    ['everything', {}],
+    ['one device', { MATCH_epc: 'urn:m2m-trust:device:meter-3' }],
+    ['two devices, newest first', { MATCH_epc: 'urn:m2m-trust:device:meter-3|urn:m2m-trust:device:meter-5', orderDirection: 'DESC' }],
+    ['failures by event time', { EQ_disposition: 'non_conformant', orderBy: 'eventTime' }],
+    ['failures by event time, ascending', { EQ_bizStep: 'inspecting', EQ_disposition: 'non_conformant', orderBy: 'eventTime', orderDirection: 'ASC' }],
+    ['one reason by record time', { 'EQ_m2m:reason': 'CHALLENGE_EXPIRED', orderBy: 'recordTime', orderDirection: 'ASC' }],
+    ['revocations, newest recorded first', { EQ_action: 'DELETE', orderBy: 'recordTime' }],
+    ['a time window in record order', { GE_eventTime: '2026-01-01T05:00:00Z', LT_eventTime: '2026-01-01T20:00:00Z' }],
+    ['from a time on, in record order', { GE_eventTime: '2026-01-02T10:00:00Z' }],
+    ['a time window by event time', { GE_eventTime: '2026-01-01T05:00:00Z', LT_eventTime: '2026-01-01T20:00:00Z', orderBy: 'eventTime' }],
+    ['a record-time window, newest first', { GE_recordTime: '2026-01-01T00:02:00Z', LT_recordTime: '2026-01-01T00:05:00Z', orderDirection: 'DESC' }],
+    ['the first 23 by event time', { orderBy: 'eventTime', orderDirection: 'ASC', eventCountLimit: '23' }],
+    ['the latest 5 failures of a device', { MATCH_epc: 'urn:m2m-trust:device:meter-1', EQ_action: 'OBSERVE', orderBy: 'eventTime', eventCountLimit: '5' }],
+    ['operator actions', { 'EQ_m2m:actor': 'api-key:admin', orderBy: 'eventTime', orderDirection: 'ASC' }],
+    ['within maxEventCount', { EQ_action: 'ADD', maxEventCount: '1000' }],
+  ];
+
+  // A threshold of 10 makes the reader take its other plan (walk the order index) for every dense filter here.
+  describe.each([
+    ['as planned for a large log', {}],
+    ['with the order-index walk forced early', { denseMatches: 10 }],
+  ])('%s', (_, options) => {
+    it.each(queries)('pages "%s" exactly as the whole ordered result, in pages of 7', async (__, params) => {
+      const reader = new SqliteAuditLogReader(database.db, options);
+      const query: EventQuery = { ...parseEventCriteria(params), perPage: 7 };
+      const want = expected(stored, query);
+      const { events, pages } = await allPages(reader, query);
+      expect(events.map((e) => e.eventID)).toEqual(want.map((e) => e.eventID));
+      expect(pages).toBe(Math.max(1, Math.ceil(want.length / 7)));
+    });
+  });
+
+  it('keeps every ordering stable while events are appended between pages: nothing read repeats, nothing present is missed', async () => {
+    const reader = new SqliteAuditLogReader(database.db);
+    for (const params of <Record<string, string>[]>[{}, { orderBy: 'eventTime' }, { orderBy: 'eventTime', orderDirection: 'ASC' }, { orderBy: 'recordTime' }, { orderDirection: 'DESC' }]) {
+      const query: EventQuery = { ...parseEventCriteria(params), perPage: 25 };
+      const before = new Set(stored.map((s) => s.event.eventID));
+      const seen: string[] = [];
+      let next: EventQuery | null = query;
+      while (next) {
+        const page = await reader.query(next);
+        seen.push(...page.events.map((e) => e.eventID));
+        // New events land everywhere in event time order (they have scattered times).
+        database.db.transaction(() => append(3))();
+        next = page.nextAfter ? { ...query, after: page.nextAfter } : null;
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of before) expect(seen).toContain(id);
+    }
+  });
+
+  it('refuses a first page as QueryTooLargeException when more than maxEventCount events match, counting no further', async () => {
+    const reader = new SqliteAuditLogReader(database.db);
+    const adds = stored.filter((s) => s.event.action === 'ADD').length;
+    await expect(reader.query({ actions: ['ADD'], maxEventCount: adds - 1, perPage: 10 })).rejects.toMatchObject({ code: ErrorCode.QueryTooLarge });
+    const exact = await allPages(reader, { actions: ['ADD'], maxEventCount: adds, perPage: 10 });
+    expect(exact.events).toHaveLength(adds);
+  });
+
+  it('finds one event by its ID and its position, and knows which event types it holds', async () => {
+    const reader = new SqliteAuditLogReader(database.db);
+    const tenth = stored[9] as Stored;
+    expect(await reader.findByEventId(tenth.event.eventID)).toEqual(tenth.event);
+    expect(await reader.positionOf(tenth.event.eventID)).toBe(10);
+    expect(await reader.findByEventId('ni:///sha-256;00?ver=CBV2.0')).toBeNull();
+    expect(await reader.positionOf('nope')).toBeNull();
+    expect(await reader.eventTypes()).toEqual(['ObjectEvent']);
+  });
+
+  it('stores named queries by name: one create per name wins, lists page in name order, deletes', async () => {
+    const repository = new SqliteNamedQueryRepository(database.db);
+    const named = (name: string): NamedQuery => ({ name, query: { EQ_action: ['ADD'] }, createdAt: '2026-01-01T00:00:00.000Z' });
+    for (const name of ['gamma', 'alpha', 'beta', 'delta']) expect(await repository.create(named(name))).toBe(true);
+    expect(await repository.create({ ...named('alpha'), query: {} })).toBe(false);
+    expect(await repository.find('alpha')).toEqual(named('alpha'));
+    const first = await repository.list(null, 3);
+    expect(first.items.map((q) => q.name)).toEqual(['alpha', 'beta', 'delta']);
+    expect(first.nextAfter).toBe('delta');
+    expect(await repository.list(first.nextAfter, 3)).toEqual({ items: [named('gamma')], nextAfter: null });
+    expect(await repository.delete('beta')).toBe(true);
+    expect(await repository.delete('beta')).toBe(false);
+    expect(await repository.find('beta')).toBeNull();
+  });
+});
+
+describe('audit query migrations on an existing database', () => {
+  it('upgrade a log written before them: indexes and the named-query table appear, and the old events answer queries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2m-audit-upgrade-'));
+    const random = prng(7);
+    const before = await openSqliteDatabase(dir, [AuditLog1763700000300, AuditChain1763700000400]);
+    const projection = new SqliteAuditLogProjection(before.db);
+    const events = Array.from({ length: 30 }, () => recordedEvent(random));
+    for (const event of events) projection.apply(event);
+    await before.close();
+
+    const after = await openSqliteDatabase(dir, MIGRATIONS);
+    try {
+      const indexes = (after.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events'").all() as { name: string }[]).map(
+        (row) => row.name,
+      );
+      expect(indexes).toEqual(
+        expect.arrayContaining(['audit_events_reason', 'audit_events_biz_step_disposition', 'audit_events_event_type', 'audit_events_action', 'audit_events_disposition_event_time']),
+      );
+      const reader = new SqliteAuditLogReader(after.db);
+      const page = await reader.query({ orderBy: 'eventTime', perPage: 100 });
+      expect(page.events.map((e) => e.eventID).sort()).toEqual(events.map((e) => (toEpcisEvent(e) as EpcisObjectEvent).eventID).sort());
+      expect(await new SqliteNamedQueryRepository(after.db).list(null, 10)).toEqual({ items: [], nextAfter: null });
+    } finally {
+      await after.close();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import type {
   QueryEventsRequest,
   QueryEventsResponse__Output,
   VerifyResponse__Output,
-} from '@m2m-trust/proto';
+} from '@m2m-trust/shared-proto';
 
 import { resolve } from 'node:path';
 import { type ChannelCredentials, credentials as grpcCredentials, type GrpcObject, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';

@@ -1,6 +1,6 @@
 import { queryFingerprint } from '@m2m-trust/audit-domain';
-import type { QueryEventsRequest__Output } from '@m2m-trust/proto';
 import { DomainError } from '@m2m-trust/shared-domain';
+import type { QueryEventsRequest__Output } from '@m2m-trust/shared-proto';
 
 import { eventQueryParameters } from './audit.grpc-controller';
 

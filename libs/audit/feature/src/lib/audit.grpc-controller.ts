@@ -1,7 +1,7 @@
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
 import { parseEventQuery } from '@m2m-trust/audit-domain';
-import type { AuditDefinition, GrpcServerStreamController, QueryEventsRequest__Output, QueryEventsResponse } from '@m2m-trust/proto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import type { AuditDefinition, GrpcServerStreamController, QueryEventsRequest__Output, QueryEventsResponse } from '@m2m-trust/shared-proto';
 
 import { Inject, Injectable } from '@nestjs/common';
 

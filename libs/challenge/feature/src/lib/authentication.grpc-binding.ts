@@ -1,5 +1,5 @@
-import type { AuthenticationHandlers } from '@m2m-trust/proto';
 import type { GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import type { AuthenticationHandlers } from '@m2m-trust/shared-proto';
 
 import type { AuthenticationGrpcController } from './authentication.grpc-controller';
 

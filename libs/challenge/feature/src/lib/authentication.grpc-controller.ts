@@ -1,3 +1,5 @@
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { SchemaPipe } from '@m2m-trust/shared-platform';
 import type {
   AccessToken,
   AuthenticationDefinition,
@@ -8,9 +10,7 @@ import type {
   RequestTokenRequest__Output,
   VerifyRequest__Output,
   VerifyResponse,
-} from '@m2m-trust/proto';
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import { SchemaPipe } from '@m2m-trust/shared-platform';
+} from '@m2m-trust/shared-proto';
 
 import { type ArgumentMetadata, Injectable } from '@nestjs/common';
 

@@ -1,5 +1,5 @@
-import type { AuditHandlers, QueryEventsRequest__Output } from '@m2m-trust/proto';
 import type { GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import type { AuditHandlers, QueryEventsRequest__Output } from '@m2m-trust/shared-proto';
 
 import type { ServiceClients } from './service-clients';
 

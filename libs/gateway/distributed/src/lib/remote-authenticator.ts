@@ -5,8 +5,8 @@ import {
   type ClientCredentialsRequest,
   type VerifyResponse,
 } from '@m2m-trust/challenge-feature';
-import type { AccessToken__Output, Challenge__Output, VerifyResponse__Output } from '@m2m-trust/proto';
 import type { EventMetadata, VerifyFailureReason } from '@m2m-trust/shared-events';
+import type { AccessToken__Output, Challenge__Output, VerifyResponse__Output } from '@m2m-trust/shared-proto';
 import type { IssuedAccessToken } from '@m2m-trust/token-feature';
 
 import { Injectable } from '@nestjs/common';

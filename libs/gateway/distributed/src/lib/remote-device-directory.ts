@@ -1,7 +1,7 @@
-import { type Device__Output, fromStruct, type ListDevicesResponse__Output, toStruct } from '@m2m-trust/proto';
 import type { DeviceView } from '@m2m-trust/registry-domain';
 import { DeviceDirectory, type DeviceListPage, type RegisterDeviceInput } from '@m2m-trust/registry-feature';
 import type { DeviceStatus, EventMetadata } from '@m2m-trust/shared-events';
+import { type Device__Output, fromStruct, type ListDevicesResponse__Output, toStruct } from '@m2m-trust/shared-proto';
 
 import { Injectable } from '@nestjs/common';
 

@@ -1,4 +1,7 @@
 import { DEVICE_PROPAGATION_SERVICE, type DeviceStanding } from '@m2m-trust/challenge-feature';
+import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import type { EventMetadata } from '@m2m-trust/shared-events';
+import { ADMIN_API_KEY, type AdminApiKey, APP_CONFIG, type AppConfig, requireDistributed } from '@m2m-trust/shared-platform';
 import {
   type AuditClient,
   type AuthenticationClient,
@@ -6,10 +9,7 @@ import {
   ERROR_CODE_TRAILER,
   loadM2mGrpcObject,   type QueryEventsRequest__Output,
   type QueryEventsResponse__Output,
-REQUEST_ID_METADATA } from '@m2m-trust/proto';
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-import type { EventMetadata } from '@m2m-trust/shared-events';
-import { ADMIN_API_KEY, type AdminApiKey, APP_CONFIG, type AppConfig, requireDistributed } from '@m2m-trust/shared-platform';
+REQUEST_ID_METADATA } from '@m2m-trust/shared-proto';
 
 import { type Client, credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';

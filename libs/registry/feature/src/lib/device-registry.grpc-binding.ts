@@ -1,5 +1,5 @@
-import type { DeviceRegistryHandlers } from '@m2m-trust/proto';
 import type { GrpcServiceBinding } from '@m2m-trust/shared-grpc-server';
+import type { DeviceRegistryHandlers } from '@m2m-trust/shared-proto';
 
 import type { DeviceRegistryGrpcController } from './device-registry.grpc-controller';
 

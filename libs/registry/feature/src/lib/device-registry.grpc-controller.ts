@@ -1,3 +1,6 @@
+import type { DeviceView } from '@m2m-trust/registry-domain';
+import type { DeviceStatus } from '@m2m-trust/shared-events';
+import { SchemaPipe } from '@m2m-trust/shared-platform';
 import {
   type Device,
   type DeviceRegistryDefinition,
@@ -11,10 +14,7 @@ import {
   type RegisterDeviceRequest__Output,
   type RevokeDeviceRequest__Output,
   toStruct,
-} from '@m2m-trust/proto';
-import type { DeviceView } from '@m2m-trust/registry-domain';
-import type { DeviceStatus } from '@m2m-trust/shared-events';
-import { SchemaPipe } from '@m2m-trust/shared-platform';
+} from '@m2m-trust/shared-proto';
 
 import { type ArgumentMetadata, Injectable } from '@nestjs/common';
 

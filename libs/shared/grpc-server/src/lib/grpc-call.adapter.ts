@@ -1,7 +1,7 @@
-import { ERROR_CODE_TRAILER, type GrpcCallContext, grpcStatusOf, REQUEST_ID_METADATA, REQUEST_ID_TRAILER } from '@m2m-trust/proto';
 import { DomainError, ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
 import type { ApiKeyScope } from '@m2m-trust/shared-events';
 import { type ApiKeyAuthenticator, presentedApiKey, requestIdFor } from '@m2m-trust/shared-platform';
+import { ERROR_CODE_TRAILER, type GrpcCallContext, grpcStatusOf, REQUEST_ID_METADATA, REQUEST_ID_TRAILER } from '@m2m-trust/shared-proto';
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';

@@ -1,4 +1,3 @@
-import { loadM2mGrpcObject, M2M_PROTO_SOURCES, type M2mGrpcObject, reflectionPackageDefinition } from '@m2m-trust/proto';
 import {
   ApiKeyAuthenticator,
   APP_CONFIG,
@@ -7,6 +6,7 @@ import {
   HEALTH_CHECKS,
   type HealthCheck,
 } from '@m2m-trust/shared-platform';
+import { loadM2mGrpcObject, M2M_PROTO_SOURCES, type M2mGrpcObject, reflectionPackageDefinition } from '@m2m-trust/shared-proto';
 
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-import { SQLITE_DATABASE, type SqliteDatabase } from '@m2m-trust/shared-data-access';
+import { SQLITE_DATABASE, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 
 import type { Provider } from '@nestjs/common';
 

@@ -4,8 +4,7 @@ import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
 import type { AuditLogRepository } from './audit-log.repository';
 
 /*
- * Test events for the PostgreSQL integration suites, the same generator as
- * the SQLite reader's suite (which keeps its own copy): a small fleet with
+ * Test events for both stores' integration suites: a small fleet with
  * scattered, often equal, event times. Not exported from the library.
  */
 

@@ -1,20 +1,18 @@
 import {
   type EpcisObjectEvent,
   type EventQuery,
-  matchesEventFilter,
   type NamedQuery,
-  orderDirectionOf,
   parseEventCriteria,
   toEpcisEvent,
 } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 import { ErrorCode } from '@m2m-trust/shared-domain';
-import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { eventSource, expectedResult, type StoredEvent } from '../audit-log.test-events';
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
@@ -24,77 +22,6 @@ import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
 import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';
 
 const MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520];
-const REASONS = ['SIGNATURE_INVALID', 'CHALLENGE_EXPIRED', 'CHALLENGE_ALREADY_USED'] as const;
-
-/** Deterministic pseudo-random numbers, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-let counter = 0;
-/**
- * A recorded domain event of a small fleet. Event times are scattered (and
- * often equal) so that time order, record order and ties on the order key
- * all differ; record times only move forward, as commits do.
- */
-function recordedEvent(random: () => number): RecordedEvent {
-  const n = ++counter;
-  const deviceId = `meter-${Math.floor(random() * 12)}`;
-  const at = new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 40) * 3_600_000).toISOString();
-  const recordedAt = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
-  const roll = random();
-  const event: DomainEvent =
-    roll < 0.15
-      ? { type: 'DeviceRegistered', data: { deviceId, publicKey: 'ab'.repeat(32), keyThumbprint: `t-${deviceId}`, label: deviceId, metadata: {}, registeredAt: at } }
-      : roll < 0.25
-        ? { type: 'DeviceRevoked', data: { deviceId, reason: random() < 0.5 ? 'lost' : null, revokedAt: at } }
-        : roll < 0.55
-          ? {
-              type: 'DeviceAuthenticationFailed',
-              data: {
-                challengeId: `c-${n}`,
-                deviceId,
-                keyThumbprint: `t-${deviceId}`,
-                method: 'challenge-response',
-                reason: REASONS[Math.floor(random() * REASONS.length)] as (typeof REASONS)[number],
-                failedAt: at,
-              },
-            }
-          : { type: 'DeviceAuthenticated', data: { challengeId: `c-${n}`, deviceId, keyThumbprint: `t-${deviceId}`, method: 'challenge-response', verifiedAt: at } };
-  return {
-    ...event,
-    metadata: { requestId: `req-${n}`, actor: roll < 0.25 ? 'api-key:admin' : `device:${deviceId}` },
-    eventId: `source-${n}`,
-    streamId: `device-${deviceId}`,
-    streamVersion: n,
-    position: n,
-    recordedAt,
-    schemaVersion: 1,
-  } as RecordedEvent;
-}
-
-interface Stored {
-  readonly seq: number;
-  readonly event: EpcisObjectEvent;
-}
-
-/** What a query must answer, computed the obvious way in memory. */
-function expected(all: readonly Stored[], query: EventQuery): EpcisObjectEvent[] {
-  const direction = orderDirectionOf(query) === 'ASC' ? 1 : -1;
-  const key = (s: Stored): string => (query.orderBy === 'eventTime' ? s.event.eventTime : query.orderBy === 'recordTime' ? s.event.recordTime : '');
-  const sorted = all
-    .filter((s) => matchesEventFilter(s.event, query))
-    .sort((a, b) => direction * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.seq - b.seq));
-  const limit = query.eventCountLimit ?? query.maxEventCount;
-  return sorted.slice(0, limit ?? sorted.length).map((s) => s.event);
-}
-
 /** Every page of a query, following the cursors the reader hands out. */
 async function allPages(reader: SqliteAuditLogReader, query: EventQuery): Promise<{ events: EpcisObjectEvent[]; pages: number }> {
   const events: EpcisObjectEvent[] = [];
@@ -113,13 +40,13 @@ async function allPages(reader: SqliteAuditLogReader, query: EventQuery): Promis
 describe('SqliteAuditLogReader (real SQLite)', () => {
   let database: SqliteDatabase;
   let projection: SqliteAuditLogProjection;
-  const stored: Stored[] = [];
-  const random = prng(42);
+  const stored: StoredEvent[] = [];
+  const next = eventSource(42);
 
-  const append = (count: number): Stored[] => {
-    const added: Stored[] = [];
+  const append = (count: number): StoredEvent[] => {
+    const added: StoredEvent[] = [];
     for (let i = 0; i < count; i++) {
-      const recorded = recordedEvent(random);
+      const recorded = next();
       projection.apply(recorded);
       const entry = { seq: stored.length + 1, event: toEpcisEvent(recorded) as EpcisObjectEvent };
       stored.push(entry);
@@ -161,7 +88,7 @@ describe('SqliteAuditLogReader (real SQLite)', () => {
     it.each(queries)('pages "%s" exactly as the whole ordered result, in pages of 7', async (__, params) => {
       const reader = new SqliteAuditLogReader(database.db, options);
       const query: EventQuery = { ...parseEventCriteria(params), perPage: 7 };
-      const want = expected(stored, query);
+      const want = expectedResult(stored, query);
       const { events, pages } = await allPages(reader, query);
       expect(events.map((e) => e.eventID)).toEqual(want.map((e) => e.eventID));
       expect(pages).toBe(Math.max(1, Math.ceil(want.length / 7)));
@@ -197,7 +124,7 @@ describe('SqliteAuditLogReader (real SQLite)', () => {
 
   it('finds one event by its ID and its position, and knows which event types it holds', async () => {
     const reader = new SqliteAuditLogReader(database.db);
-    const tenth = stored[9] as Stored;
+    const tenth = stored[9] as StoredEvent;
     expect(await reader.findByEventId(tenth.event.eventID)).toEqual(tenth.event);
     expect(await reader.positionOf(tenth.event.eventID)).toBe(10);
     expect(await reader.findByEventId('ni:///sha-256;00?ver=CBV2.0')).toBeNull();
@@ -224,10 +151,10 @@ describe('SqliteAuditLogReader (real SQLite)', () => {
 describe('audit query migrations on an existing database', () => {
   it('upgrade a log written before them: indexes and the named-query table appear, and the old events answer queries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm2m-audit-upgrade-'));
-    const random = prng(7);
+    const next = eventSource(7, 'before');
     const before = await openSqliteDatabase(dir, [AuditLog1763700000300, AuditChain1763700000400]);
     const projection = new SqliteAuditLogProjection(before.db);
-    const events = Array.from({ length: 30 }, () => recordedEvent(random));
+    const events = Array.from({ length: 30 }, () => next());
     for (const event of events) projection.apply(event);
     await before.close();
 

@@ -1,4 +1,4 @@
-import type { EpcisObjectEvent, EventFilter, EventQuery, PageCursor } from '@m2m-trust/audit-domain';
+import { type EpcisObjectEvent, type EventFilter, type EventQuery, M2M_EXTENSION_FIELDS, type M2mExtensionField, type OrderField, type PageCursor } from '@m2m-trust/audit-domain';
 
 import type { AuditPage } from './audit-log.repository';
 
@@ -18,10 +18,47 @@ export const EXTENSION_COLUMNS = {
   method: 'method',
 } as const;
 
-export const ORDER_COLUMNS = { eventTime: 'event_time', recordTime: 'record_time' } as const;
+const ORDER_COLUMNS = { eventTime: 'event_time', recordTime: 'record_time' } as const;
+
+/**
+ * An extension field without a column of its own, read from the stored
+ * document: each store's JSON accessor (SQLite's json_extract, PostgreSQL's
+ * ->>). No index serves it, so a filter on one alone reads the log in order
+ * until a page is full.
+ */
+export type DocumentField = (name: M2mExtensionField) => string;
+
+/** A filter's extension field as SQL: its column, or its value in the document. */
+function fieldExpression(name: string, documentField: DocumentField): string {
+  const column = EXTENSION_COLUMNS[name as keyof typeof EXTENSION_COLUMNS];
+  if (column) return column;
+  // The domain parser admits only these names; anything else must not reach SQL.
+  if (!(M2M_EXTENSION_FIELDS as readonly string[]).includes(name)) throw new Error(`no extension field ${name}`);
+  return documentField(name as M2mExtensionField);
+}
+
+/**
+ * The key a query orders by: a time column, or an extension field whose
+ * absence sorts as the empty string (the binding lets events that lack the
+ * field stand anywhere), `collate` making string order the binding's
+ * code-point order.
+ */
+export function orderKey(orderBy: OrderField | undefined, documentField: DocumentField, collate = ''): string | null {
+  if (orderBy === undefined) return null;
+  if (orderBy === 'eventTime' || orderBy === 'recordTime') return ORDER_COLUMNS[orderBy];
+  return `COALESCE(${fieldExpression(orderBy.slice('m2m:'.length), documentField)}, '')${collate}`;
+}
+
+/** Whether a query can select no event at all: nothing to ask a store. */
+export const selectsNothing = (filter: EventFilter): boolean => filter.unsatisfiable !== undefined && filter.unsatisfiable.length > 0;
+
+/** A filter's `EXISTS_` conditions: the fields that must be present, as SQL expressions to test for NOT NULL. */
+export function presenceFilters(filter: EventFilter, documentField: DocumentField): string[] {
+  return (filter.present ?? []).map((name) => fieldExpression(name, documentField));
+}
 
 /** A filter's "column is one of values" conditions, in the order the readers write them. */
-export function equalityFilters(filter: EventFilter): (readonly [column: string, values: readonly string[]])[] {
+export function equalityFilters(filter: EventFilter, documentField: DocumentField): (readonly [column: string, values: readonly string[]])[] {
   const out: (readonly [string, readonly string[]])[] = [];
   const anyOf = (column: string, values: readonly string[] | undefined): void => {
     if (values) out.push([column, values]);
@@ -32,12 +69,7 @@ export function equalityFilters(filter: EventFilter): (readonly [column: string,
   anyOf('disposition', filter.dispositions);
   anyOf('epc', filter.epcs);
   anyOf('event_id', filter.eventIds);
-  for (const [name, values] of Object.entries(filter.extensions ?? {})) {
-    const column = EXTENSION_COLUMNS[name as keyof typeof EXTENSION_COLUMNS];
-    // The domain parser admits only these names; anything else must not reach SQL as a column name.
-    if (!column) throw new Error(`no column for the extension filter ${name}`);
-    anyOf(column, values);
-  }
+  for (const [name, values] of Object.entries(filter.extensions ?? {})) anyOf(fieldExpression(name, documentField), values);
   return out;
 }
 

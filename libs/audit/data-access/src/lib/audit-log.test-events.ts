@@ -78,7 +78,10 @@ export interface StoredEvent {
 /** What a query must answer, computed the obvious way in memory. */
 export function expectedResult(all: readonly StoredEvent[], query: EventQuery): EpcisObjectEvent[] {
   const direction = orderDirectionOf(query) === 'ASC' ? 1 : -1;
-  const key = (s: StoredEvent): string => (query.orderBy === 'eventTime' ? s.event.eventTime : query.orderBy === 'recordTime' ? s.event.recordTime : '');
+  const orderBy = query.orderBy;
+  // An extension field's absence sorts as the empty string, as the readers do.
+  const key = (s: StoredEvent): string =>
+    orderBy === undefined ? '' : orderBy === 'eventTime' ? s.event.eventTime : orderBy === 'recordTime' ? s.event.recordTime : (s.event[orderBy] ?? '');
   const sorted = all
     .filter((s) => matchesEventFilter(s.event, query))
     .sort((a, b) => direction * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.seq - b.seq));

@@ -21,3 +21,26 @@ export const EPCIS_EVENT_TYPES = ['ObjectEvent', 'AggregationEvent', 'Transactio
 /** CBV 2.0 web vocabulary bases: a bizStep or disposition may be given bare or as its URI. */
 export const CBV_BIZSTEP_URI = 'https://ref.gs1.org/cbv/BizStep-';
 export const CBV_DISPOSITION_URI = 'https://ref.gs1.org/cbv/Disp-';
+
+/**
+ * Every extension field (`m2m:<name>`) an audit event may carry (epcis-mapping.ts).
+ * A query condition on another field of the namespace can never hold.
+ */
+export const M2M_EXTENSION_FIELDS = [
+  'actor',
+  'assertionId',
+  'challengeId',
+  'expiresAt',
+  'failures',
+  'keyThumbprint',
+  'lockedUntil',
+  'lockNumber',
+  'method',
+  'name',
+  'reason',
+  'requestId',
+  'scopes',
+  'sourceEventId',
+  'tokenId',
+] as const;
+export type M2mExtensionField = (typeof M2M_EXTENSION_FIELDS)[number];

@@ -11,6 +11,7 @@ const anyOf = (values: readonly string[] | undefined, value: string | undefined)
  * a pushed event matches exactly when a query would have returned it.
  */
 export function matchesEventFilter(event: EpcisObjectEvent, filter: EventFilter): boolean {
+  if (filter.unsatisfiable !== undefined && filter.unsatisfiable.length > 0) return false;
   if (!anyOf(filter.eventTypes, event.type)) return false;
   if (!anyOf(filter.actions, event.action)) return false;
   if (!anyOf(filter.bizSteps, event.bizStep)) return false;
@@ -24,6 +25,7 @@ export function matchesEventFilter(event: EpcisObjectEvent, filter: EventFilter)
   for (const [name, values] of Object.entries(filter.extensions ?? {})) {
     if (!anyOf(values, event[`m2m:${name}`])) return false;
   }
+  for (const name of filter.present ?? []) if (event[`m2m:${name}`] === undefined) return false;
   return true;
 }
 
@@ -40,6 +42,8 @@ const FILTER_FIELDS: Readonly<Record<keyof EventFilter, true>> = {
   geRecordTime: true,
   ltRecordTime: true,
   extensions: true,
+  present: true,
+  unsatisfiable: true,
 };
 
 /** Only the filters of a query: what a subscription matches on (ordering and counts belong to one-shot results). */

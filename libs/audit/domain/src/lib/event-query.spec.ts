@@ -76,11 +76,22 @@ describe('EPCIS query parameters', () => {
     [{ GE_eventTime: '2026-01-01T00:00:00' }],
     [{ perPage: '1001' }],
     [{ perPage: '1.5' }],
-    [{ 'EQ_m2m:secret': 'x' }],
+    [{ EQ_bizstep: 'inspecting' }],
+    [{ GT_eventTime: '2026-01-01T00:00:00Z' }],
+    [{ EXISTS_bizStep: '' }],
+    [{ 'EXISTS_m2m:reason': 'yes' }],
+    [{ EQ_quantity: 'five' }],
+    [{ GE_quantity: '1|2' }],
+    [{ EQ_booleanValue: 'yes' }],
+    [{ GE_errorDeclarationTime: 'soon' }],
+    [{ EQ_readPoint: 'not a uri' }],
+    [{ 'GT_m2m:reason': 'abc' }],
+    [{ EQ_value_celsius: '3' }],
+    [{ eventType: 'ObjectEvent|custom' }],
     [{ nextPageToken: 'garbage' }],
     [{ MATCH_epc: 'not a uri' }],
     [{ orderBy: 'quantity' }],
-    [{ orderBy: 'm2m:reason' }],
+    [{ orderBy: 'bizStep' }],
     [{ orderBy: 'eventTime', orderDirection: 'desc' }],
     [{ orderBy: 'eventTime', eventCountLimit: '0' }],
     [{ orderBy: 'eventTime', eventCountLimit: '-1' }],
@@ -90,6 +101,37 @@ describe('EPCIS query parameters', () => {
     [{ orderBy: 'eventTime', eventCountLimit: '5', maxEventCount: '5' }],
   ])('refuses %j as a QueryParameterException', (params) => {
     expect(fails(params)).toBe(ErrorCode.QueryParameterInvalid);
+  });
+
+  it('reads conditions on fields no audit event carries as unsatisfiable, and EXISTS_errorDeclaration=false as no condition', () => {
+    expect(parseEventCriteria({ EQ_readPoint: 'urn:epc:id:sgln:0614141.07346.1234', 'GE_quantity_KGM': '2', EQ_action: 'ADD' })).toEqual({
+      actions: ['ADD'],
+      unsatisfiable: ['EQ_readPoint', 'GE_quantity_KGM'],
+    });
+    expect(parseEventCriteria({ EXISTS_errorDeclaration: 'false' })).toEqual({});
+    expect(parseEventCriteria({ EXISTS_errorDeclaration: '' })).toEqual({ unsatisfiable: ['EXISTS_errorDeclaration'] });
+  });
+
+  it('reads extension fields in every spelling of the namespace, and conditions on fields this log never writes as unsatisfiable', () => {
+    expect(parseEventCriteria({ 'EXISTS_https://ns.m2m-trust.org/epcis/#reason': '', 'EQ_m2m:tokenId': 'a|b' })).toEqual({
+      present: ['reason'],
+      extensions: { tokenId: ['a', 'b'] },
+    });
+    expect(parseEventCriteria({ 'EQ_m2m:secret': 'x', 'EQ_example:field': 'y', 'LT_m2m:lockedUntil': '2026-01-01T00:00:00Z' }).unsatisfiable).toEqual([
+      'EQ_m2m:secret',
+      'EQ_example:field',
+      'LT_m2m:lockedUntil',
+    ]);
+  });
+
+  it('orders by an extension field of ours, and by one no event carries as in record order', () => {
+    expect(parseEventCriteria({ orderBy: 'm2m:reason', eventCountLimit: '3' })).toEqual({ orderBy: 'm2m:reason', eventCountLimit: 3 });
+    expect(parseEventCriteria({ orderBy: 'example:rank', eventCountLimit: '3' })).toEqual({ eventCountLimit: 3 });
+  });
+
+  it('makes MATCH_epc and MATCH_anyEPC both hold', () => {
+    expect(parseEventCriteria({ MATCH_epc: 'urn:a|urn:b', MATCH_anyEPC: 'urn:b|urn:c' })).toEqual({ epcs: ['urn:b'] });
+    expect(parseEventCriteria({ MATCH_epc: 'urn:a', MATCH_anyEPC: 'urn:c' }).unsatisfiable).toEqual(['MATCH_anyEPC']);
   });
 
   it('accepts its own page token only for the query that issued it', () => {

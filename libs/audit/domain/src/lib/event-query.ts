@@ -1,10 +1,13 @@
-import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
-
 import { createHash } from 'node:crypto';
 
-import { CBV_BIZSTEP_URI, CBV_DISPOSITION_URI, EPCIS_EVENT_TYPES, type EpcisAction, M2M_NAMESPACE, M2M_PREFIX } from './epcis-vocabulary';
+import { type ExtensionOp, type QualifiedName, qualifiedName, standardParameter } from './epcis-query-parameters';
+import { CBV_BIZSTEP_URI, CBV_DISPOSITION_URI, EPCIS_EVENT_TYPES, type EpcisAction, M2M_EXTENSION_FIELDS, M2M_NAMESPACE, type M2mExtensionField } from './epcis-vocabulary';
+import { isUri, parameterValue, type ParameterValueOf, queryParameterError, type RawParameter, vocabularyTerm } from './query-parameter-values';
 
-/** Which events a query selects: the EPCIS SimpleEventQuery filters this repository supports. */
+// Where the subscription controls (and callers written before the split) import them from.
+export { parseInstant, queryParameterError, type RawParameter } from './query-parameter-values';
+
+/** Which events a query selects: the EPCIS SimpleEventQuery filters, as they apply to this log's events. */
 export interface EventFilter {
   readonly eventTypes?: readonly string[];
   readonly actions?: readonly EpcisAction[];
@@ -17,10 +20,19 @@ export interface EventFilter {
   readonly geRecordTime?: string;
   readonly ltRecordTime?: string;
   /** Equality filters on the project's extension fields, by local name (`reason`, `challengeId`, ...). */
-  readonly extensions?: Readonly<Record<string, readonly string[]>>;
+  readonly extensions?: Readonly<Partial<Record<M2mExtensionField, readonly string[]>>>;
+  /** Extension fields an event must carry (`EXISTS_m2m:<name>`), by local name. */
+  readonly present?: readonly M2mExtensionField[];
+  /**
+   * The parameters whose condition no event of this log can satisfy (a field
+   * it never carries, alternatives with nothing in common): when any is
+   * given, the query selects nothing, and no store needs to be asked.
+   */
+  readonly unsatisfiable?: readonly string[];
 }
 
-export type OrderField = 'eventTime' | 'recordTime';
+/** `eventTime`, `recordTime` or an extension field of the project's (the binding allows any extension field). */
+export type OrderField = 'eventTime' | 'recordTime' | `m2m:${M2mExtensionField}`;
 export type OrderDirection = 'ASC' | 'DESC';
 
 /** A whole query without its paging: the filters plus the binding's ordering and count controls. */
@@ -55,12 +67,8 @@ export interface EventQuery extends EventCriteria {
 
 export const DEFAULT_PER_PAGE = 100;
 export const MAX_PER_PAGE = 1000;
-export const QUERYABLE_EXTENSIONS = ['reason', 'challengeId', 'keyThumbprint', 'actor', 'requestId', 'method'] as const;
-export const ORDER_FIELDS: readonly OrderField[] = ['eventTime', 'recordTime'];
 
 const ACTIONS: readonly EpcisAction[] = ['ADD', 'OBSERVE', 'DELETE'];
-const BARE_WORD = /^[a-z_]+$/;
-const URI = /^[a-z][a-z0-9+.-]*:\S+$/i;
 
 /**
  * The binding's default direction is DESC when `orderBy` is given. Without
@@ -71,142 +79,161 @@ export function orderDirectionOf(criteria: EventCriteria): OrderDirection {
   return criteria.orderDirection ?? (criteria.orderBy ? 'DESC' : 'ASC');
 }
 
-export function queryParameterError(name: string, message: string): DomainError {
-  return new DomainError(ErrorCode.QueryParameterInvalid, `${name}: ${message}`, [{ path: name, message }]);
-}
 const invalid = queryParameterError;
 
-/**
- * A parameter's value before interpretation: the URL form gives one string
- * with `|` between alternatives, a query body (query-schema.json) an array.
- */
-export type RawParameter = string | readonly string[];
-
-function list(name: string, raw: RawParameter): string[] {
-  const values = typeof raw === 'string' ? raw.split('|') : [...raw];
-  if (values.length === 0) throw invalid(name, 'give at least one value');
-  if (values.some((v) => v.length === 0)) throw invalid(name, 'empty value in the list');
-  return values;
+/** The project's extension field a qualified name names, or null for any other field (which no audit event carries). */
+function ourField(field: QualifiedName): M2mExtensionField | null {
+  return field.namespace === M2M_NAMESPACE && (M2M_EXTENSION_FIELDS as readonly string[]).includes(field.local) ? (field.local as M2mExtensionField) : null;
 }
 
-function single(name: string, raw: RawParameter): string {
-  if (typeof raw !== 'string') throw invalid(name, 'takes a single value');
-  return raw;
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** An RFC 3339 date-time with a time zone, normalised to UTC as the log stores times. */
-export function parseInstant(name: string, raw: RawParameter): string {
-  const value = single(name, raw);
-  // RFC 3339 with an explicit offset, as EPCIS dateTime values must carry one.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw invalid(name, 'must be an RFC 3339 date-time with a time zone, e.g. 2026-01-01T00:00:00Z');
+/** A query's conditions as they are read, one parameter at a time. */
+class CriteriaBuilder {
+  readonly criteria: Mutable<EventCriteria> = {};
+  readonly extensions: Partial<Record<M2mExtensionField, readonly string[]>> = {};
+  readonly present: M2mExtensionField[] = [];
+  readonly unsatisfiable: string[] = [];
+  /** `orderBy` named a field no event carries: given, but it orders nothing. */
+  orderedByAbsentField = false;
+
+  /**
+   * Two parameters on one field must both hold (MATCH_epc and MATCH_anyEPC,
+   * or one extension field spelt two ways): the alternatives they share.
+   */
+  narrow(name: string, before: readonly string[] | undefined, values: readonly string[]): readonly string[] {
+    const both = before === undefined ? values : before.filter((v) => values.includes(v));
+    if (both.length === 0) this.unsatisfiable.push(name);
+    return both.length === 0 ? values : both;
   }
-  return new Date(value).toISOString();
-}
 
-function count(name: string, raw: RawParameter): number {
-  const value = single(name, raw);
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw invalid(name, 'must be a positive integer');
-  return n;
-}
-
-/** A CBV term, bare or as its web-vocabulary URI (reduced to the bare word), or another URI. */
-export function vocabularyTerm(name: string, value: string, uriBase: string): string {
-  const bare = value.startsWith(uriBase) ? value.slice(uriBase.length) : value;
-  if (!BARE_WORD.test(bare) && !URI.test(bare)) throw invalid(name, `${value} is neither a CBV term nor a URI`);
-  return bare;
-}
-
-export const bizStepTerm = (name: string, value: string): string => vocabularyTerm(name, value, CBV_BIZSTEP_URI);
-
-/** EPCs are URIs (the binding's `epc` is `format: uri`); devices are `urn:m2m-trust:device:<id>`. */
-export function epcValue(name: string, value: string): string {
-  if (!URI.test(value)) throw invalid(name, `${value} is not a URI`);
-  return value;
-}
-
-/**
- * Interprets query parameters (not paging) in either form. Unknown names and
- * malformed values are a QueryParameterException, never ignored.
- */
-export function parseEventCriteria(params: Readonly<Record<string, RawParameter>>): EventCriteria {
-  const criteria: { -readonly [K in keyof EventCriteria]: EventCriteria[K] } = {};
-  const extensions: Record<string, string[]> = {};
-  for (const [name, raw] of Object.entries(params)) {
+  carried(name: string, value: ParameterValueOf): void {
+    const c = this.criteria;
+    const values = value as readonly string[];
     switch (name) {
       case 'eventType': {
-        const types = list(name, raw);
-        const unknown = types.find((t) => !(EPCIS_EVENT_TYPES as readonly string[]).includes(t));
-        if (unknown) throw invalid(name, `${unknown} is not an EPCIS event type`);
-        criteria.eventTypes = types;
+        // An extension event type is named by a URI; no audit event has one, but it is a valid condition.
+        const unknown = values.find((t) => !(EPCIS_EVENT_TYPES as readonly string[]).includes(t) && !isUri(t));
+        if (unknown) throw invalid(name, `${unknown} is neither an EPCIS event type nor an extension event type's URI`);
+        c.eventTypes = values;
         break;
       }
       case 'EQ_action': {
-        const actions = list(name, raw);
-        const unknown = actions.find((a) => !(ACTIONS as readonly string[]).includes(a));
+        const unknown = values.find((a) => !(ACTIONS as readonly string[]).includes(a));
         if (unknown) throw invalid(name, `${unknown} is not ADD, OBSERVE or DELETE`);
-        criteria.actions = actions as EpcisAction[];
+        c.actions = values as EpcisAction[];
         break;
       }
       case 'EQ_bizStep':
-        criteria.bizSteps = list(name, raw).map((v) => vocabularyTerm(name, v, CBV_BIZSTEP_URI));
+        c.bizSteps = values.map((v) => vocabularyTerm(name, v, CBV_BIZSTEP_URI));
         break;
       case 'EQ_disposition':
-        criteria.dispositions = list(name, raw).map((v) => vocabularyTerm(name, v, CBV_DISPOSITION_URI));
+        c.dispositions = values.map((v) => vocabularyTerm(name, v, CBV_DISPOSITION_URI));
         break;
       case 'MATCH_epc':
       case 'MATCH_anyEPC':
-        // Devices are the only EPCs and always the epcList: both parameters select the same events, so they add up.
-        criteria.epcs = [...(criteria.epcs ?? []), ...list(name, raw).map((v) => epcValue(name, v))];
+        // An audit event's only EPCs are its epcList: both parameters test the same list, and both must hold.
+        c.epcs = this.narrow(name, c.epcs, values);
         break;
       case 'EQ_eventID':
-        criteria.eventIds = list(name, raw);
+        c.eventIds = values;
         break;
       case 'GE_eventTime':
-        criteria.geEventTime = parseInstant(name, raw);
+        c.geEventTime = value as string;
         break;
       case 'LT_eventTime':
-        criteria.ltEventTime = parseInstant(name, raw);
+        c.ltEventTime = value as string;
         break;
       case 'GE_recordTime':
-        criteria.geRecordTime = parseInstant(name, raw);
+        c.geRecordTime = value as string;
         break;
       case 'LT_recordTime':
-        criteria.ltRecordTime = parseInstant(name, raw);
+        c.ltRecordTime = value as string;
         break;
-      case 'orderBy': {
-        const field = single(name, raw);
-        if (!(ORDER_FIELDS as readonly string[]).includes(field)) throw invalid(name, 'must be eventTime or recordTime');
-        criteria.orderBy = field as OrderField;
+      case 'orderBy':
+        this.orderBy(value as string);
         break;
-      }
-      case 'orderDirection': {
-        const direction = single(name, raw);
-        if (direction !== 'ASC' && direction !== 'DESC') throw invalid(name, 'must be ASC or DESC');
-        criteria.orderDirection = direction;
+      case 'orderDirection':
+        if (value !== 'ASC' && value !== 'DESC') throw invalid(name, 'must be ASC or DESC');
+        c.orderDirection = value;
         break;
-      }
       case 'eventCountLimit':
-        criteria.eventCountLimit = count(name, raw);
+        c.eventCountLimit = value as number;
         break;
       case 'maxEventCount':
-        criteria.maxEventCount = count(name, raw);
+        c.maxEventCount = value as number;
         break;
-      default: {
-        const ext = extensionName(name);
-        if (!ext) throw invalid(name, 'is not a query parameter this repository knows');
-        extensions[ext] = list(name, raw);
-      }
+      default:
+        throw new Error(`no interpretation for the carried parameter ${name}`);
     }
   }
-  if (criteria.eventCountLimit !== undefined && criteria.maxEventCount !== undefined) {
-    throw invalid('eventCountLimit', 'and maxEventCount are mutually exclusive');
+
+  /** The binding: `eventTime`, `recordTime`, or the qualified name of an extension field. */
+  private orderBy(value: string): void {
+    if (value === 'eventTime' || value === 'recordTime') {
+      this.criteria.orderBy = value;
+      return;
+    }
+    const field = qualifiedName(value);
+    if (!field) throw invalid('orderBy', 'must be eventTime, recordTime or an extension field (m2m:<name>)');
+    const ours = ourField(field);
+    // "Events that lack the field may occur in any position": when none has it, record order is one such order.
+    if (ours) this.criteria.orderBy = `m2m:${ours}`;
+    else this.orderedByAbsentField = true;
   }
-  // The binding: "first N" only means something in a stated order.
-  if (criteria.eventCountLimit !== undefined && criteria.orderBy === undefined) throw invalid('eventCountLimit', 'requires orderBy');
-  if (Object.keys(extensions).length > 0) criteria.extensions = extensions;
-  return criteria;
+
+  extension(name: string, op: ExtensionOp, field: QualifiedName, value: ParameterValueOf): void {
+    const ours = ourField(field);
+    if (op === 'EXISTS') {
+      if (value === false) return;
+      if (ours) this.present.push(ours);
+      else this.unsatisfiable.push(name);
+    } else if (op === 'EQ' && ours) {
+      this.extensions[ours] = this.narrow(name, this.extensions[ours], value as readonly string[]);
+    } else {
+      // GT/GE/LT/LE compare Int, Float and Time fields (8.2.7.1); every m2m field is a String.
+      this.unsatisfiable.push(name);
+    }
+  }
+
+  build(): EventCriteria {
+    const c = this.criteria;
+    if (c.eventCountLimit !== undefined && c.maxEventCount !== undefined) throw invalid('eventCountLimit', 'and maxEventCount are mutually exclusive');
+    // The binding: "first N" only means something in a stated order.
+    if (c.eventCountLimit !== undefined && c.orderBy === undefined && !this.orderedByAbsentField) throw invalid('eventCountLimit', 'requires orderBy');
+    if (Object.keys(this.extensions).length > 0) c.extensions = this.extensions;
+    if (this.present.length > 0) c.present = [...new Set(this.present)];
+    if (this.unsatisfiable.length > 0) c.unsatisfiable = this.unsatisfiable;
+    return c;
+  }
+}
+
+/**
+ * Interprets query parameters (not paging) in either form: every parameter
+ * EPCIS 2.0 defines (epcis-query-parameters.ts), a condition on a field the
+ * log's events never carry selecting nothing. A name the standard does not
+ * define, or a malformed value, is a QueryParameterException, never ignored.
+ */
+export function parseEventCriteria(params: Readonly<Record<string, RawParameter>>): EventCriteria {
+  const builder = new CriteriaBuilder();
+  for (const [name, raw] of Object.entries(params)) {
+    const parameter = standardParameter(name);
+    if (!parameter) throw invalid(name, 'is not a query parameter of EPCIS 2.0 (section 8.2.7.1) nor an extension field (EQ_m2m:<name>, ...)');
+    const value = parameterValue(name, raw, parameter.value);
+    switch (parameter.kind) {
+      case 'carried':
+        builder.carried(name, value);
+        break;
+      case 'absent':
+        // EXISTS_errorDeclaration=false: "events are returned regardless".
+        if (value !== false) builder.unsatisfiable.push(name);
+        break;
+      case 'extension':
+        builder.extension(name, parameter.op, parameter.field, value);
+        break;
+    }
+  }
+  return builder.build();
 }
 
 const fingerprintDigest = (fingerprint: string): string => createHash('sha256').update(fingerprint).digest('base64url').slice(0, 22);
@@ -276,18 +303,4 @@ export function pageOf(
 ): EventQuery {
   const query: EventQuery = { ...criteria, perPage: parsePerPage(paging.perPage) };
   return paging.nextPageToken === undefined ? query : { ...query, after: decodePageToken(paging.nextPageToken, fingerprint, criteria) };
-}
-
-/** `EQ_m2m:reason` or `EQ_{https://ns.m2m-trust.org/epcis/}reason` name the extension field `reason`. */
-function extensionName(param: string): string | null {
-  if (!param.startsWith('EQ_')) return null;
-  const field = param.slice(3);
-  const local = field.startsWith(`${M2M_PREFIX}:`)
-    ? field.slice(M2M_PREFIX.length + 1)
-    : field.startsWith(`{${M2M_NAMESPACE}}`)
-      ? field.slice(M2M_NAMESPACE.length + 2)
-      : field.startsWith(M2M_NAMESPACE)
-        ? field.slice(M2M_NAMESPACE.length)
-        : null;
-  return local !== null && (QUERYABLE_EXTENSIONS as readonly string[]).includes(local) ? local : null;
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import type { AuditPage } from '../audit-log.repository';
 import { allPages, eventSource, expectedResult, type StoredEvent } from '../audit-log.test-events';
+import { NONE, PARAMETER_CASES } from '../audit-query.test-table';
 import { AuditChain1763700000400 } from '../sqlite/audit-chain.migration';
 import { AuditLog1763700000300 } from '../sqlite/audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from '../sqlite/audit-query-indexes.migration';
@@ -75,7 +76,7 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
     ['everything, newest first', { orderDirection: 'DESC' }],
     ['one device', { MATCH_epc: 'urn:m2m-trust:device:meter-3' }],
     ['two devices, newest first', { MATCH_epc: 'urn:m2m-trust:device:meter-3|urn:m2m-trust:device:meter-5', orderDirection: 'DESC' }],
-    ['a device by either EPC parameter', { MATCH_epc: 'urn:m2m-trust:device:meter-3', MATCH_anyEPC: 'urn:m2m-trust:device:meter-4' }],
+    ['a device by both EPC parameters', { MATCH_epc: 'urn:m2m-trust:device:meter-3|urn:m2m-trust:device:meter-4', MATCH_anyEPC: 'urn:m2m-trust:device:meter-4' }],
     ['one event type', { eventType: 'ObjectEvent', orderBy: 'eventTime' }],
     ['an event type the log does not hold', { eventType: 'AggregationEvent' }],
     ['failures by event time', { EQ_disposition: 'non_conformant', orderBy: 'eventTime' }],
@@ -103,6 +104,13 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
     ['operator actions', { 'EQ_m2m:actor': 'api-key:admin', orderBy: 'eventTime', orderDirection: 'ASC' }],
     ['within maxEventCount', { EQ_action: 'ADD', maxEventCount: '1000' }],
     ['within maxEventCount, by event time', { EQ_action: 'DELETE', orderBy: 'eventTime', maxEventCount: '1000' }],
+    ['failures by reason, ascending', { EQ_disposition: 'non_conformant', orderBy: 'm2m:reason', orderDirection: 'ASC' }],
+    ['everything by reason, those without one first', { orderBy: 'm2m:reason', orderDirection: 'ASC' }],
+    ['the first 30 by actor, descending', { orderBy: 'm2m:actor', eventCountLimit: '30' }],
+    ['revocations by a field read from the document', { EQ_action: 'DELETE', orderBy: 'm2m:sourceEventId', orderDirection: 'ASC' }],
+    ['a field read from the document, by event time', { 'EQ_m2m:sourceEventId': 'source-3|source-40|source-41|source-200|source-399', orderBy: 'eventTime' }],
+    ['events with a reason in a time window', { 'EXISTS_m2m:reason': '', GE_eventTime: '2026-01-01T05:00:00Z', LT_eventTime: '2026-01-01T20:00:00Z' }],
+    ['events with a reason, by event time', { 'EXISTS_m2m:reason': '', orderBy: 'eventTime', orderDirection: 'ASC' }],
   ];
 
   // A log of 400 fits in one walk: a budget of 0 takes the other plan (collect the matches, sort them) for every time range here.
@@ -142,6 +150,25 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
       }
       expect(new Set(seen).size).toBe(seen.length);
       for (const id of before) expect(seen).toContain(id);
+    }
+  });
+
+  it.each(PARAMETER_CASES.map((c) => [c.name, c] as const))('selects exactly the events the parameter table says, as SQLite: %s', async (_, c) => {
+    const query: EventQuery = { ...parseEventCriteria(c.params), perPage: 50 };
+    const pages = await allPages(new PostgresAuditLogReader(pg.pool), query);
+    expect(pages.map(bytesOf)).toEqual((await allPages(new SqliteAuditLogReader(sqlite.db), query)).map(bytesOf));
+    const want = stored.filter((s) => c.selects(s.event)).map((s) => s.event.eventID);
+    if (c.selects !== NONE) expect(want.length).toBeGreaterThan(0);
+    expect(pages.flatMap((page) => page.events.map((e) => e.eventID)).sort()).toEqual(want.sort());
+  });
+
+  it('answers a condition no event can satisfy without asking the database', async () => {
+    const closed = await openPostgresDatabase({ url: TEST_DATABASE_URL, schema, migrations: auditPostgresMigrations, applicationName: 'audit-reader-closed' });
+    await closed.close();
+    const reader = new PostgresAuditLogReader(closed.pool);
+    await expect(reader.query({ ...parseEventCriteria({ EQ_action: 'ADD' }), perPage: 10 })).rejects.toThrow();
+    for (const params of <Record<string, string>[]>[{ EQ_readPoint: 'urn:epc:id:sgln:0614141.07346.1234' }, { 'EXISTS_m2m:colour': '', maxEventCount: '1' }]) {
+      expect(await reader.query({ ...parseEventCriteria(params), perPage: 10 })).toEqual({ events: [], nextAfter: null });
     }
   });
 

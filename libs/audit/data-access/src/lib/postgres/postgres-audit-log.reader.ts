@@ -2,7 +2,7 @@ import { EPCIS_EVENT_TYPES, type EpcisObjectEvent, type EventFilter, type EventQ
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
-import { auditPage, equalityFilters, ORDER_COLUMNS, pageSize, rangeFilters } from '../audit-log.query';
+import { auditPage, type DocumentField, equalityFilters, orderKey, pageSize, presenceFilters, rangeFilters, selectsNothing } from '../audit-log.query';
 import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
 
 interface Row {
@@ -34,10 +34,14 @@ class Conditions {
   }
 }
 
+/** An extension field without a column, from the stored document (the name is from a closed list, never input). */
+const documentField: DocumentField = (name) => `(document->>'m2m:${name}')`;
+
 /** A query's filters as SQL conditions. */
 function conditionsOf(filter: EventFilter): Conditions {
   const c = new Conditions();
-  for (const [column, values] of equalityFilters(filter)) {
+  for (const column of presenceFilters(filter, documentField)) c.add(`${column} IS NOT NULL`);
+  for (const [column, values] of equalityFilters(filter, documentField)) {
     // One value as `=`, so an index on (column, seq) still returns rows in seq order; a list as one array parameter.
     c.add(values.length === 1 ? `${column} = ${c.param(values[0])}` : `${column} = ANY(${c.param(values)}::text[])`);
   }
@@ -85,12 +89,14 @@ export class PostgresAuditLogReader implements AuditLogRepository {
   }
 
   async query(query: EventQuery): Promise<AuditPage> {
+    if (selectsNothing(query)) return { events: [], nextAfter: null };
     if (query.after === undefined && query.maxEventCount !== undefined) await this.refuseIfMoreThan(query, query.maxEventCount);
     const { size, remaining } = pageSize(query);
     if (size === 0) return { events: [], nextAfter: null };
 
     const c = conditionsOf(query);
-    const column = query.orderBy ? ORDER_COLUMNS[query.orderBy] : null;
+    // Strings order by code point, as the binding asks, whatever the database's collation.
+    const column = orderKey(query.orderBy, documentField, ' COLLATE "C"');
     const direction = orderDirectionOf(query);
     const past = direction === 'ASC' ? '>' : '<';
     const keyset = query.after

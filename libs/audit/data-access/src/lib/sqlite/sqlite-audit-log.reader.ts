@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 import type Database from 'better-sqlite3';
 
-import { auditPage, equalityFilters, ORDER_COLUMNS, pageSize, rangeFilters } from '../audit-log.query';
+import { auditPage, type DocumentField, equalityFilters, orderKey, pageSize, presenceFilters, rangeFilters, selectsNothing } from '../audit-log.query';
 import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
 import { ORDERED_BY_EVENT_TIME } from '../audit-query-order';
 
@@ -19,18 +19,26 @@ interface Row {
  * steer the plan (see {@link SqliteAuditLogReader.query}).
  */
 interface Term {
-  readonly kind: 'equality' | 'range';
+  /** `document`: a field read from the stored JSON, which no index serves and the planner does not count. */
+  readonly kind: 'equality' | 'range' | 'document' | 'presence';
   readonly column: string;
   readonly sql: (steered: boolean) => string;
   readonly args: readonly unknown[];
 }
 
+/** An extension field without a column, from the stored document (the name is from a closed list, never input). */
+const documentField: DocumentField = (name) => `json_extract(document, '$."m2m:${name}"')`;
+
 /** The conditions of a query's filters. */
 function termsOf(filter: EventFilter): Term[] {
   const terms: Term[] = [];
-  for (const [column, values] of equalityFilters(filter)) {
+  for (const [column, values] of equalityFilters(filter, documentField)) {
     const test = values.length === 1 ? '= ?' : `IN (${values.map(() => '?').join(', ')})`;
-    terms.push({ kind: 'equality', column, sql: (steered) => `${steered ? '+' : ''}${column} ${test}`, args: values });
+    const kind = column.startsWith('json_extract(') ? 'document' : 'equality';
+    terms.push({ kind, column, sql: (steered) => `${steered ? '+' : ''}${column} ${test}`, args: values });
+  }
+  for (const column of presenceFilters(filter, documentField)) {
+    terms.push({ kind: 'presence', column, sql: () => `${column} IS NOT NULL`, args: [] });
   }
   for (const [column, op, value] of rangeFilters(filter)) {
     terms.push({ kind: 'range', column, sql: (steered) => `${steered ? '+' : ''}${column} ${op} ?`, args: [value] });
@@ -66,12 +74,13 @@ export class SqliteAuditLogReader implements AuditLogRepository {
   }
 
   async query(query: EventQuery): Promise<AuditPage> {
+    if (selectsNothing(query)) return { events: [], nextAfter: null };
     if (query.after === undefined && query.maxEventCount !== undefined) this.refuseIfMoreThan(query, query.maxEventCount);
     const { size, remaining } = pageSize(query);
     if (size === 0) return { events: [], nextAfter: null };
 
     const terms = termsOf(query);
-    const column = query.orderBy ? ORDER_COLUMNS[query.orderBy] : null;
+    const column = orderKey(query.orderBy, documentField);
     const direction = orderDirectionOf(query);
     const { steer, hint } = this.plan(terms, column, size + 1);
     const sqls = terms.map((term) => term.sql(steer.has(term.column)));

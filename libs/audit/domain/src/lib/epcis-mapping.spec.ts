@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
 import { AUDITED_EVENT_TYPES, toEpcisEvent } from './epcis-mapping';
-import { EPCIS_CONTEXT } from './epcis-vocabulary';
+import { EPCIS_CONTEXT, M2M_EXTENSION_FIELDS } from './epcis-vocabulary';
 
 const schema = JSON.parse(readFileSync(resolve(__dirname, '../../../../../../shared/epcis/schema/EPCIS-JSON-Schema.json'), 'utf8'));
 const validate = addFormats(new Ajv({ strict: false, allErrors: true })).compile(schema);
@@ -131,6 +131,16 @@ describe('EPCIS mapping', () => {
     };
     expect(toEpcisEvent(recorded(issued))).toBeNull();
     expect([...AUDITED_EVENT_TYPES].sort()).toEqual(events.map(([e]) => e.type).sort());
+  });
+
+  it('writes only the extension fields the query parameters know (a condition on any other m2m field selects nothing)', () => {
+    const withToken: DomainEvent = {
+      type: 'DeviceAuthenticated',
+      data: { challengeId: 'c3', deviceId: 'meter-1', keyThumbprint: 'thumb', method: 'client-assertion', tokenId: 't1', assertionId: 'a1', verifiedAt: '2026-11-21T08:00:01.000Z' },
+    };
+    const written = [...events.map(([e]) => e), withToken].flatMap((e) => Object.keys(toEpcisEvent(recorded(e))!).filter((key) => key.startsWith('m2m:')));
+    expect(written).toContain('m2m:tokenId');
+    for (const key of written) expect(M2M_EXTENSION_FIELDS).toContain(key.slice('m2m:'.length));
   });
 
   it("never copies an API key's secret hash into the audit log", () => {

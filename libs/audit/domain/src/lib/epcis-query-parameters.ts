@@ -84,7 +84,7 @@ const ABSENT: Readonly<Record<string, ParameterValue>> = {
   WD_readPoint: 'uris',
   EQ_bizLocation: 'uris',
   WD_bizLocation: 'uris',
-  EQ_transformationID: 'uris',
+  EQ_transformationID: 'strings',
   MATCH_parentID: 'uris',
   MATCH_inputEPC: 'uris',
   MATCH_outputEPC: 'uris',

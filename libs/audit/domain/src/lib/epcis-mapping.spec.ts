@@ -136,7 +136,7 @@ describe('EPCIS mapping', () => {
   it('writes only the extension fields the query parameters know (a condition on any other m2m field selects nothing)', () => {
     const withToken: DomainEvent = {
       type: 'DeviceAuthenticated',
-      data: { challengeId: 'c3', deviceId: 'meter-1', keyThumbprint: 'thumb', method: 'client-assertion', tokenId: 't1', assertionId: 'a1', verifiedAt: '2026-11-21T08:00:01.000Z' },
+      data: { challengeId: 'c3', deviceId: 'meter-1', keyThumbprint: 'thumb', method: 'private_key_jwt', tokenId: 't1', assertionId: 'a1', verifiedAt: '2026-11-21T08:00:01.000Z' },
     };
     const written = [...events.map(([e]) => e), withToken].flatMap((e) => Object.keys(toEpcisEvent(recorded(e))!).filter((key) => key.startsWith('m2m:')));
     expect(written).toContain('m2m:tokenId');

@@ -284,11 +284,22 @@ describe('gRPC API', () => {
       ['an extension field', { eqExtension: [{ field: 'm2m:reason', values: ['SIGNATURE_INVALID'] }] }, 'EQ_m2m:reason=SIGNATURE_INVALID'],
       ['the namespace spelled out', { eqExtension: [{ field: '{https://ns.m2m-trust.org/epcis/}reason', values: ['decommissioned'] }] }, 'EQ_{https://ns.m2m-trust.org/epcis/}reason=decommissioned'],
       ['eventType', { eventType: ['ObjectEvent'] }, 'eventType=ObjectEvent'],
+      ['EXISTS_ on an extension field', { parameter: [{ name: 'EXISTS_m2m:reason', values: [] }] }, 'EXISTS_m2m:reason='],
+      [
+        'orderBy and eventCountLimit',
+        { parameter: [{ name: 'orderBy', values: ['eventTime'] }, { name: 'eventCountLimit', values: ['2'] }] },
+        'orderBy=eventTime&eventCountLimit=2',
+      ],
     ])('filters by %s as GET /epcis/events does', async (_, filter, query) => {
       const streamed = ok(await grpc.queryEvents({ matchAnyEpc: [epc()], ...filter }));
       const overHttp = await events(`MATCH_anyEPC=${encodeURIComponent(epc())}&${query.replace(/[{}/:|]/g, (c) => encodeURIComponent(c))}`);
       expect(streamed).toEqual(overHttp);
       expect(streamed.length).toBeGreaterThan(0);
+    });
+
+    it('selects nothing, as over HTTP, for a condition on a field no audit event carries', async () => {
+      expect(ok(await grpc.queryEvents({ matchAnyEpc: [epc()], parameter: [{ name: 'EQ_readPoint', values: ['urn:epc:id:sgln:0614141.07346.1234'] }] }))).toEqual([]);
+      expect(await events(`MATCH_anyEPC=${encodeURIComponent(epc())}&EQ_readPoint=${encodeURIComponent('urn:epc:id:sgln:0614141.07346.1234')}`)).toEqual([]);
     });
 
     it('filters by event time and record time', async () => {
@@ -313,7 +324,9 @@ describe('gRPC API', () => {
       ['a time without a zone', { geEventTime: '2026-01-01T00:00:00' }],
       ['perPage above 1000', { perPage: 1001 }],
       ['a forged page token', { nextPageToken: 'abc' }],
-      ['an unknown extension field', { eqExtension: [{ field: 'm2m:colour', values: ['red'] }] }],
+      ['a name that is no extension field', { eqExtension: [{ field: 'colour', values: ['red'] }] }],
+      ['a parameter the standard does not define', { parameter: [{ name: 'EQ_colour', values: ['red'] }] }],
+      ['a malformed quantity', { parameter: [{ name: 'GE_quantity', values: ['many'] }] }],
       ['a standard parameter given as an extension', { eqExtension: [{ field: 'action', values: ['ADD'] }] }],
       ['an extension field given twice', { eqExtension: [{ field: 'm2m:reason', values: ['a'] }, { field: 'm2m:reason', values: ['b'] }] }],
       ['an extension filter with no value', { eqExtension: [{ field: 'm2m:reason', values: [] }] }],

@@ -1,4 +1,4 @@
-import { queryFingerprint } from '@m2m-trust/audit-domain';
+import { parseEventQuery, queryFingerprint } from '@m2m-trust/audit-domain';
 import { DomainError } from '@m2m-trust/shared-domain';
 import type { QueryEventsRequest__Output } from '@m2m-trust/shared-proto';
 
@@ -17,6 +17,7 @@ const request = (fields: Partial<QueryEventsRequest__Output> = {}): QueryEventsR
   geRecordTime: '',
   ltRecordTime: '',
   eqExtension: [],
+  parameter: [],
   perPage: 0,
   nextPageToken: '',
   ...fields,
@@ -72,12 +73,41 @@ describe('eventQueryParameters: a QueryEvents request as the EPCIS REST paramete
 
   it.each([
     ['a standard parameter', { field: 'action', values: ['ADD'] }, 'EQ_action: is not an extension field'],
-    ['an unknown field', { field: 'm2m:colour', values: ['red'] }, 'EQ_m2m:colour'],
+    ['a name that is no extension field', { field: 'colour', values: ['red'] }, 'EQ_colour: is not an extension field'],
     ['no value', { field: 'm2m:reason', values: [] }, 'EQ_m2m:reason: give at least one value'],
   ])('refuses an extension filter with %s', (_, filter, message) => {
     const refuse = () => eventQueryParameters(request({ eqExtension: [filter] }));
     expect(refuse).toThrow(DomainError);
     expect(refuse).toThrow(message);
+  });
+
+  it('passes every other standard parameter under its REST name, for the parser to accept or refuse', () => {
+    const params = eventQueryParameters(
+      request({
+        eqAction: ['ADD'],
+        parameter: [
+          { name: 'EQ_readPoint', values: ['urn:epc:id:sgln:0614141.07346.1234', 'urn:epc:id:sgln:0614141.07346.0'] },
+          { name: 'EXISTS_m2m:reason', values: [] },
+          { name: 'orderBy', values: ['eventTime'] },
+          { name: 'eventCountLimit', values: ['3'] },
+        ],
+      }),
+    );
+    expect(params).toEqual({
+      EQ_action: 'ADD',
+      EQ_readPoint: 'urn:epc:id:sgln:0614141.07346.1234|urn:epc:id:sgln:0614141.07346.0',
+      'EXISTS_m2m:reason': '',
+      orderBy: 'eventTime',
+      eventCountLimit: '3',
+    });
+    expect(parseEventQuery(params)).toMatchObject({ unsatisfiable: ['EQ_readPoint'], present: ['reason'], orderBy: 'eventTime', eventCountLimit: 3 });
+  });
+
+  it.each([
+    ['a name a field already gives', { name: 'EQ_action', values: ['DELETE'] }, 'EQ_action: give the parameter once'],
+    ['paging', { name: 'perPage', values: ['5'] }, 'perPage: give it in its own field'],
+  ])('refuses a parameter that is %s', (_, parameter, message) => {
+    expect(() => eventQueryParameters(request({ eqAction: ['ADD'], parameter: [parameter] }))).toThrow(message);
   });
 
   it('refuses an extension field given twice', () => {

@@ -1,5 +1,5 @@
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
-import { parseEventQuery } from '@m2m-trust/audit-domain';
+import { parseEventQuery, standardParameter } from '@m2m-trust/audit-domain';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { AuditDefinition, GrpcServerStreamController, QueryEventsRequest__Output, QueryEventsResponse } from '@m2m-trust/shared-proto';
 
@@ -36,9 +36,15 @@ export function eventQueryParameters(request: QueryEventsRequest__Output): Recor
   for (const { field, values } of request.eqExtension) {
     const name = `EQ_${field}`;
     if (values.length === 0) throw invalid(name, 'give at least one value');
-    // The parser decides what an extension field is: a standard name (EQ_action) smuggled in here is refused.
-    if (parseEventQuery({ [name]: values.join('|') }).extensions === undefined) throw invalid(name, 'is not an extension field');
+    // The catalogue decides what an extension field is: a standard name (EQ_action) smuggled in here is refused.
+    if (standardParameter(name)?.kind !== 'extension') throw invalid(name, 'is not an extension field');
     if (name in params) throw invalid(name, 'give the field once; list alternatives in values');
+    params[name] = values.join('|');
+  }
+  for (const { name, values } of request.parameter) {
+    // Paging has its own fields; every other name is the parser's to accept or refuse.
+    if (name === 'perPage' || name === 'nextPageToken') throw invalid(name, 'give it in its own field');
+    if (name in params) throw invalid(name, 'give the parameter once; list alternatives in values');
     params[name] = values.join('|');
   }
   if (request.perPage !== 0) params['perPage'] = String(request.perPage);

@@ -7,6 +7,7 @@ import type { AuditClient as _m2m_v1_AuditClient, AuditDefinition as _m2m_v1_Aud
 import type { ExtensionFilter as _m2m_v1_ExtensionFilter, ExtensionFilter__Output as _m2m_v1_ExtensionFilter__Output } from './m2m/v1/ExtensionFilter';
 import type { QueryEventsRequest as _m2m_v1_QueryEventsRequest, QueryEventsRequest__Output as _m2m_v1_QueryEventsRequest__Output } from './m2m/v1/QueryEventsRequest';
 import type { QueryEventsResponse as _m2m_v1_QueryEventsResponse, QueryEventsResponse__Output as _m2m_v1_QueryEventsResponse__Output } from './m2m/v1/QueryEventsResponse';
+import type { QueryParameter as _m2m_v1_QueryParameter, QueryParameter__Output as _m2m_v1_QueryParameter__Output } from './m2m/v1/QueryParameter';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -23,6 +24,7 @@ export interface ProtoGrpcType {
       ExtensionFilter: MessageTypeDefinition<_m2m_v1_ExtensionFilter, _m2m_v1_ExtensionFilter__Output>
       QueryEventsRequest: MessageTypeDefinition<_m2m_v1_QueryEventsRequest, _m2m_v1_QueryEventsRequest__Output>
       QueryEventsResponse: MessageTypeDefinition<_m2m_v1_QueryEventsResponse, _m2m_v1_QueryEventsResponse__Output>
+      QueryParameter: MessageTypeDefinition<_m2m_v1_QueryParameter, _m2m_v1_QueryParameter__Output>
     }
   }
 }

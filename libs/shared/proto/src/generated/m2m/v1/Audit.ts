@@ -12,16 +12,16 @@ import type { QueryEventsResponse as _m2m_v1_QueryEventsResponse, QueryEventsRes
  */
 export interface AuditClient extends grpc.Client {
   /**
-   * Streams every matching event in record order, one message per event, and
-   * ends after the last. Events committed while the stream runs may be
+   * Streams every matching event in record order (or in the order `orderBy`
+   * names), one message per event, and ends after the last. Events committed while the stream runs may be
    * included. INVALID_ARGUMENT: QUERY_PARAMETER_INVALID (a malformed value or
    * a page token another query issued).
    */
   QueryEvents(argument: _m2m_v1_QueryEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_m2m_v1_QueryEventsResponse__Output>;
   QueryEvents(argument: _m2m_v1_QueryEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_m2m_v1_QueryEventsResponse__Output>;
   /**
-   * Streams every matching event in record order, one message per event, and
-   * ends after the last. Events committed while the stream runs may be
+   * Streams every matching event in record order (or in the order `orderBy`
+   * names), one message per event, and ends after the last. Events committed while the stream runs may be
    * included. INVALID_ARGUMENT: QUERY_PARAMETER_INVALID (a malformed value or
    * a page token another query issued).
    */
@@ -36,8 +36,8 @@ export interface AuditClient extends grpc.Client {
  */
 export interface AuditHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Streams every matching event in record order, one message per event, and
-   * ends after the last. Events committed while the stream runs may be
+   * Streams every matching event in record order (or in the order `orderBy`
+   * names), one message per event, and ends after the last. Events committed while the stream runs may be
    * included. INVALID_ARGUMENT: QUERY_PARAMETER_INVALID (a malformed value or
    * a page token another query issued).
    */

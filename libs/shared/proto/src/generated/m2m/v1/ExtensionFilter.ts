@@ -9,8 +9,8 @@ export interface ExtensionFilter {
   /**
    * The field as in the HTTP parameter after EQ_: "m2m:reason",
    * "m2m:challengeId", "m2m:keyThumbprint", "m2m:actor", "m2m:requestId",
-   * "m2m:method", or with the namespace spelled out
-   * ("{https://ns.m2m-trust.org/epcis/}reason").
+   * "m2m:method" or any other extension field (docs/epcis.md), or with the
+   * namespace spelled out ("{https://ns.m2m-trust.org/epcis/}reason").
    */
   'field'?: (string);
   /**
@@ -26,8 +26,8 @@ export interface ExtensionFilter__Output {
   /**
    * The field as in the HTTP parameter after EQ_: "m2m:reason",
    * "m2m:challengeId", "m2m:keyThumbprint", "m2m:actor", "m2m:requestId",
-   * "m2m:method", or with the namespace spelled out
-   * ("{https://ns.m2m-trust.org/epcis/}reason").
+   * "m2m:method" or any other extension field (docs/epcis.md), or with the
+   * namespace spelled out ("{https://ns.m2m-trust.org/epcis/}reason").
    */
   'field': (string);
   /**

@@ -2,6 +2,7 @@
 // Original file: libs/shared/proto/proto/m2m/v1/audit.proto
 
 import type { ExtensionFilter as _m2m_v1_ExtensionFilter, ExtensionFilter__Output as _m2m_v1_ExtensionFilter__Output } from '../../m2m/v1/ExtensionFilter';
+import type { QueryParameter as _m2m_v1_QueryParameter, QueryParameter__Output as _m2m_v1_QueryParameter__Output } from '../../m2m/v1/QueryParameter';
 
 /**
  * The EPCIS SimpleEventQuery parameters of GET /epcis/events. Empty fields do
@@ -72,6 +73,13 @@ export interface QueryEventsRequest {
    * first event.
    */
   'nextPageToken'?: (string);
+  /**
+   * Any other EPCIS 2.0 query parameter by its REST name: "EQ_readPoint",
+   * "EXISTS_m2m:reason", "orderBy", "eventCountLimit", "GE_quantity", ...
+   * (docs/epcis.md lists them and what each selects here). Each name at most
+   * once, and none a field above already gives.
+   */
+  'parameter'?: (_m2m_v1_QueryParameter)[];
 }
 
 /**
@@ -143,4 +151,11 @@ export interface QueryEventsRequest__Output {
    * first event.
    */
   'nextPageToken': (string);
+  /**
+   * Any other EPCIS 2.0 query parameter by its REST name: "EQ_readPoint",
+   * "EXISTS_m2m:reason", "orderBy", "eventCountLimit", "GE_quantity", ...
+   * (docs/epcis.md lists them and what each selects here). Each name at most
+   * once, and none a field above already gives.
+   */
+  'parameter': (_m2m_v1_QueryParameter__Output)[];
 }

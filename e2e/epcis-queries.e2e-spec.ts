@@ -217,6 +217,64 @@ describe('EPCIS query binding: ordering, counts and top-level resources', () => 
     });
   });
 
+  describe('every standard query parameter (EPCIS 2.0 section 8.2.7.1)', () => {
+    const enc = (params: Record<string, string>): string => new URLSearchParams({ perPage: '1000', ...params }).toString();
+
+    it.each([
+      ['EQ_readPoint', 'urn:epc:id:sgln:0614141.07346.1234'],
+      ['WD_bizLocation', 'urn:epc:id:sgln:0614141.07346.0'],
+      ['MATCH_parentID', 'urn:m2m-trust:device:x'],
+      ['MATCH_epcClass', 'urn:epc:class:lgtin:4012345.012345.998877'],
+      ['GE_quantity', '1'],
+      ['EQ_value_CEL', '20'],
+      ['EXISTS_errorDeclaration', 'true'],
+      ['EQ_errorReason', 'incorrect_data'],
+      ['EQ_type', 'Temperature'],
+      ['EQ_bizTransaction_po', 'urn:epc:id:gdti:0614141.00001.1618034'],
+      ['EQ_INNER_example:part', 'x'],
+      ['EXISTS_m2m:colour', ''],
+    ])('accepts %s, a condition no audit event can satisfy, and selects nothing', async (name, value) => {
+      expect(eventsOf(await query(`/epcis/events?${enc({ EQ_action: 'ADD', [name]: value })}`))).toEqual([]);
+    });
+
+    it('evaluates conditions on the fields the events carry exactly, however the extension field is spelt', async () => {
+      const all = eventsOf(await query(`/epcis/events?${enc({})}`));
+      const withReason = all.filter((e) => e['m2m:reason'] !== undefined);
+      expect(withReason.length).toBeGreaterThan(0);
+      expect(ids(eventsOf(await query(`/epcis/events?${enc({ 'EXISTS_m2m:reason': '' })}`)))).toEqual(ids(withReason));
+      expect(ids(eventsOf(await query(`/epcis/events?${enc({ 'EXISTS_https://ns.m2m-trust.org/epcis/#reason': 'true' })}`)))).toEqual(ids(withReason));
+      expect(ids(eventsOf(await query(`/epcis/events?${enc({ EXISTS_errorDeclaration: 'false' })}`)))).toEqual(ids(all));
+      const one = all[3] as EpcisEvent;
+      const bySource = eventsOf(await query(`/epcis/events?${enc({ 'EQ_m2m:sourceEventId': one['m2m:sourceEventId'] as string })}`));
+      expect(ids(bySource)).toEqual([one.eventID]);
+      const byReason = eventsOf(await query(`/epcis/events?${enc({ 'EXISTS_m2m:reason': '', orderBy: 'm2m:reason', orderDirection: 'ASC' })}`));
+      expect(byReason.map((e) => e['m2m:reason'])).toEqual(withReason.map((e) => e['m2m:reason'] as string).sort());
+    });
+
+    it('takes the same parameters in a named query', async () => {
+      const name = `standard-parameters-${Date.now()}`;
+      expect((await api.post('/epcis/queries', { name, query: { 'EXISTS_m2m:reason': null, GE_quantity: 1, EXISTS_errorDeclaration: false } })).status).toBe(201);
+      expect(eventsOf(await query(`/epcis/queries/${name}/events`))).toEqual([]);
+      const other = `${name}-b`;
+      expect((await api.post('/epcis/queries', { name: other, query: { 'EXISTS_m2m:reason': null, EXISTS_errorDeclaration: 0 } })).status).toBe(201);
+      expect(eventsOf(await query(`/epcis/queries/${other}/events`)).every((e) => e['m2m:reason'] !== undefined)).toBe(true);
+      expect(eventsOf(await query(`/epcis/queries/${other}/events`)).length).toBeGreaterThan(0);
+    });
+
+    it.each([
+      ['EQ_colour=red', 'a parameter the standard does not define'],
+      ['GE_quantity=many', 'a quantity that is not a number'],
+      ['GE_errorDeclarationTime=yesterday', 'a malformed time on a field no event carries'],
+      ['EQ_booleanValue=yes', 'a boolean that is neither true nor false'],
+      ['EXISTS_m2m:reason=maybe', 'an EXISTS_ value other than true, false or none'],
+    ])('refuses %s (%s) with the binding\'s QueryParameterException and our code', async (params) => {
+      const answer = await api.get(`/epcis/events?${params}`);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(answer.body).toMatchObject({ type: 'epcisException:QueryParameterException', code: 'QUERY_PARAMETER_INVALID', status: 400 });
+    });
+  });
+
   describe('refusals: 400 with the EPCIS exception type, never 500', () => {
     it.each([
       ['/epcis/events?orderBy=quantity', 'an orderBy this repository cannot order by'],

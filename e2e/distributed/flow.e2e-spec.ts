@@ -150,6 +150,18 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       expect(devices.items.map((item) => item.deviceId)).toEqual([device.deviceId]);
     });
 
+    it('answers the standard query parameters through the gateway from PostgreSQL, as the embedded mode does', async () => {
+      const gateway = cluster.gateways[0]!.url;
+      const epc = deviceEpc(device.deviceId);
+      const byReason = await queryEvents(gateway, cluster.adminKey, { MATCH_anyEPC: epc, 'EXISTS_m2m:reason': '', orderBy: 'm2m:reason', orderDirection: 'ASC' });
+      // Code-point order, as the binding asks: capitals before lower case.
+      expect(byReason.map((event) => event['m2m:reason'])).toEqual(['DEVICE_REVOKED', 'SIGNATURE_INVALID', 'flow test over']);
+      expect(await queryEvents(gateway, cluster.adminKey, { MATCH_anyEPC: epc, EQ_readPoint: 'urn:epc:id:sgln:0614141.07346.1234' })).toEqual([]);
+      const refused = await api.get(`/epcis/events?${new URLSearchParams({ EQ_colour: 'red' })}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ type: 'epcisException:QueryParameterException', code: 'QUERY_PARAMETER_INVALID' });
+    });
+
     it('verifies the audit chain through the gateway', async () => {
       const report = await verifyChain(cluster.gateways[0]!.url, cluster.adminKey);
       expect(report.status).toBe(200);

@@ -133,8 +133,11 @@ if (go === null) {
       );
       const eventList = events.body.epcisBody.queryResults.resultsBody.eventList;
       expect(eventList.map((e) => e['disposition'])).toEqual(['active', 'conformant', 'non_conformant', 'inactive']);
-      // grpcurl printed each streamed event: the first query all four, the second the replay's refusal.
-      expect(done.stdout.match(/"eventJson":/g)).toHaveLength(5);
+      // grpcurl printed each streamed event: the first query all four, the second the replay's refusal, the third the latest five with a reason.
+      const withReason = await http.get<{ epcisBody: { queryResults: { resultsBody: { eventList: Record<string, unknown>[] } } } }>('/epcis/events?EXISTS_m2m%3Areason=');
+      const reasons = withReason.body.epcisBody.queryResults.resultsBody.eventList.length;
+      expect(reasons).toBeGreaterThanOrEqual(2);
+      expect(done.stdout.match(/"eventJson":/g)).toHaveLength(5 + Math.min(5, reasons));
 
       const refused = await run('bash', ['--norc', '-c', refusals], { cwd, env });
       expect(refused.stderr).toContain('Code: FailedPrecondition');

@@ -147,3 +147,14 @@ export const PARAMETER_CASES: readonly ParameterCase[] = [
   { name: 'an absent field beside a carried one', params: { EQ_action: 'ADD', EQ_readPoint: 'urn:epc:id:sgln:0614141.07346.1234' }, selects: NONE },
   { name: 'EXISTS_errorDeclaration=false (no condition)', params: { EXISTS_errorDeclaration: 'false', EQ_action: 'ADD' }, selects: (e) => e.action === 'ADD' },
 ];
+
+/** Paged queries on extension fields (order, presence, document fields) that the readers' suites page exactly as the in-memory result. */
+export const EXTENSION_QUERIES: readonly [string, Record<string, string>][] = [
+  ['failures by reason, ascending', { EQ_disposition: 'non_conformant', orderBy: 'm2m:reason', orderDirection: 'ASC' }],
+  ['everything by reason, those without one first', { orderBy: 'm2m:reason', orderDirection: 'ASC' }],
+  ['the first 30 by actor, descending', { orderBy: 'm2m:actor', eventCountLimit: '30' }],
+  ['revocations by a field read from the document', { EQ_action: 'DELETE', orderBy: 'm2m:sourceEventId', orderDirection: 'ASC' }],
+  ['a field read from the document, by event time', { 'EQ_m2m:sourceEventId': 'source-3|source-40|source-41|source-200|source-399', orderBy: 'eventTime' }],
+  ['events with a reason in a time window', { 'EXISTS_m2m:reason': '', GE_eventTime: '2026-01-01T05:00:00Z', LT_eventTime: '2026-01-01T20:00:00Z' }],
+  ['events with a reason, by event time', { 'EXISTS_m2m:reason': '', orderBy: 'eventTime', orderDirection: 'ASC' }],
+];

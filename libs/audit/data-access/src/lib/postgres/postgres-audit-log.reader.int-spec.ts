@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import type { AuditPage } from '../audit-log.repository';
 import { allPages, eventSource, expectedResult, type StoredEvent } from '../audit-log.test-events';
-import { NONE, PARAMETER_CASES } from '../audit-query.test-table';
+import { EXTENSION_QUERIES, NONE, PARAMETER_CASES } from '../audit-query.test-table';
 import { AuditChain1763700000400 } from '../sqlite/audit-chain.migration';
 import { AuditLog1763700000300 } from '../sqlite/audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from '../sqlite/audit-query-indexes.migration';
@@ -104,13 +104,7 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
     ['operator actions', { 'EQ_m2m:actor': 'api-key:admin', orderBy: 'eventTime', orderDirection: 'ASC' }],
     ['within maxEventCount', { EQ_action: 'ADD', maxEventCount: '1000' }],
     ['within maxEventCount, by event time', { EQ_action: 'DELETE', orderBy: 'eventTime', maxEventCount: '1000' }],
-    ['failures by reason, ascending', { EQ_disposition: 'non_conformant', orderBy: 'm2m:reason', orderDirection: 'ASC' }],
-    ['everything by reason, those without one first', { orderBy: 'm2m:reason', orderDirection: 'ASC' }],
-    ['the first 30 by actor, descending', { orderBy: 'm2m:actor', eventCountLimit: '30' }],
-    ['revocations by a field read from the document', { EQ_action: 'DELETE', orderBy: 'm2m:sourceEventId', orderDirection: 'ASC' }],
-    ['a field read from the document, by event time', { 'EQ_m2m:sourceEventId': 'source-3|source-40|source-41|source-200|source-399', orderBy: 'eventTime' }],
-    ['events with a reason in a time window', { 'EXISTS_m2m:reason': '', GE_eventTime: '2026-01-01T05:00:00Z', LT_eventTime: '2026-01-01T20:00:00Z' }],
-    ['events with a reason, by event time', { 'EXISTS_m2m:reason': '', orderBy: 'eventTime', orderDirection: 'ASC' }],
+    ...EXTENSION_QUERIES,
   ];
 
   // A log of 400 fits in one walk: a budget of 0 takes the other plan (collect the matches, sort them) for every time range here.

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 // The launcher every test suite uses: the built gateway as a real process on a free loopback port, tracked from
 // its spawn so that it is stopped whatever happens to the suite. A test-only entry (never in the published
 // package), hence the one exception to the rule that keeps the SDK free of workspace code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startApp } from '../../../../tools/scripts/cluster.cjs';
 
 export interface StartGatewayOptions {
@@ -18,6 +17,8 @@ export interface RunningGateway {
   readonly url: string;
   readonly audience: string;
   readonly adminKey: string;
+  /** Its M2M_DATA_DIR (removed by stop). */
+  readonly dataDir: string;
   /** Everything the process wrote so far, for failure messages. */
   output(): string;
   /** Stops the process and removes its data directory. */
@@ -44,6 +45,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   });
   return {
     url: app.url,
+    dataDir,
     audience: audience ?? app.url,
     adminKey,
     output: app.output,

@@ -6,6 +6,28 @@ const WINDOW = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 /**
+ * Where the chain section's first link starts: at `claimed` (the manifest's
+ * `chainStart`) when the opening line ends right there, as in a file as it
+ * was exported; otherwise (events edited, added or removed before it) the
+ * last `opener` line before `end`, found by reading backwards, so that each
+ * event is still paired with its own link and the first edited record is
+ * named. Null when there is none.
+ */
+export function locateChainSection(readAt: ReadAt, opener: string, claimed: number, end: number): number | null {
+  const marker = Buffer.from(`\n${opener}\n`, 'utf8');
+  if (claimed >= marker.length && claimed <= end && readAt(claimed - marker.length, marker.length).equals(marker)) return claimed;
+  for (let stop = end; stop > 0; ) {
+    const from = Math.max(0, stop - WINDOW);
+    // Overlapping by a marker's length, so one that spans two windows is found.
+    const window = readAt(from, Math.min(end, stop + marker.length - 1) - from);
+    const at = window.lastIndexOf(marker);
+    if (at !== -1) return from + at + marker.length;
+    stop = from;
+  }
+  return null;
+}
+
+/**
  * Reads a JSON-LD export's chain section (`"m2m:chain":[` then one
  * `{"m2m:seq":…,"m2m:prevHash":…,"m2m:recordHash":…}` per line, then `]`)
  * from its own position in the file, one link at a time, so that a walker

@@ -1,7 +1,6 @@
 import { CHAIN_FIELDS, type ChainLink, ChainVerifier, EPCIS_CONTEXT, splitChainLink } from '@m2m-trust/audit-domain';
 
-import { ChainSectionReader } from './chain-section.reader';
-
+import { ChainSectionReader, locateChainSection } from './chain-section.reader';
 import { type BodySummary, type BodyWalker, type SchemaCheck } from './export-body';
 import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
 import { linksInEvents } from './export-manifest';
@@ -202,7 +201,7 @@ export class JsonLdExportWalker implements BodyWalker {
 
   private chainOpened(at: number): VerifyFault | null {
     if (at !== this.links?.start) {
-      return documentFault('document_malformed', this.lineNumber, `the chain section starts at byte ${at}, not at the ${this.links?.start} the manifest signs`);
+      return documentFault('document_malformed', this.lineNumber, `a second chain section starts at byte ${at} (the links were read from byte ${this.links?.start})`);
     }
     const extra = this.links.reader.next();
     if (extra !== 'end') return documentFault('document_malformed', this.lineNumber, typeof extra === 'string' ? extra : 'the chain section has more links than events');
@@ -253,13 +252,10 @@ export const JSONLD_READER: ExportReader = {
   format: 'jsonld',
   starts: (head) => head.startsWith('{'),
   trailer: jsonLdTrailer,
-  walker: ({ manifest, schema, readAt, bodyLength }) =>
-    new JsonLdExportWalker(
-      manifest.complete,
-      schema,
-      linksInEvents(manifest) || manifest.chainStart == null
-        ? null
-        : { reader: new ChainSectionReader(readAt, manifest.chainStart, bodyLength), start: manifest.chainStart },
-    ),
+  walker: ({ manifest, schema, readAt, bodyLength }) => {
+    if (linksInEvents(manifest) || manifest.chainStart == null) return new JsonLdExportWalker(manifest.complete, schema, null);
+    const start = locateChainSection(readAt, JSONLD_CHAIN_OPENER, manifest.chainStart, bodyLength) ?? manifest.chainStart;
+    return new JsonLdExportWalker(manifest.complete, schema, { reader: new ChainSectionReader(readAt, start, bodyLength), start });
+  },
   split: splitJsonLd,
 };

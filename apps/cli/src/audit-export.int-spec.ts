@@ -1,6 +1,6 @@
 import { EPCIS_PREFIXES, recordHash, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
-import { splitExport } from '@m2m-trust/audit-export';
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
+import { splitExport } from '@m2m-trust/audit-export';
 import { generateKeyPair, M2MClient } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 

@@ -1,5 +1,5 @@
-import { ChainVerifier, splitChainLink } from '@m2m-trust/audit-domain';
-import { CSV_COLUMNS, type ExportManifest, splitExport } from '@m2m-trust/audit-export';
+import { CHAIN_FIELDS, ChainVerifier, splitChainLink } from '@m2m-trust/audit-domain';
+import { CSV_COLUMNS, CSV_MANIFEST_MARKER, type ExportManifest, splitExport } from '@m2m-trust/audit-export';
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -48,7 +48,7 @@ describe('compliance exports', () => {
     expect(headers.get('content-type')).toMatch(/^application\/ld\+json/);
     expect(headers.get('content-disposition')).toMatch(/^attachment; filename="epcis-export-\d+\.jsonld"$/);
 
-    const document = JSON.parse(bytes.toString('utf8')) as { epcisBody: { eventList: Record<string, unknown>[] } };
+    const document = JSON.parse(bytes.toString('utf8')) as { epcisBody: { eventList: Record<string, unknown>[] }; 'm2m:chain': Record<string, unknown>[] };
     expectValidEpcis(document);
     const { manifest, body } = await manifestOf(server, bytes);
     expect(manifest.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
@@ -56,12 +56,18 @@ describe('compliance exports', () => {
     expect(manifest).toMatchObject({ format: 'jsonld', count: events.length, firstSeq: 1, lastSeq: events.length, complete: true });
     expect(events.length).toBe(10);
 
+    // Each event exactly as stored (nothing of the chain inside it), its link at the same place in the chain section.
+    const links = document['m2m:chain'];
+    expect(links).toHaveLength(events.length);
     const walker = new ChainVerifier({ contiguous: true });
-    for (const exported of events) {
-      const split = splitChainLink(exported)!;
-      expect(walker.check(split.event, split.link)).toBeNull();
-    }
+    events.forEach((event, i) => {
+      expect(Object.keys(event).filter((key) => Object.values(CHAIN_FIELDS).includes(key as never))).toEqual([]);
+      const split = splitChainLink(links[i]!)!;
+      expect(split.event).toEqual({});
+      expect(walker.check(event, split.link)).toBeNull();
+    });
     expect(walker.head?.hash).toBe(manifest.chainHead);
+    expect(bytes.toString('utf8', manifest.chainStart!).startsWith('{"m2m:seq":1,')).toBe(true);
   });
 
   it('applies the query filters and says the export is partial', async () => {
@@ -72,17 +78,30 @@ describe('compliance exports', () => {
     expect(manifest).toMatchObject({ count: 2, complete: false, filters: { EQ_action: 'DELETE' } });
   });
 
-  it('exports CSV with one row per event, quoting where needed, and the manifest as the last line', async () => {
+  it('exports CSV as a plain table, one row per event, its signed manifest linked beside it for the same snapshot', async () => {
     const { status, headers, bytes } = await download(server, '?format=csv');
     expect(status).toBe(200);
     expect(headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = bytes.toString('utf8').trimEnd().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines.filter((l) => l.includes('"retired, ""finally"", ok"'))).toHaveLength(2);
-    expect(lines[lines.length - 1]).toMatch(/^#m2m-manifest,[\w-]+\.[\w-]+\.[\w-]+$/);
-    const { manifest, body } = await manifestOf(server, bytes);
-    expect(manifest).toMatchObject({ format: 'csv', count: lines.length - 2, complete: true });
-    expect(manifest.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(lines.filter((l) => l.startsWith('#'))).toEqual([]);
+    const link = /^<([^>]+)>; rel="describedby"; type="application\/jose"$/.exec(headers.get('link') ?? '');
+    expect(link?.[1]).toBe(`export/manifest?format=csv&snapshot=${lines.length - 1}`);
+    const signed = await fetch(new URL(link![1]!, `${server.url}/epcis/export`), { headers: { authorization: `Bearer ${server.adminKey}` } });
+    expect(signed.headers.get('content-type')).toMatch(/^application\/jose/);
+    const { manifest } = await manifestOf(server, Buffer.concat([bytes, Buffer.from(`${CSV_MANIFEST_MARKER}${await signed.text()}\n`)]));
+    expect(manifest).toMatchObject({ format: 'csv', count: lines.length - 1, complete: true, chainStart: null });
+    expect(manifest.bodySha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('serves the CSV manifest only for CSV, and a snapshot only up to the chain head', async () => {
+    for (const query of ['?format=jsonld', '?snapshot=99999', '?snapshot=-1']) {
+      const response = await fetch(`${server.url}/epcis/export/manifest${query}`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ type: 'epcisException:QueryParameterException' });
+    }
+    expect((await fetch(`${server.url}/epcis/export/manifest`)).status).toBe(401);
   });
 
   it("exports EPCIS 2.0 XML that validates against GS1's XSD (xmllint), under the same signed manifest", async () => {
@@ -95,6 +114,9 @@ describe('compliance exports', () => {
     const text = bytes.toString('utf8');
     expect(text.match(/<ObjectEvent>/g)).toHaveLength(10);
     expect(text).toContain('<m2m:reason>retired, &quot;finally&quot;, ok</m2m:reason>');
+    // The links after the body, where the schema admits elements of other namespaces; none inside an event.
+    expect(text).not.toContain('<m2m:seq>');
+    expect(text.match(/<m2m:link seq="\d+" prevHash="[0-9a-f]{64}" recordHash="[0-9a-f]{64}"\/>/g)).toHaveLength(10);
     const file = join(mkdtempSync(join(tmpdir(), 'm2m-xml-')), 'export.xml');
     writeFileSync(file, bytes);
     const xsd = resolve(__dirname, '../../shared/epcis/xsd/EPCglobal-epcis-2_0.xsd');

@@ -1,13 +1,15 @@
 import { EPCIS_PREFIXES, recordHash, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
+import { splitExport } from '@m2m-trust/audit-export';
 import { generateKeyPair, M2MClient } from '@m2m-trust/sdk';
 import { type RunningGateway, startGateway } from '@m2m-trust/sdk/testing';
 
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type CompactJWSHeaderParameters, CompactSign } from 'jose';
 
 import { CLI } from './testing/cli.process';
 
@@ -60,7 +62,11 @@ function m2m(args: readonly string[], env: Record<string, string | undefined> = 
 
 const file = (name: string): string => join(workDir, name);
 
-/** A copy of `source` with its lines changed: `[0]` is the document head, `[1..n]` the events, then `]},"m2m:manifest":…`. */
+/**
+ * A copy of `source` with its lines changed. JSON-LD: `[0]` is the document
+ * head, `[1..n]` the events, `[n+1]` opens the chain section, `[n+2..2n+1]`
+ * their links, then `],"m2m:manifest":…}`.
+ */
 function tampered(source: string, name: string, change: (lines: string[]) => void): string {
   const lines = readFileSync(source, 'utf8').split('\n');
   change(lines);
@@ -79,18 +85,45 @@ function eventHashIdOf(event: Readonly<Record<string, unknown>>): string {
   return computeEventHashId(content, EPCIS_PREFIXES);
 }
 
+/** The line of the chain section that holds the link of the event on line `index`. */
+const linkLine = (lines: readonly string[], index: number): number => lines.indexOf(']},"m2m:chain":[') + index;
+
+/** Removes the record whose event is on line `index`, event and link, the way an intruder would (the list's commas kept right). */
+function removeRecord(lines: string[], index: number): void {
+  const link = linkLine(lines, index);
+  for (const at of [link, index]) {
+    lines.splice(at, 1);
+    if (!lines[at - 1]!.startsWith('{') || lines[at]!.startsWith('{')) continue;
+    lines[at - 1] = lines[at - 1]!.replace(/,$/, ''); // it was the last of its list
+  }
+}
+
+/** Swaps the records whose events are on lines `a` and `b`, events and links alike. */
+function swapRecords(lines: string[], a: number, b: number): void {
+  const [linkA, linkB] = [linkLine(lines, a), linkLine(lines, b)];
+  for (const [x, y] of [
+    [a, b],
+    [linkA, linkB],
+  ] as const) {
+    const [first, second] = [parseLine(lines[x]!), parseLine(lines[y]!)];
+    [lines[x], lines[y]] = [formatLine(second, lines[x]!), formatLine(first, lines[y]!)];
+  }
+}
+
 /** Edits record `index`'s event the way a careful intruder would: a new event hash ID, and every record hash from there on recomputed. */
 function rewriteChain(lines: string[], index: number, edit: (event: Record<string, unknown>) => void): void {
   let prevHash: string | null = null;
   for (let i = index; lines[i]!.startsWith('{'); i++) {
-    const { event, link } = splitChainLink(parseLine(lines[i]!))!;
+    const event = parseLine(lines[i]!);
+    const { link } = splitChainLink(parseLine(lines[linkLine(lines, i)]!))!;
     if (i === index) {
       edit(event);
       event['eventID'] = eventHashIdOf(event);
     }
     const prev: string = prevHash ?? link.prevHash;
     const hash = recordHash(link.seq, prev, event);
-    lines[i] = formatLine(withChainLink(event, { seq: link.seq, prevHash: prev, hash }), lines[i]!);
+    lines[i] = formatLine(event, lines[i]!);
+    lines[linkLine(lines, i)] = formatLine(withChainLink({}, { seq: link.seq, prevHash: prev, hash }), lines[linkLine(lines, i)]!);
     prevHash = hash;
   }
 }
@@ -150,7 +183,8 @@ describe('m2m audit export', () => {
       chainHead: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const text = readFileSync(file('again.jsonld'), 'utf8');
-    expect(text.split('\n')).toHaveLength(RECORDS + 3);
+    // The head, the events, the chain section's opening, the links, its end with the manifest, and the final newline.
+    expect(text.split('\n')).toHaveLength(2 * RECORDS + 4);
     expect(text).toMatch(/^\{"@context":/);
 
     const human = await m2m(['audit', 'export', '--out', 'again.jsonld', '--force']);
@@ -207,7 +241,8 @@ describe('m2m audit verify', () => {
     expect(report.text).toMatch(/^schema: +valid against .*EPCIS-JSON-Schema\.json/m);
   });
 
-  it('verifies a CSV export: signature, body hash, row count and range', async () => {
+  it('verifies a CSV export with the manifest saved beside it: signature, body hash, row count and range', async () => {
+    expect(existsSync(`${csv}.jws`)).toBe(true);
     const report = await verify(csv);
     expect(report).toMatchObject({ code: 0, ok: true, format: 'csv', body: { count: RECORDS, firstSeq: 1, lastSeq: RECORDS } });
   });
@@ -224,11 +259,30 @@ describe('m2m audit verify', () => {
     expect(report.text).toMatch(/^export: +partial \(filtered: EQ_action=DELETE\)/m);
     expect(report.text).toContain('each record on its own and in increasing order');
 
-    const swapped = tampered(file('deleted.jsonld'), 'deleted-swapped.jsonld', (lines) => {
-      [lines[1], lines[2]] = [lines[2]!.replace(/,$/, '') + ',', lines[1]!.replace(/,$/, '')];
-    });
-    const seqs = readFileSync(file('deleted.jsonld'), 'utf8').split('\n').slice(1, 3).map((line) => parseLine(line)['m2m:seq']);
+    const swapped = tampered(file('deleted.jsonld'), 'deleted-swapped.jsonld', (lines) => swapRecords(lines, 1, 2));
+    const original = readFileSync(file('deleted.jsonld'), 'utf8').split('\n');
+    const seqs = [1, 2].map((i) => parseLine(original[linkLine(original, i)]!)['m2m:seq']);
     expect(await verify(swapped)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'sequence_gap', seq: seqs[0] } });
+  });
+
+  it('still verifies an export from before the chain section (links inside the events), and says its eventIDs are not GS1 hashes of the events as written', async () => {
+    // Rewritten in the old layout and signed as the service then signed it: its key, its claims without chainStart.
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const events = lines.slice(1, RECORDS + 1).map((line, i) => withChainLink(parseLine(line), splitChainLink(parseLine(lines[linkLine(lines, i + 1)]!))!.link));
+    const body = `${lines[0]}\n${events.map((event) => JSON.stringify(event)).join(',\n')}\n]}`;
+    const jws = splitExport(readFileSync(full))!.jws.split('.');
+    const { chainStart, ...claims } = JSON.parse(Buffer.from(jws[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(chainStart).toEqual(expect.any(Number));
+    const key = createPrivateKey(readFileSync(join(gateway.dataDir, 'audit-signing-key.pem')));
+    const legacy = await new CompactSign(Buffer.from(JSON.stringify({ ...claims, bodySha256: createHash('sha256').update(body).digest('hex') })))
+      .setProtectedHeader(JSON.parse(Buffer.from(jws[0]!, 'base64url').toString()) as CompactJWSHeaderParameters)
+      .sign(key);
+    writeFileSync(file('legacy.jsonld'), `${body},"m2m:manifest":${JSON.stringify(legacy)}}\n`);
+
+    const report = await verify(file('legacy.jsonld'), '--schema', EPCIS_SCHEMA);
+    expect(report).toMatchObject({ code: 0, ok: true, body: { count: RECORDS, firstSeq: 1, lastSeq: RECORDS } });
+    expect(report.text).toMatch(/^layout: +chain links inside the events .*GS1's event hash of these events as written is not their eventID/m);
+    expect((await verify(full)).text).toMatch(/^layout: +chain section after the events/m);
   });
 
   describe('exits 1 naming the first thing that no longer holds', () => {
@@ -244,9 +298,8 @@ describe('m2m audit verify', () => {
 
     it('an edit with a recomputed event hash ID: the record hash', async () => {
       const path = tampered(full, 'edited-rehashed-event.jsonld', (lines) => {
-        const { event, link } = splitChainLink(parseLine(lines[2]!))!;
-        const edited = { ...event, disposition: 'non_conformant' };
-        lines[2] = formatLine(withChainLink({ ...edited, eventID: eventHashIdOf(edited) }, link), lines[2]!);
+        const edited = { ...parseLine(lines[2]!), disposition: 'non_conformant' };
+        lines[2] = formatLine({ ...edited, eventID: eventHashIdOf(edited) }, lines[2]!);
       });
       expect(await verify(path)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'record_hash_mismatch', seq: 2 } });
     });
@@ -257,23 +310,30 @@ describe('m2m audit verify', () => {
       expect(await verify(path, '--schema', EPCIS_SCHEMA)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'schema_invalid', seq: 2 } });
     });
 
-    it('a removed event line: the record after the gap', async () => {
-      const path = tampered(full, 'removed.jsonld', (lines) => lines.splice(3, 1));
+    it('an edited link in the chain section: that record', async () => {
+      const path = tampered(full, 'edited-link.jsonld', (lines) => (lines[linkLine(lines, 3)] = lines[linkLine(lines, 3)]!.replace(/"m2m:recordHash":"[0-9a-f]/, '"m2m:recordHash":"x')));
+      expect(await verify(path)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'malformed_record', seq: null } });
+    });
+
+    it('a removed event without its link: the event paired with the next link', async () => {
+      const path = tampered(full, 'removed-event.jsonld', (lines) => lines.splice(3, 1));
+      expect(await verify(path)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'record_hash_mismatch', seq: 3 } });
+    });
+
+    it('a removed record (event and link): the record after the gap', async () => {
+      const path = tampered(full, 'removed.jsonld', (lines) => removeRecord(lines, 3));
       const report = await verify(path);
       expect(report).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'sequence_gap', seq: 4 } });
       expect(report.text).toContain('record seq 4 (line 4): sequence_gap');
     });
 
-    it('two swapped lines: the first record out of place', async () => {
-      const path = tampered(full, 'swapped.jsonld', (lines) => ([lines[3], lines[4]] = [lines[4]!, lines[3]!]));
+    it('two swapped records: the first record out of place', async () => {
+      const path = tampered(full, 'swapped.jsonld', (lines) => swapRecords(lines, 3, 4));
       expect(await verify(path)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'sequence_gap', seq: 4 } });
     });
 
-    it('the last event line removed: the count the manifest signs', async () => {
-      const path = tampered(full, 'truncated.jsonld', (lines) => {
-        lines.splice(RECORDS, 1);
-        lines[RECORDS - 1] = lines[RECORDS - 1]!.replace(/,$/, '');
-      });
+    it('the last record removed: the count the manifest signs', async () => {
+      const path = tampered(full, 'truncated.jsonld', (lines) => removeRecord(lines, RECORDS));
       expect(await verify(path)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'count_mismatch' } });
     });
 
@@ -283,7 +343,7 @@ describe('m2m audit verify', () => {
         const [head, payload, signature] = (JSON.parse(lines[at]!.slice(lines[at]!.indexOf(':"') + 1, -1)) as string).split('.');
         const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
         const forged = Buffer.from(JSON.stringify({ ...claims, count: 1_000 })).toString('base64url');
-        lines[at] = `]},"m2m:manifest":${JSON.stringify([head, forged, signature].join('.'))}}`;
+        lines[at] = `],"m2m:manifest":${JSON.stringify([head, forged, signature].join('.'))}}`;
       });
       const report = await verify(path);
       expect(report).toMatchObject({ code: 1, manifest: null, fault: { scope: 'manifest', problem: 'signature_invalid' } });
@@ -310,18 +370,33 @@ describe('m2m audit verify', () => {
       expect(JSON.parse(impostor.stdout)).toMatchObject({ ok: false, fault: { problem: 'signature_invalid' } });
     });
 
-    it('a changed or removed CSV row: the body hash, the row count', async () => {
+    it('a changed or removed CSV row: the body hash, the row count; a formula put in a cell: that row', async () => {
+      const manifest = ['--manifest', `${csv}.jws`];
       const changed = tampered(csv, 'changed.csv', (lines) => (lines[2] = lines[2]!.replace('OBSERVE', 'ADD')));
-      expect(await verify(changed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'body_hash_mismatch' } });
+      expect(await verify(changed, ...manifest)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'body_hash_mismatch' } });
       const removed = tampered(csv, 'removed.csv', (lines) => lines.splice(2, 1));
-      expect(await verify(removed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'count_mismatch' } });
+      expect(await verify(removed, ...manifest)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'count_mismatch' } });
+      const formula = tampered(csv, 'formula.csv', (lines) => (lines[2] = lines[2]!.replace(',OBSERVE,', ',=1+2,')));
+      expect(await verify(formula, ...manifest)).toMatchObject({ code: 1, fault: { scope: 'record', problem: 'unsafe_cell', line: 3 } });
+    });
+
+    it('a CSV without the manifest beside it: says where it is looked for', async () => {
+      writeFileSync(file('alone.csv'), readFileSync(csv));
+      const report = await verify(file('alone.csv'));
+      expect(report).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'manifest_missing' } });
+      expect(report.text).toContain(`${file('alone.csv')}.jws is missing`);
     });
 
     it('a changed or removed XML event: the body hash, the event count', async () => {
       const changed = tampered(xml, 'changed.xml', (lines) => (lines[3] = lines[3]!.replace('<action>OBSERVE</action>', '<action>ADD</action>')));
       expect(await verify(changed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'body_hash_mismatch' } });
-      const removed = tampered(xml, 'removed.xml', (lines) => lines.splice(3, 1));
+      const removed = tampered(xml, 'removed.xml', (lines) => {
+        lines.splice(lines.indexOf('</EventList></EPCISBody><m2m:chain>') + 2, 1);
+        lines.splice(3, 1);
+      });
       expect(await verify(removed)).toMatchObject({ code: 1, fault: { scope: 'manifest', problem: 'count_mismatch' } });
+      const unpaired = tampered(xml, 'unpaired.xml', (lines) => lines.splice(3, 1));
+      expect(await verify(unpaired)).toMatchObject({ code: 1, fault: { scope: 'document', problem: 'document_malformed' } });
     });
 
     it('a file cut off before its manifest', async () => {

@@ -1,3 +1,4 @@
+export * from './lib/chain-section.reader';
 export * from './lib/csv.format';
 export * from './lib/export-body';
 export * from './lib/export-codec';

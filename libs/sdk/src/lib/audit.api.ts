@@ -31,6 +31,13 @@ const EXPORT_TYPES: Readonly<Record<ExportFormat, { accept: string; contentType:
   csv: { accept: 'text/csv', contentType: /^text\/csv\b/i, extension: 'csv' },
 };
 
+/** The `snapshot` of the manifest a CSV export links to (`Link: <export/manifest?…&snapshot=N>; rel="describedby"`). */
+function manifestSnapshot(link: string | null): number | null {
+  const target = link === null ? null : /<([^>]*)>\s*;[^,]*rel="?describedby"?/.exec(link)?.[1];
+  const snapshot = target === undefined || target === null ? null : new URL(target, 'http://service/epcis/export').searchParams.get('snapshot');
+  return snapshot !== null && /^\d+$/.test(snapshot) ? Number(snapshot) : null;
+}
+
 export interface ExportOptions extends CallOptions {
   /** `jsonld` (default): an EPCISDocument, one event per line, each with its chain link; `csv`: one row per event. */
   readonly format?: ExportFormat;
@@ -120,7 +127,26 @@ export class AuditApi {
       contentType,
       filename: safeFilename(response.headers.get('content-disposition'), `epcis-export.${type.extension}`),
       body: response.body,
+      snapshotSeq: manifestSnapshot(response.headers.get('link')),
     };
+  }
+
+  /**
+   * The signed manifest (compact JWS) of the CSV export with these filters up
+   * to `snapshot` (AuditExport.snapshotSeq): a CSV is a plain table, and its
+   * manifest is served beside it. Its `bodySha256` is the CSV file's SHA-256.
+   */
+  async exportManifest(filters: ExportFilters, options: CallOptions & { readonly snapshot: number }): Promise<string> {
+    const query = epcisQueryParams({ ...filters, perPage: undefined });
+    query.set('format', 'csv');
+    query.set('snapshot', String(options.snapshot));
+    const { body, status } = await this.http.request(
+      { method: 'GET', target: 'epcis/export/manifest', query, authenticated: true, retry: 'idempotent', accept: 'application/jose' },
+      options,
+    );
+    const jws = typeof body === 'string' ? body.trim() : '';
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jws)) throw new M2MInvalidResponseError('The export manifest is not a compact JWS', { status });
+    return jws;
   }
 
   /** The JWKS of the keys that sign checkpoints and export manifests. Public: needs no API key. */

@@ -184,8 +184,14 @@ export interface AuditExport {
   readonly contentType: string;
   /** The service's suggested name (`epcis-export-1042.jsonld`), reduced to a safe base name. */
   readonly filename: string;
-  /** The file, as it streams in: the body, then the signed manifest. */
+  /** The file, as it streams in: the body, then (JSON-LD, XML) the signed manifest. */
   readonly body: ReadableStream<Uint8Array>;
+  /**
+   * The chain head the export covers, from the CSV's `Link: <…>; rel="describedby"`
+   * to its manifest: pass it to `exportManifest` to have exactly this file signed.
+   * Null for JSON-LD and XML, whose manifest ends the file.
+   */
+  readonly snapshotSeq: number | null;
 }
 
 /** One public key of a JWKS (RFC 7517); the service's are Ed25519 (`kty: OKP`, `crv: Ed25519`). */

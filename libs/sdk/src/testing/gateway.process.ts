@@ -18,6 +18,8 @@ export interface RunningGateway {
   readonly url: string;
   readonly audience: string;
   readonly adminKey: string;
+  /** Its M2M_DATA_DIR (removed by stop). */
+  readonly dataDir: string;
   /** Everything the process wrote so far, for failure messages. */
   output(): string;
   /** Stops the process and removes its data directory. */
@@ -44,6 +46,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   });
   return {
     url: app.url,
+    dataDir,
     audience: audience ?? app.url,
     adminKey,
     output: app.output,

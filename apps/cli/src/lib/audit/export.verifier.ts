@@ -9,7 +9,7 @@ import {
 } from '@m2m-trust/audit-export';
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { type JSONWebKeySet } from 'jose';
 
 import { type EpcisSchemaValidator } from './epcis-schema.validator';
@@ -26,6 +26,8 @@ export interface VerifyExportInput {
   /** Asked once, after the file has been found to end in a manifest. */
   readonly keys: () => Promise<{ readonly keySet: JSONWebKeySet; readonly from: KeySource }>;
   readonly schema?: EpcisSchemaValidator;
+  /** A CSV export's manifest file (default: FILE.jws beside it). */
+  readonly manifest?: string;
   /** Bytes of the file read so far, of `total`. */
   readonly onProgress?: (bytes: number, total: number) => void;
 }
@@ -73,7 +75,7 @@ export async function verifyExportFile(input: VerifyExportInput): Promise<Verify
   };
   const fail = (fault: VerifyFault, more: Partial<VerifyReport> = {}): VerifyReport => ({ ...report, ...more, ok: false, fault });
 
-  const trailer = await readExportTrailer(input.file);
+  const trailer = await readExportTrailer(input.file, input.manifest);
   if ('problem' in trailer) return fail(manifestFault(trailer.problem, trailer.detail));
   report = { ...report, format: trailer.format, bytes: trailer.size };
 
@@ -88,33 +90,47 @@ export async function verifyExportFile(input: VerifyExportInput): Promise<Verify
   }
 
   const schemaChecked = input.schema !== undefined && trailer.format === 'jsonld';
-  const walker = exportReader(trailer.format).walker(manifest.complete, input.schema);
   report = {
     ...report,
     schema: schemaNote(schemaChecked, schemaChecked ? 'the document and every event' : input.schema ? 'not applicable to CSV' : 'not checked (no --schema given)'),
   };
-  const hash = createHash('sha256');
-  let fault: VerifyFault | null = null;
-  let read = 0;
-  if (trailer.bodyLength > 0) {
-    // Only the body's bytes: the manifest line after them is not part of what it signs.
-    for await (const chunk of createReadStream(input.file, { start: 0, end: trailer.bodyLength - 1, highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      read += chunk.length;
-      input.onProgress?.(read, trailer.size);
-      fault = walker.push(chunk);
-      if (fault !== null) break;
+  const fd = openSync(input.file, 'r');
+  try {
+    const walker = exportReader(trailer.format).walker({
+      manifest,
+      schema: input.schema,
+      bodyLength: trailer.bodyLength,
+      // The chain section, read beside the events (JSON-LD): a second cursor over the same file.
+      readAt: (position, length) => {
+        const buffer = Buffer.alloc(length);
+        return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
+      },
+    });
+    const hash = createHash('sha256');
+    let fault: VerifyFault | null = null;
+    let read = 0;
+    if (trailer.bodyLength > 0) {
+      // Only the body's bytes: the manifest line after them is not part of what it signs.
+      for await (const chunk of createReadStream(input.file, { start: 0, end: trailer.bodyLength - 1, highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        read += chunk.length;
+        input.onProgress?.(read, trailer.size);
+        fault = walker.push(chunk);
+        if (fault !== null) break;
+      }
     }
-  }
-  fault ??= walker.end();
-  const found = walker.summary();
-  const sha256 = fault === null ? hash.digest('hex') : null;
-  report = { ...report, body: { ...found, checks: walker.checks, sha256 } };
-  if (fault !== null) return fail(fault);
-  input.onProgress?.(trailer.size, trailer.size);
+    fault ??= walker.end();
+    const found = walker.summary();
+    const sha256 = fault === null ? hash.digest('hex') : null;
+    report = { ...report, body: { ...found, checks: walker.checks, sha256 } };
+    if (fault !== null) return fail(fault);
+    input.onProgress?.(trailer.size, trailer.size);
 
-  const claim = claimFault(manifest, found, sha256 as string);
-  return claim === null ? { ...report, ok: true } : fail(claim);
+    const claim = claimFault(manifest, found, sha256 as string);
+    return claim === null ? { ...report, ok: true } : fail(claim);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The first of the manifest's claims the body does not bear out. */

@@ -1,13 +1,13 @@
 import { unverifiedManifest } from '@m2m-trust/audit-export';
 import { EXPORT_FORMATS, type ExportFormat, isM2MError, type M2MClient } from '@m2m-trust/sdk';
 
-import { createWriteStream, existsSync, renameSync, unlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-import { readExportTrailer } from '../audit/export-trailer';
+import { detachedManifestPath, readExportTrailer } from '../audit/export-trailer';
 import { type Command, requiredString, stringOption } from '../cli.command';
 import { ConfigError } from '../cli.error';
 import { ExitCode } from '../exit-code';
@@ -65,12 +65,14 @@ export const auditExportCommand: Command = {
     'event matching the filters (the same flags as m2m audit query), in record order,\n' +
     'then a manifest signed by the service (count, sequence range, chain head, body\n' +
     'hash). Without filters the export is complete: every record from 1. JSON-LD\n' +
-    'carries each event with its chain link; CSV one summary row per event.\n' +
+    'and XML carry every event as stored, then the chain links, then the manifest;\n' +
+    'CSV is a plain table (one summary row per event) and its manifest is saved\n' +
+    'beside it as FILE.jws.\n' +
     'The file appears only once the download is whole. Check it, here or anywhere,\n' +
     'with m2m audit verify FILE. A progress bar shows on a terminal.',
   options: {
     out: { type: 'string', short: 'o', value: 'FILE', file: true, description: 'where to write the export' },
-    format: { type: 'string', value: 'FORMAT', choices: EXPORT_FORMATS, description: 'jsonld (default: EPCIS 2.0 JSON-LD, every event with its chain link), xml (EPCIS 2.0 XML) or csv' },
+    format: { type: 'string', value: 'FORMAT', choices: EXPORT_FORMATS, description: 'jsonld (default: EPCIS 2.0 JSON-LD), xml (EPCIS 2.0 XML) or csv (and FILE.jws, its manifest)' },
     force: { type: 'boolean', description: 'replace FILE if it exists' },
     ...FILTER_OPTIONS,
   },
@@ -78,7 +80,10 @@ export const auditExportCommand: Command = {
     const file = resolve(cwd, requiredString(values, 'out'));
     const format = (stringOption(values, 'format') ?? 'jsonld') as ExportFormat;
     const filters = filtersOf(values);
-    if (values['force'] !== true && existsSync(file)) throw new ConfigError(`${file} exists; pass --force to replace it`);
+    const manifestFile = detachedManifestPath(file);
+    for (const target of format === 'csv' ? [file, manifestFile] : [file]) {
+      if (values['force'] !== true && existsSync(target)) throw new ConfigError(`${target} exists; pass --force to replace it`);
+    }
     const client = operatorClient();
     const filtered = Object.keys(filters).length > 0;
     // A filtered export holds an unknown share of the log: its bar counts without a total.
@@ -92,12 +97,22 @@ export const auditExportCommand: Command = {
     try {
       await pipeline(Readable.fromWeb(exported.body as NodeReadableStream<Uint8Array>), meter, createWriteStream(partial, { flags: 'wx' }));
       progress.stop();
-      const trailer = await readExportTrailer(partial);
-      const manifest = 'problem' in trailer ? null : unverifiedManifest(trailer.jws);
+      let jws: string | null;
+      if (format === 'csv') {
+        // A plain table: its manifest, for exactly this snapshot and these filters, is fetched and saved beside it.
+        if (exported.snapshotSeq === null) throw new ConfigError('The service sent a CSV export without the link to its manifest; nothing was written');
+        jws = await client.audit.exportManifest(filters, { snapshot: exported.snapshotSeq });
+      } else {
+        const trailer = await readExportTrailer(partial);
+        jws = 'problem' in trailer ? null : trailer.jws;
+      }
+      const manifest = jws === null ? null : unverifiedManifest(jws);
       if (manifest === null) throw new ConfigError(`The export from the service ended without its manifest (${meter.bytes} bytes received); nothing was written to ${file}`);
+      if (format === 'csv') writeFileSync(manifestFile, `${jws}\n`);
       renameSync(partial, file);
       const summary = {
         file,
+        ...(format === 'csv' ? { manifest: manifestFile } : {}),
         format,
         bytes: meter.bytes,
         count: manifest.count,
@@ -117,6 +132,7 @@ export const auditExportCommand: Command = {
           ['exported', `${manifest.count} event${manifest.count === 1 ? '' : 's'}, ${range}`],
           ['export', scope],
           ['file', `${file} (${format}, ${(meter.bytes / MIB).toFixed(1)} MiB)`],
+          ['manifest', format === 'csv' ? manifestFile : undefined],
           ['chain head', manifest.chainHead ?? undefined],
         ]),
       );

@@ -1,4 +1,4 @@
-import { describeFault } from '@m2m-trust/audit-export';
+import { describeFault, linksInEvents } from '@m2m-trust/audit-export';
 
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -68,6 +68,14 @@ function describe(report: VerifyReport): string {
     // After a fault, what the walk got through: how far the file can still be trusted.
     lines.push(report.ok ? ['events', `${body.count}, ${range}`] : ['held', `${body.count} records (${range}) before the fault`]);
     lines.push(['checked', body.checks]);
+    if (report.format !== 'csv') {
+      lines.push([
+        'layout',
+        linksInEvents(manifest)
+          ? "chain links inside the events (written before the chain section): the chain checks hold, but GS1's event hash of these events as written is not their eventID"
+          : "chain section after the events: each event as stored, its eventID GS1's event hash of it",
+      ]);
+    }
     if (report.ok) lines.push(['body', `sha256 ${body.sha256}, as signed`]);
   }
   lines.push(['schema', report.schema.checked ? `valid against ${report.schema.path}: ${report.schema.note}` : report.schema.note]);
@@ -78,7 +86,7 @@ function describe(report: VerifyReport): string {
 export const auditVerifyCommand: Command = {
   path: ['audit', 'verify'],
   summary: 'Check an export file offline: signed manifest, body hash, every record and the chain',
-  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA]',
+  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA] [--manifest JWS_FILE]',
   positionals: { name: 'FILE', max: 1, file: true },
   details:
     'Checks, stopping at the first failure: the manifest at the end of FILE and its\n' +
@@ -88,13 +96,16 @@ export const auditVerifyCommand: Command = {
     'the chain: contiguous from record 1 for a complete export, each record on its\n' +
     "own and in increasing order for a filtered one; then the manifest's claims\n" +
     '(count, first and last sequence number, chain head) and the SHA-256 of the\n' +
-    'body. For CSV: signature, body hash, row count and sequence range. --schema\n' +
+    'body. For CSV: signature, body hash, row count and sequence range, and that\n' +
+    'no cell starts like a spreadsheet formula; its manifest is the file beside it\n' +
+    '(FILE.jws, as m2m audit export saves it, or --manifest). --schema\n' +
     "also validates the document and each event against GS1's EPCIS JSON Schema.\n" +
     'Reads FILE once, line by line. Exits 0 when everything holds, 1 naming the\n' +
     'first record (seq and problem) or manifest check that does not.',
   options: {
     keys: { type: 'string', value: 'JWKS_FILE', file: true, description: "the service's key set (default: fetched from the service's /epcis/checkpoints/keys)" },
     schema: { type: 'string', value: 'FILE', file: true, description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
+    manifest: { type: 'string', value: 'JWS_FILE', file: true, description: "a CSV export's signed manifest (default: FILE.jws beside it)" },
   },
   async run(invocation) {
     const { values, positionals, output, cwd } = invocation;
@@ -108,6 +119,7 @@ export const auditVerifyCommand: Command = {
     }
     const schemaPath = stringOption(values, 'schema');
     const schema = schemaPath === undefined ? undefined : loadEpcisSchema(resolve(cwd, schemaPath));
+    const manifestPath = stringOption(values, 'manifest');
 
     let progress: Progress | undefined;
     let report: VerifyReport;
@@ -116,6 +128,7 @@ export const auditVerifyCommand: Command = {
         file,
         keys: keySource(invocation),
         ...(schema ? { schema } : {}),
+        ...(manifestPath === undefined ? {} : { manifest: resolve(cwd, manifestPath) }),
         onProgress: (bytes, total) => (progress ??= output.progress({ label: 'verifying', unit: 'bytes', total })).update(bytes),
       });
     } finally {

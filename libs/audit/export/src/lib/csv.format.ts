@@ -4,10 +4,26 @@ import { stringify } from 'csv-stringify/sync';
 
 import { type BodySummary, type BodyWalker, RecordTally } from './export-body';
 import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
+import { linksInEvents } from './export-manifest';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
 
-/** The last line of a CSV export. */
+/** The last line of a CSV export written before its manifest moved beside it (read, never written). */
 export const CSV_MANIFEST_MARKER = '#m2m-manifest,';
+
+/**
+ * What a spreadsheet may take for a formula when a cell starts with it
+ * (OWASP, CSV injection), and the quote that marks such a cell as text.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A value that starts like a formula, or with the quote itself (so that the
+ * rule can be undone), is written with a `'` in front: a spreadsheet shows it
+ * as text; a reader gets the value back by removing one leading `'`.
+ */
+export const spreadsheetSafe = (value: string): string => (FORMULA_START.test(value) || value.startsWith("'") ? `'${value}` : value);
+
+/** The value a cell of the CSV export stands for (the inverse of {@link spreadsheetSafe}). */
+export const csvCellValue = (cell: string): string => (cell.startsWith("'") ? cell.slice(1) : cell);
 
 export const CSV_COLUMNS = [
   'seq',
@@ -28,10 +44,18 @@ export const CSV_COLUMNS = [
   'recordHash',
 ] as const;
 
-/** One row per event: a summary of it with its chain link, under a header of {@link CSV_COLUMNS}. */
+/**
+ * One row per event: a summary of it with its chain link, under a header of
+ * {@link CSV_COLUMNS}, RFC 4180 and nothing else (no comment or trailer line
+ * a CSV reader would take for a row): the signed manifest is served beside
+ * the file (`GET /epcis/export/manifest`). Every text cell goes through
+ * {@link spreadsheetSafe}.
+ */
 export class CsvExportWriter implements ExportWriter {
   readonly contentType = 'text/csv; charset=utf-8; header=present';
   readonly extension = 'csv';
+  readonly chained = false;
+  readonly embedsManifest = false;
 
   start(): string {
     return stringify([[...CSV_COLUMNS]]);
@@ -40,7 +64,7 @@ export class CsvExportWriter implements ExportWriter {
   record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
     const value = (name: string): string => {
       const v = event[name];
-      return typeof v === 'string' ? v : '';
+      return typeof v === 'string' ? spreadsheetSafe(v) : '';
     };
     return stringify([
       [
@@ -51,7 +75,7 @@ export class CsvExportWriter implements ExportWriter {
         value('action'),
         value('bizStep'),
         value('disposition'),
-        Array.isArray(event['epcList']) ? (event['epcList'] as string[]).join(' ') : '',
+        Array.isArray(event['epcList']) ? spreadsheetSafe((event['epcList'] as string[]).join(' ')) : '',
         value('m2m:reason'),
         value('m2m:challengeId'),
         value('m2m:keyThumbprint'),
@@ -64,12 +88,20 @@ export class CsvExportWriter implements ExportWriter {
     ]);
   }
 
+  openChain(): string {
+    return '';
+  }
+
+  link(): string {
+    return '';
+  }
+
   end(): string {
     return '';
   }
 
-  manifest(jws: string): string {
-    return `${CSV_MANIFEST_MARKER}${jws}\n`;
+  manifest(): string {
+    return '';
   }
 }
 
@@ -79,6 +111,7 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const SEQ = CSV_COLUMNS.indexOf('seq');
 const RECORD_HASH = CSV_COLUMNS.indexOf('recordHash');
+const FORMULA_BYTES = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)));
 
 const enum State {
   FieldStart,
@@ -107,6 +140,10 @@ export class CsvExportWalker implements BodyWalker {
   private recordLine = 1;
   private readonly tally = new RecordTally();
   private fault: VerifyFault | null = null;
+  private fieldEmpty = true;
+
+  /** `safeCells`: also refuse a cell a spreadsheet would run (every export since cells are written {@link spreadsheetSafe}). */
+  constructor(private readonly safeCells: boolean = true) {}
 
   push(chunk: Buffer): VerifyFault | null {
     for (let i = 0; i < chunk.length && this.fault === null; i++) {
@@ -133,6 +170,7 @@ export class CsvExportWalker implements BodyWalker {
       }
       if (byte === COMMA) {
         this.field++;
+        this.fieldEmpty = true;
         this.state = State.FieldStart;
       } else if (byte === NEWLINE) {
         this.endRecord();
@@ -160,6 +198,10 @@ export class CsvExportWalker implements BodyWalker {
   }
 
   private keep(byte: number): void {
+    if (this.fieldEmpty) {
+      this.fieldEmpty = false;
+      if (this.safeCells && this.records > 0 && FORMULA_BYTES.has(byte)) this.fault = recordFault('unsafe_cell', null, this.recordLine);
+    }
     if (this.records > 0 && this.field !== SEQ && this.field !== RECORD_HASH) return;
     this.kept[this.field] = (this.kept[this.field] ?? '') + String.fromCharCode(byte);
   }
@@ -169,6 +211,7 @@ export class CsvExportWalker implements BodyWalker {
     const width = this.field + 1;
     this.kept = [];
     this.field = 0;
+    this.fieldEmpty = true;
     this.state = State.FieldStart;
     if (this.records++ === 0) {
       if (width !== CSV_COLUMNS.length || CSV_COLUMNS.some((column, i) => fields[i] !== column)) {
@@ -202,6 +245,6 @@ export const CSV_READER: ExportReader = {
   format: 'csv',
   starts: (head) => head.startsWith(`${CSV_COLUMNS[0]},`),
   trailer: csvTrailer,
-  walker: () => new CsvExportWalker(),
+  walker: ({ manifest }) => new CsvExportWalker(!linksInEvents(manifest)),
   split: splitCsv,
 };

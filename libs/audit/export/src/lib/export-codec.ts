@@ -1,18 +1,47 @@
 import { type ChainLink } from '@m2m-trust/audit-domain';
 
 import { type BodyWalker, type SchemaCheck } from './export-body';
-import { type ExportFormat } from './export-manifest';
+import { type ExportFormat, type ExportManifest } from './export-manifest';
 
-/** Turns records into one export format, a piece at a time, so an export streams in flat memory. */
+/**
+ * Turns records into one export format, a piece at a time, so an export
+ * streams in flat memory. A document format (JSON-LD, XML) writes the events
+ * exactly as stored, then a chain section of their links, in the same order,
+ * outside the events (GS1's event hash covers every field of an event, so a
+ * link inside one would break its eventID); the writer is fed the records
+ * twice: once for the events, once for the links. CSV writes one row per
+ * record with its link as columns and has no chain section.
+ */
 export interface ExportWriter {
   readonly contentType: string;
   readonly extension: string;
+  /** Whether the body has a chain section after the events (then the records are fed again to {@link link}). */
+  readonly chained: boolean;
+  /** Whether the manifest is written into the file after the body, or served beside it (CSV: a plain table). */
+  readonly embedsManifest: boolean;
   start(creationDate: string): string;
   record(event: Readonly<Record<string, unknown>>, link: ChainLink): string;
+  /** Closes the events and opens the chain section (chained formats only). */
+  openChain(): string;
+  /** One record's link in the chain section. */
+  link(link: ChainLink): string;
   /** The end of the body: the last bytes the manifest's hash covers. */
   end(): string;
-  /** Appended after the body: the signed manifest, in the format's own syntax. */
+  /** Appended after the body: the signed manifest, in the format's own syntax ('' when it is served beside the file). */
   manifest(jws: string): string;
+}
+
+/** Random access to the export file being verified: `length` bytes from `position` (fewer at its end). */
+export type ReadAt = (position: number, length: number) => Buffer;
+
+export interface WalkerOptions {
+  /** The manifest, its signature already verified: whether the export is complete, where its chain section starts. */
+  readonly manifest: ExportManifest;
+  readonly schema: SchemaCheck | undefined;
+  /** The file, for a walker that reads the chain section beside the events (JSON-LD). */
+  readonly readAt: ReadAt;
+  /** Where the body ends (the chain section ends there). */
+  readonly bodyLength: number;
 }
 
 /** Where an export file's body ends and what manifest follows it. */
@@ -45,8 +74,8 @@ export interface ExportReader {
   starts(head: string): boolean;
   /** The manifest in the file's last non-blank line (latin1, so positions are byte offsets), which starts at `lineOffset`. */
   trailer(line: string, lineOffset: number, size: number): ExportTrailer | TrailerProblem;
-  /** A walker over the body; `complete` and `schema` matter only where records can be re-hashed and validated (JSON-LD). */
-  walker(complete: boolean, schema: SchemaCheck | undefined): BodyWalker;
+  /** A walker over the body: the manifest says which layout it has (chain section, or links inside the events before it had one). */
+  walker(options: WalkerOptions): BodyWalker;
   /**
    * A whole file (and its latin1 view) cut at the manifest; undefined when the
    * file is not this format with its manifest marker, null when it is but the

@@ -26,7 +26,16 @@ export interface ExportManifest {
   readonly complete: boolean;
   readonly filters: Readonly<Record<string, string>>;
   readonly bodySha256: string;
+  /**
+   * Byte offset of the first link of the chain section (JSON-LD, XML), null
+   * for CSV (its links are columns). Absent from manifests written before the
+   * chain moved out of the events: those files carry each link inside its event.
+   */
+  readonly chainStart?: number | null;
 }
+
+/** Whether a manifest describes the layout from before the chain section: links inside the events (JSON-LD, XML). */
+export const linksInEvents = (manifest: ExportManifest): boolean => manifest.chainStart === undefined;
 
 // The manifest's signature, checked the way verifyCheckpointJws (audit-domain)
 // checks a checkpoint (EdDSA only, the expected `typ`, then the claims' shape),
@@ -60,6 +69,7 @@ export function manifestClaims(value: unknown): ExportManifest | string {
     return 'filters is not an object of strings';
   }
   if (typeof c['bodySha256'] !== 'string' || !HASH.test(c['bodySha256'])) return 'bodySha256 is not a SHA-256 hash';
+  if ('chainStart' in c && c['chainStart'] !== null && !isCount(c['chainStart'])) return 'chainStart is not a byte offset or null';
   return c as unknown as ExportManifest;
 }
 

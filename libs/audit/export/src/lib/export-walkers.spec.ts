@@ -1,11 +1,10 @@
-import { EMPTY_CHAIN_TAIL, EPCIS_PREFIXES, nextChainLink } from '@m2m-trust/audit-domain';
+import { EMPTY_CHAIN_TAIL, EPCIS_PREFIXES, nextChainLink, withChainLink } from '@m2m-trust/audit-domain';
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 
 import { CsvExportWalker } from './csv.format';
 import { type BodyWalker } from './export-body';
-import { exportWriter } from './export-format';
-import { type ExportFormat } from './export-manifest';
-import { JsonLdExportWalker } from './jsonld.format';
+import { exportReader, exportWriter } from './export-format';
+import { type ExportFormat, type ExportManifest } from './export-manifest';
 import { LineSplitter } from './line.splitter';
 import { XmlExportWalker } from './xml.format';
 
@@ -42,14 +41,58 @@ function chain(reasons: readonly string[]): Exported[] {
   return records;
 }
 
-function body(format: ExportFormat, records: readonly Exported[]): Buffer {
-  const writer = exportWriter(format);
-  let text = writer.start('2026-11-21T09:00:00.000Z');
-  for (const r of records) text += writer.record(r.event, { seq: r.seq, prevHash: r.prevHash, hash: r.hash });
-  return Buffer.from(text + writer.end(), 'utf8');
+interface Body {
+  readonly bytes: Buffer;
+  readonly chainStart: number | null;
 }
 
-function walk(walker: BodyWalker, bytes: Buffer, chunkSize: number) {
+/** What the service writes: the events, then (JSON-LD, XML) their links after them. */
+function body(format: ExportFormat, records: readonly Exported[]): Body {
+  const writer = exportWriter(format);
+  let text = writer.start('2026-11-21T09:00:00.000Z');
+  for (const r of records) text += writer.record(r.event, r);
+  let chainStart: number | null = null;
+  if (writer.chained) {
+    text += writer.openChain();
+    chainStart = Buffer.byteLength(text);
+    for (const r of records) text += writer.link(r);
+  }
+  return { bytes: Buffer.from(text + writer.end(), 'utf8'), chainStart };
+}
+
+/** An export from before the chain section: each JSON-LD event with its link inside, the list closed by `]}`. */
+function legacyJsonLd(records: readonly Exported[]): Body {
+  const head = exportWriter('jsonld').start('2026-11-21T09:00:00.000Z');
+  const lines = records.map((r) => JSON.stringify(withChainLink(r.event, r)));
+  return { bytes: Buffer.from(`${head}${lines.join(',\n')}\n]}`), chainStart: null };
+}
+
+const manifestOf = (format: ExportFormat, of: Body, complete: boolean, legacy = false): ExportManifest => ({
+  iss: 'test',
+  iat: 0,
+  format,
+  count: 0,
+  firstSeq: null,
+  lastSeq: null,
+  chainHead: null,
+  snapshotSeq: 0,
+  complete,
+  filters: {},
+  bodySha256: '0'.repeat(64),
+  ...(legacy ? {} : { chainStart: of.chainStart }),
+});
+
+function walkerOf(format: ExportFormat, of: Body, complete = true, legacy = false): BodyWalker {
+  return exportReader(format).walker({
+    manifest: manifestOf(format, of, complete, legacy),
+    schema: undefined,
+    bodyLength: of.bytes.length,
+    readAt: (position, length) => of.bytes.subarray(position, position + length),
+  });
+}
+
+function walk(walker: BodyWalker, of: Body | Buffer, chunkSize: number) {
+  const bytes = Buffer.isBuffer(of) ? of : of.bytes;
   for (let at = 0; at < bytes.length; at += chunkSize) {
     const fault = walker.push(bytes.subarray(at, at + chunkSize));
     if (fault) return { fault, summary: walker.summary() };
@@ -64,50 +107,69 @@ describe('JsonLdExportWalker', () => {
   const records = chain(REASONS);
   const last = records[records.length - 1]!;
 
-  it.each(CHUNK_SIZES)('walks a complete export fed %i bytes at a time', (size) => {
-    expect(walk(new JsonLdExportWalker(true, undefined), body('jsonld', records), size)).toEqual({
+  it.each(CHUNK_SIZES)('walks a complete export fed %i bytes at a time, each event paired with its link from the chain section', (size) => {
+    const exported = body('jsonld', records);
+    expect(walk(walkerOf('jsonld', exported), exported, size)).toEqual({
       fault: null,
       summary: { count: 5, firstSeq: 1, lastSeq: 5, lastHash: last.hash },
     });
   });
 
+  it('writes every event exactly as stored, and the document parses with its chain section', () => {
+    const text = body('jsonld', records).bytes.toString('utf8');
+    const document = JSON.parse(`${text}}`) as { epcisBody: { eventList: unknown[] }; 'm2m:chain': unknown[] };
+    expect(document.epcisBody.eventList).toEqual(records.map((r) => r.event));
+    expect(document['m2m:chain']).toEqual(records.map((r) => ({ 'm2m:seq': r.seq, 'm2m:prevHash': r.prevHash, 'm2m:recordHash': r.hash })));
+  });
+
   it('names the record after a removed one, contiguous or not', () => {
     const gapped = body('jsonld', [records[0]!, records[2]!]);
-    expect(walk(new JsonLdExportWalker(true, undefined), gapped, 5).fault).toMatchObject({ scope: 'record', problem: 'sequence_gap', seq: 3, line: 3 });
+    expect(walk(walkerOf('jsonld', gapped), gapped, 5).fault).toMatchObject({ scope: 'record', problem: 'sequence_gap', seq: 3, line: 3 });
     // A filtered export may skip records, but never go back.
-    expect(walk(new JsonLdExportWalker(false, undefined), gapped, 5).fault).toBeNull();
+    expect(walk(walkerOf('jsonld', gapped, false), gapped, 5).fault).toBeNull();
     const backwards = body('jsonld', [records[2]!, records[0]!]);
-    expect(walk(new JsonLdExportWalker(false, undefined), backwards, 5).fault).toMatchObject({ problem: 'sequence_gap', seq: 1 });
+    expect(walk(walkerOf('jsonld', backwards, false), backwards, 5).fault).toMatchObject({ problem: 'sequence_gap', seq: 1 });
+  });
+
+  it('names an event whose link was edited in the chain section', () => {
+    const exported = body('jsonld', records);
+    const edited = Buffer.from(exported.bytes.toString('utf8').replace(`"m2m:recordHash":"${records[1]!.hash}"`, `"m2m:recordHash":"${'f'.repeat(64)}"`));
+    expect(walk(walkerOf('jsonld', { ...exported, bytes: edited }), edited, 7).fault).toMatchObject({ scope: 'record', problem: 'record_hash_mismatch', seq: 2, line: 3 });
   });
 
   it('refuses a document that is not the export layout', () => {
-    const unclosed = body('jsonld', records).subarray(0, -2);
-    expect(walk(new JsonLdExportWalker(true, undefined), unclosed, 100).fault).toMatchObject({ scope: 'document', problem: 'document_malformed' });
-    const noLink = Buffer.from(body('jsonld', records).toString('utf8').replace('"m2m:seq":2,', ''));
-    expect(walk(new JsonLdExportWalker(true, undefined), noLink, 100).fault).toMatchObject({ scope: 'record', problem: 'malformed_record', line: 3 });
-    expect(walk(new JsonLdExportWalker(true, undefined), Buffer.from('{"type":"EPCISDocument"}\n'), 100).fault).toMatchObject({
-      scope: 'document',
-      problem: 'document_malformed',
-      line: 1,
-    });
+    const exported = body('jsonld', records);
+    const unclosed = exported.bytes.subarray(0, -2);
+    expect(walk(walkerOf('jsonld', { ...exported, bytes: unclosed }), unclosed, 100).fault).toMatchObject({ problem: 'document_malformed' });
+    // An event edited to another length moves the chain section from where the manifest says: it is found all the same.
+    const edited = Buffer.from(exported.bytes.toString('utf8').replace('"disposition":"inactive"', '"disposition":"active"'));
+    expect(walk(walkerOf('jsonld', { ...exported, bytes: edited }), edited, 100).fault).toMatchObject({ scope: 'record', problem: 'event_id_mismatch', seq: 1, line: 2 });
+    const header = Buffer.from('{"type":"EPCISDocument"}\n');
+    expect(walk(walkerOf('jsonld', { bytes: header, chainStart: 0 }), header, 100).fault).toMatchObject({ scope: 'document', problem: 'document_malformed', line: 1 });
   });
 
   it('walks an export without records', () => {
-    expect(walk(new JsonLdExportWalker(true, undefined), body('jsonld', []), 3)).toEqual({
-      fault: null,
-      summary: { count: 0, firstSeq: null, lastSeq: null, lastHash: null },
-    });
+    const empty = body('jsonld', []);
+    expect(walk(walkerOf('jsonld', empty), empty, 3)).toEqual({ fault: null, summary: { count: 0, firstSeq: null, lastSeq: null, lastHash: null } });
+  });
+
+  it('still walks an export from before the chain section (links inside the events, no chainStart in its manifest)', () => {
+    const legacy = legacyJsonLd(records);
+    expect(walk(walkerOf('jsonld', legacy, true, true), legacy, 7)).toEqual({ fault: null, summary: { count: 5, firstSeq: 1, lastSeq: 5, lastHash: last.hash } });
+    const noLink = Buffer.from(legacy.bytes.toString('utf8').replace('"m2m:seq":2,', ''));
+    expect(walk(walkerOf('jsonld', legacy, true, true), noLink, 100).fault).toMatchObject({ scope: 'record', problem: 'malformed_record', line: 3 });
   });
 });
 
 describe.each([
-  ['CsvExportWalker', 'csv', () => new CsvExportWalker()],
-  ['XmlExportWalker', 'xml', () => new XmlExportWalker()],
-] as const)('%s', (_name, format, walker) => {
+  ['CsvExportWalker', 'csv'],
+  ['XmlExportWalker', 'xml'],
+] as const)('%s', (_name, format) => {
   const records = chain(REASONS);
 
   it.each(CHUNK_SIZES)('counts records, quoted or escaped line breaks and all, and reads their sequence range, fed %i bytes at a time', (size) => {
-    expect(walk(walker(), body(format, records), size)).toEqual({
+    const exported = body(format, records);
+    expect(walk(walkerOf(format, exported), exported, size)).toEqual({
       fault: null,
       summary: { count: 5, firstSeq: 1, lastSeq: 5, lastHash: records[4]!.hash },
     });
@@ -117,9 +179,20 @@ describe.each([
 describe('CsvExportWalker', () => {
   const records = chain(REASONS);
 
+  it('writes a value that starts like a formula after a quote, and refuses a cell that still does', () => {
+    const risky = chain(['=HYPERLINK("http://x")', '+1', '-2', '@SUM(A1)', '\tTab', "'quoted"]);
+    const text = body('csv', risky).bytes.toString('utf8');
+    for (const reason of ['=HYPERLINK(""http://x"")', '+1', '-2', '@SUM(A1)', '\tTab', "'quoted"]) expect(text).toContain(`'${reason}`);
+    expect(walk(new CsvExportWalker(), Buffer.from(text), 5).fault).toBeNull();
+    const injected = text.replace("'+1", '+1');
+    expect(walk(new CsvExportWalker(), Buffer.from(injected), 5).fault).toMatchObject({ scope: 'record', problem: 'unsafe_cell', line: 3 });
+    // An export from before the escaping is read without the check.
+    expect(walk(new CsvExportWalker(false), Buffer.from(injected), 5).fault).toBeNull();
+  });
+
   it('refuses another header, a short row and an unclosed quote', () => {
     expect(walk(new CsvExportWalker(), Buffer.from('seq,eventID\n1,x\n'), 4).fault).toMatchObject({ scope: 'document', problem: 'document_malformed', line: 1 });
-    const text = body('csv', records).toString('utf8');
+    const text = body('csv', records).bytes.toString('utf8');
     const short = text.replace(/\n1,[^\n]*\n/, '\n1,ni:///x\n');
     expect(walk(new CsvExportWalker(), Buffer.from(short), 9).fault).toMatchObject({ scope: 'record', problem: 'malformed_record', line: 2 });
     expect(walk(new CsvExportWalker(), Buffer.from(`${text}9,"open\n`), 9).fault).toMatchObject({ problem: 'document_malformed' });
@@ -130,7 +203,11 @@ describe('XmlExportWalker', () => {
   const records = chain(REASONS);
 
   it('names an event that goes back in sequence', () => {
-    expect(walk(new XmlExportWalker(), body('xml', [records[2]!, records[0]!]), 7).fault).toMatchObject({ scope: 'record', problem: 'sequence_gap', seq: 1, line: 4 });
+    const backwards = body('xml', [records[2]!, records[0]!]);
+    expect(walk(new XmlExportWalker(false), backwards, 7).fault).toMatchObject({ scope: 'record', problem: 'sequence_gap', seq: 1, line: 7 });
+    const events = backwards.bytes.toString('utf8').split('\n');
+    const missingLink = Buffer.from(events.filter((line) => !line.includes(`seq="${records[0]!.seq}"`)).join('\n'));
+    expect(walk(new XmlExportWalker(false), missingLink, 7).fault).toMatchObject({ scope: 'document', problem: 'document_malformed' });
   });
 });
 

@@ -1,86 +1,100 @@
-import { CHAIN_FIELDS, type ChainLink, ChainVerifier, EPCIS_CONTEXT, splitChainLink, withChainLink } from '@m2m-trust/audit-domain';
+import { CHAIN_FIELDS, type ChainLink, ChainVerifier, EPCIS_CONTEXT, splitChainLink } from '@m2m-trust/audit-domain';
 
+import { ChainSectionReader, locateChainSection } from './chain-section.reader';
 import { type BodySummary, type BodyWalker, type SchemaCheck } from './export-body';
 import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
+import { linksInEvents } from './export-manifest';
 import { LineSplitter } from './line.splitter';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
 
 /** The key that follows an EPCISDocument's body in a JSON-LD export. */
 export const JSONLD_MANIFEST_MARKER = ',"m2m:manifest":';
 
-const CHAIN_KEYS: readonly string[] = Object.values(CHAIN_FIELDS);
-const jsonKey = (key: string): string => `${JSON.stringify(key)}:`;
-const [SEQ_KEY, PREV_HASH_KEY, HASH_KEY] = [jsonKey(CHAIN_FIELDS.seq), jsonKey(CHAIN_FIELDS.prevHash), jsonKey(CHAIN_FIELDS.hash)];
+/** The line that closes the event list and opens the chain section. */
+export const JSONLD_CHAIN_OPENER = ']},"m2m:chain":[';
+
+const chainLinkJson = (link: ChainLink): string =>
+  `{"${CHAIN_FIELDS.seq}":${link.seq},"${CHAIN_FIELDS.prevHash}":"${link.prevHash}","${CHAIN_FIELDS.hash}":"${link.hash}"}`;
 
 /**
- * `JSON.stringify(withChainLink(event, link))`, byte for byte, without the
- * copy: the link's keys are new string keys, so they serialise last, after
- * the event's own. The copy (an object spread plus three keys) is what a
- * large export's memory went on: V8 promoted the discarded copies into the
- * old generation, about 1 KB a record, faster than it collected them. An
- * event that already carries a link key (the copy overwrites it in place)
- * takes the copying path.
+ * An EPCISDocument written open: one event per line exactly as stored (so
+ * GS1's event hash of each reproduces its eventID), then, after the event
+ * list, the document-level `m2m:chain`: each event's link in the same order,
+ * one per line; the manifest is the document's last key.
  */
-function jsonWithChainLink(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
-  if (CHAIN_KEYS.some((key) => Object.hasOwn(event, key))) return JSON.stringify(withChainLink(event, link));
-  const json = JSON.stringify(event);
-  const fields = `${SEQ_KEY}${JSON.stringify(link.seq)},${PREV_HASH_KEY}${JSON.stringify(link.prevHash)},${HASH_KEY}${JSON.stringify(link.hash)}}`;
-  return json === '{}' ? `{${fields}` : `${json.slice(0, -1)},${fields}`;
-}
-
-/** An EPCISDocument written open, one event with its chain link per line, then closed; the manifest is its last key. */
 export class JsonLdExportWriter implements ExportWriter {
   readonly contentType = 'application/ld+json; charset=utf-8';
   readonly extension = 'jsonld';
+  readonly chained = true;
+  readonly embedsManifest = true;
   private first = true;
 
   start(creationDate: string): string {
     const head = JSON.stringify({ '@context': EPCIS_CONTEXT, type: 'EPCISDocument', schemaVersion: '2.0', creationDate });
-    // The document is written open, its event list streamed in, then closed.
+    // The document is written open, its event list streamed in, then its chain section, then closed.
     return `${head.slice(0, -1)},"epcisBody":{"eventList":[\n`;
   }
 
-  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
-    const line = jsonWithChainLink(event, link);
-    const out = this.first ? line : `,\n${line}`;
-    this.first = false;
-    return out;
+  record(event: Readonly<Record<string, unknown>>): string {
+    return this.separated(JSON.stringify(event));
+  }
+
+  openChain(): string {
+    this.first = true;
+    return `\n${JSONLD_CHAIN_OPENER}\n`;
+  }
+
+  link(link: ChainLink): string {
+    return this.separated(chainLinkJson(link));
   }
 
   end(): string {
-    return '\n]}';
+    return '\n]';
   }
 
   manifest(jws: string): string {
     return `${JSONLD_MANIFEST_MARKER}${JSON.stringify(jws)}}\n`;
   }
+
+  private separated(line: string): string {
+    const out = this.first ? line : `,\n${line}`;
+    this.first = false;
+    return out;
+  }
 }
 
 const HEAD_END = '"eventList":[';
-const COMMA = 0x2c;
 const CR = 0x0d;
 
 /**
  * Walks the body of a JSON-LD export line by line, as the service writes it:
- * the document's head, one event per line (each with its chain link), then
- * `]}`. Every event goes through the audit domain's ChainVerifier: its CBV
- * event hash ID and record hash recomputed, and the chain walked contiguous
- * from record 1 for a complete export, or each record on its own and in
- * increasing order for a filtered one. Memory holds one line at a time.
+ * the document's head, one event per line, `]},"m2m:chain":[`, one link per
+ * line, `]`. Each event is paired with its link, read by a
+ * {@link ChainSectionReader} from the manifest's `chainStart`, and goes
+ * through the audit domain's ChainVerifier: its CBV event hash ID and record
+ * hash recomputed, and the chain walked contiguous from record 1 for a
+ * complete export, or each record on its own and in increasing order for a
+ * filtered one. An export written before the chain section (its manifest has
+ * no `chainStart`) carries each link inside its event, which is split off
+ * before hashing, and ends with `]}`. Memory holds a line of each at a time.
  */
 export class JsonLdExportWalker implements BodyWalker {
   readonly checks: string;
   private readonly lines = new LineSplitter();
   private readonly chain: ChainVerifier;
-  private state: 'head' | 'events' | 'closed' = 'head';
+  private state: 'head' | 'events' | 'chain' | 'closed' = 'head';
   private lineNumber = 0;
+  /** Bytes of the body before the current line. */
+  private offset = 0;
   private context: unknown;
   private first: ChainLink | null = null;
   private fault: VerifyFault | null = null;
 
+  /** `links`: the chain section, read beside the events; null for a file whose links are inside its events. */
   constructor(
     complete: boolean,
     private readonly schema: SchemaCheck | undefined,
+    private readonly links: { readonly reader: ChainSectionReader; readonly start: number } | null,
   ) {
     this.chain = new ChainVerifier({ contiguous: complete });
     this.checks = complete
@@ -96,7 +110,8 @@ export class JsonLdExportWalker implements BodyWalker {
   end(): VerifyFault | null {
     if (this.fault === null) this.lines.end((line) => this.line(line));
     if (this.fault === null && this.state !== 'closed') {
-      this.fault = documentFault('document_malformed', this.lineNumber, this.state === 'head' ? 'the document has no event list' : 'the event list is not closed');
+      const what = { head: 'the document has no event list', events: 'the event list is not closed', chain: 'the chain section is not closed' }[this.state];
+      this.fault = documentFault('document_malformed', this.lineNumber, what);
     }
     return this.fault;
   }
@@ -108,7 +123,10 @@ export class JsonLdExportWalker implements BodyWalker {
 
   private line(bytes: Buffer): boolean {
     this.lineNumber++;
-    const fault = this.state === 'head' ? this.head(bytes) : this.state === 'events' ? this.event(bytes) : this.afterList(bytes);
+    const start = this.offset;
+    this.offset += bytes.length + 1;
+    const fault =
+      this.state === 'head' ? this.head(bytes) : this.state === 'events' ? this.event(bytes, start) : this.state === 'chain' ? this.inChain(bytes) : this.afterEnd(bytes);
     if (fault === null) return true;
     this.fault = fault;
     return false;
@@ -136,43 +154,69 @@ export class JsonLdExportWalker implements BodyWalker {
     return null;
   }
 
-  private event(bytes: Buffer): VerifyFault | null {
+  private event(bytes: Buffer, start: number): VerifyFault | null {
     let end = bytes.length;
     while (end > 0 && (bytes[end - 1] === CR || bytes[end - 1] === 0x20)) end--;
     if (end === 0) return null;
-    if (end === 2 && bytes[0] === 0x5d && bytes[1] === 0x7d) {
+    const text = bytes.toString('utf8', 0, end);
+    if (this.links !== null && text === JSONLD_CHAIN_OPENER) return this.chainOpened(start + bytes.length + 1);
+    if (this.links === null && text === ']}') {
       this.state = 'closed'; // `]}`: the list and the body end.
       return null;
     }
     // Every event line but the last ends with the comma that separates it from the next.
-    if (bytes[end - 1] === COMMA) end--;
     let exported: unknown;
     try {
-      exported = JSON.parse(bytes.toString('utf8', 0, end));
+      exported = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);
     } catch {
       return recordFault('malformed_record', null, this.lineNumber, 'the line is not a JSON event');
     }
     if (typeof exported !== 'object' || exported === null || Array.isArray(exported)) {
       return recordFault('malformed_record', null, this.lineNumber, 'the line is not a JSON object');
     }
-    const split = splitChainLink(exported as Record<string, unknown>);
-    if (split === null) {
-      const seq = (exported as Record<string, unknown>)['m2m:seq'];
-      return recordFault('malformed_record', Number.isSafeInteger(seq) ? (seq as number) : null, this.lineNumber, 'its chain link (m2m:seq, m2m:prevHash, m2m:recordHash) is missing or malformed');
-    }
-    const fault = this.chain.check(split.event, split.link);
+    const paired = this.paired(exported as Record<string, unknown>);
+    if (typeof paired === 'string') return recordFault('malformed_record', null, this.lineNumber, paired);
+    const { event, link } = paired;
+    const fault = this.chain.check(event, link);
     if (fault !== null) return recordFault(fault.problem, fault.seq, this.lineNumber);
-    this.first ??= split.link;
+    this.first ??= link;
     if (this.schema) {
       // An event stands alone against the schema with the document's @context, as the schema requires of a bare event.
       const invalid = this.schema.check({ '@context': this.context, ...exported });
-      if (invalid !== null) return recordFault('schema_invalid', split.link.seq, this.lineNumber, `the event does not validate against the EPCIS JSON Schema: ${invalid}`);
+      if (invalid !== null) return recordFault('schema_invalid', link.seq, this.lineNumber, `the event does not validate against the EPCIS JSON Schema: ${invalid}`);
     }
     return null;
   }
 
-  private afterList(bytes: Buffer): VerifyFault | null {
-    return bytes.toString('utf8').trim() === '' ? null : documentFault('document_malformed', this.lineNumber, 'content follows the closed event list');
+  /** The event with its link: the next one of the chain section, or split off the event in the layout before it. */
+  private paired(exported: Record<string, unknown>): { event: Record<string, unknown>; link: ChainLink } | string {
+    if (this.links === null) {
+      return splitChainLink(exported) ?? 'its chain link (m2m:seq, m2m:prevHash, m2m:recordHash) is missing or malformed';
+    }
+    const link = this.links.reader.next();
+    if (link === 'end') return 'the chain section has no link for this event';
+    if (typeof link === 'string') return link;
+    return { event: exported, link };
+  }
+
+  private chainOpened(at: number): VerifyFault | null {
+    if (at !== this.links?.start) {
+      return documentFault('document_malformed', this.lineNumber, `a second chain section starts at byte ${at} (the links were read from byte ${this.links?.start})`);
+    }
+    const extra = this.links.reader.next();
+    if (extra !== 'end') return documentFault('document_malformed', this.lineNumber, typeof extra === 'string' ? extra : 'the chain section has more links than events');
+    this.state = 'chain';
+    return null;
+  }
+
+  /** The links were read beside the events; here only the section's end matters. */
+  private inChain(bytes: Buffer): VerifyFault | null {
+    if (bytes.toString('utf8').trim() === ']') this.state = 'closed';
+    return null;
+  }
+
+  private afterEnd(bytes: Buffer): VerifyFault | null {
+    return bytes.toString('utf8').trim() === '' ? null : documentFault('document_malformed', this.lineNumber, 'content follows the end of the document');
   }
 }
 
@@ -208,6 +252,10 @@ export const JSONLD_READER: ExportReader = {
   format: 'jsonld',
   starts: (head) => head.startsWith('{'),
   trailer: jsonLdTrailer,
-  walker: (complete, schema) => new JsonLdExportWalker(complete, schema),
+  walker: ({ manifest, schema, readAt, bodyLength }) => {
+    if (linksInEvents(manifest) || manifest.chainStart == null) return new JsonLdExportWalker(manifest.complete, schema, null);
+    const start = locateChainSection(readAt, JSONLD_CHAIN_OPENER, manifest.chainStart, bodyLength) ?? manifest.chainStart;
+    return new JsonLdExportWalker(manifest.complete, schema, { reader: new ChainSectionReader(readAt, start, bodyLength), start });
+  },
   split: splitJsonLd,
 };

@@ -15,7 +15,7 @@ export type ManifestProblem =
   | 'body_hash_mismatch';
 
 /** What can be wrong with one record: the chain's own problems, or a line that is not a record at all. */
-export type RecordProblem = ChainProblem | 'malformed_record' | 'schema_invalid';
+export type RecordProblem = ChainProblem | 'malformed_record' | 'schema_invalid' | 'unsafe_cell';
 
 /** What can be wrong with the document around the records. */
 export type DocumentProblem = 'document_malformed' | 'document_schema_invalid';
@@ -33,6 +33,7 @@ export const RECORD_PROBLEMS: Readonly<Record<RecordProblem, string>> = {
   sequence_gap: 'its sequence number does not follow the record before it (a record was removed, inserted or reordered)',
   malformed_record: 'the line is not an exported event with its chain link',
   schema_invalid: 'the event does not validate against the EPCIS JSON Schema',
+  unsafe_cell: 'a cell starts with =, +, -, @, a tab or a carriage return: a spreadsheet would take it for a formula (the service writes such values after a \')',
 };
 
 export const recordFault = (problem: RecordProblem, seq: number | null, line: number, detail: string = RECORD_PROBLEMS[problem]): VerifyFault => ({

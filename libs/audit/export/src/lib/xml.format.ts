@@ -2,6 +2,7 @@ import { CBV_BIZSTEP_URI, CBV_DISPOSITION_URI, type ChainLink, M2M_NAMESPACE } f
 
 import { type BodySummary, type BodyWalker, RecordTally } from './export-body';
 import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
+import { linksInEvents } from './export-manifest';
 import { LineSplitter } from './line.splitter';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
 
@@ -15,14 +16,23 @@ const xmlText = (value: string): string => value.replace(/[&<>"'\n\r]/g, (c) => 
 const cbvUri = (value: string, base: string): string => (/^[a-z_]+$/.test(value) ? `${base}${value}` : value);
 const STANDARD_FIELDS = new Set(['type', 'eventTime', 'recordTime', 'eventTimeZoneOffset', 'eventID', 'epcList', 'action', 'bizStep', 'disposition']);
 
+/** The line that closes the event list and opens the chain section. */
+export const XML_CHAIN_OPENER = '</EventList></EPCISBody><m2m:chain>';
+const XML_END = '</m2m:chain></epcis:EPCISDocument>';
+
 /**
  * EPCIS 2.0 XML (urn:epcglobal:epcis:xsd:2), valid against GS1's XSD: the
- * standard fields in the schema's order, the project's extension fields and
- * the chain link as elements in its own namespace, one event per line.
+ * standard fields in the schema's order, the project's extension fields as
+ * elements in its own namespace, one event per line; then, after EPCISBody
+ * (where the schema admits elements of other namespaces), `<m2m:chain>` with
+ * each event's `<m2m:link seq prevHash recordHash/>` in the same order, so
+ * that no event carries anything GS1's event hash does not expect.
  */
 export class XmlExportWriter implements ExportWriter {
   readonly contentType = 'application/xml; charset=utf-8';
   readonly extension = 'xml';
+  readonly chained = true;
+  readonly embedsManifest = true;
 
   start(creationDate: string): string {
     return (
@@ -32,7 +42,7 @@ export class XmlExportWriter implements ExportWriter {
     );
   }
 
-  record(event: Readonly<Record<string, unknown>>, link: ChainLink): string {
+  record(event: Readonly<Record<string, unknown>>): string {
     const text = (name: string): string | null => (typeof event[name] === 'string' ? (event[name] as string) : null);
     const element = (name: string, value: string | null): string => (value === null ? '' : `<${name}>${xmlText(value)}</${name}>`);
     const epcs = Array.isArray(event['epcList']) ? (event['epcList'] as string[]) : [];
@@ -50,12 +60,19 @@ export class XmlExportWriter implements ExportWriter {
       if (STANDARD_FIELDS.has(name) || !name.startsWith('m2m:') || typeof value !== 'string') continue;
       xml += element(name, value);
     }
-    xml += element('m2m:seq', String(link.seq)) + element('m2m:prevHash', link.prevHash) + element('m2m:recordHash', link.hash);
     return `${xml}</${text('type') ?? 'ObjectEvent'}>\n`;
   }
 
+  openChain(): string {
+    return `${XML_CHAIN_OPENER}\n`;
+  }
+
+  link(link: ChainLink): string {
+    return `<m2m:link seq="${link.seq}" prevHash="${link.prevHash}" recordHash="${link.hash}"/>\n`;
+  }
+
   end(): string {
-    return '</EventList></EPCISBody></epcis:EPCISDocument>\n';
+    return `${XML_END}\n`;
   }
 
   manifest(jws: string): string {
@@ -63,22 +80,31 @@ export class XmlExportWriter implements ExportWriter {
   }
 }
 
-const EVENT = /^<ObjectEvent>.*<m2m:seq>([1-9]\d*)<\/m2m:seq>.*<m2m:recordHash>([0-9a-f]{64})<\/m2m:recordHash><\/ObjectEvent>$/;
+const EVENT = /^<ObjectEvent>.*<\/ObjectEvent>$/;
+const LINK = /^<m2m:link seq="([1-9]\d*)" prevHash="[0-9a-f]{64}" recordHash="([0-9a-f]{64})"\/>$/;
+/** An event line of an export written before the chain section, with its link inside. */
+const EVENT_WITH_LINK = /^<ObjectEvent>.*<m2m:seq>([1-9]\d*)<\/m2m:seq>.*<m2m:recordHash>([0-9a-f]{64})<\/m2m:recordHash><\/ObjectEvent>$/;
+const LEGACY_END = '</EventList></EPCISBody></epcis:EPCISDocument>';
 
 /**
  * Walks the body of an XML export, which the service writes one event per
- * line between the document's opening and closing lines: counts the events
- * and reads their sequence range and last record hash for the manifest's
- * claims. As with CSV, the signature and body hash vouch for the content;
- * the JSON-LD export is the one whose records are re-hashed.
+ * line between the document's opening line and its chain section, one link
+ * per line: counts the events and the links (one each) and reads the links'
+ * sequence range and last record hash for the manifest's claims. As with
+ * CSV, the signature and body hash vouch for the content; the JSON-LD export
+ * is the one whose records are re-hashed. An export written before the chain
+ * section (`linksInEvents`) has each link inside its event.
  */
 export class XmlExportWalker implements BodyWalker {
   readonly checks = 'the document frame, and the event count, sequence range and last record hash against the manifest';
   private readonly lines = new LineSplitter();
   private line = 0;
-  private closed = false;
+  private state: 'events' | 'chain' | 'closed' = 'events';
+  private events = 0;
   private readonly tally = new RecordTally();
   private fault: VerifyFault | null = null;
+
+  constructor(private readonly linksInEvents: boolean) {}
 
   push(chunk: Buffer): VerifyFault | null {
     this.lines.push(chunk, (line) => this.take(line.toString('utf8')));
@@ -87,7 +113,7 @@ export class XmlExportWalker implements BodyWalker {
 
   end(): VerifyFault | null {
     if (this.fault === null) this.lines.end((line) => this.take(line.toString('utf8')));
-    if (this.fault === null && !this.closed) this.fault = documentFault('document_malformed', this.line, 'the document is never closed');
+    if (this.fault === null && this.state !== 'closed') this.fault = documentFault('document_malformed', this.line, 'the document is never closed');
     return this.fault;
   }
 
@@ -113,17 +139,34 @@ export class XmlExportWalker implements BodyWalker {
       }
       return;
     }
-    if (this.closed) {
+    if (this.state === 'closed') {
       if (text.trim() !== '') this.fault = documentFault('document_malformed', this.line, 'content after the end of the document');
       return;
     }
-    if (text === '</EventList></EPCISBody></epcis:EPCISDocument>') {
-      this.closed = true;
+    if (this.linksInEvents) return this.legacyLine(text);
+    if (this.state === 'events') {
+      if (text === XML_CHAIN_OPENER) this.state = 'chain';
+      else if (EVENT.test(text)) this.events++;
+      else this.fault = recordFault('malformed_record', null, this.line, 'the line is not one ObjectEvent');
       return;
     }
-    const match = EVENT.exec(text);
+    if (text === XML_END) {
+      this.state = 'closed';
+      const links = this.tally.summary().count;
+      if (links !== this.events) this.fault = documentFault('document_malformed', this.line, `the chain section has ${links} links for ${this.events} events`);
+      return;
+    }
+    this.link(LINK.exec(text), 'the line is not one m2m:link with its seq, prevHash and recordHash');
+  }
+
+  private legacyLine(text: string): void {
+    if (text === LEGACY_END) this.state = 'closed';
+    else this.link(EVENT_WITH_LINK.exec(text), 'the line is not one ObjectEvent with its m2m:seq and m2m:recordHash');
+  }
+
+  private link(match: RegExpExecArray | null, malformed: string): void {
     if (!match) {
-      this.fault = recordFault('malformed_record', null, this.line, 'the line is not one ObjectEvent with its m2m:seq and m2m:recordHash');
+      this.fault = recordFault('malformed_record', null, this.line, malformed);
       return;
     }
     const seq = Number(match[1]);
@@ -155,6 +198,6 @@ export const XML_READER: ExportReader = {
   format: 'xml',
   starts: (head) => head.startsWith('<?xml'),
   trailer: xmlTrailer,
-  walker: () => new XmlExportWalker(),
+  walker: ({ manifest }) => new XmlExportWalker(linksInEvents(manifest)),
   split: splitXml,
 };

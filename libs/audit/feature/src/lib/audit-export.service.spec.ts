@@ -66,8 +66,12 @@ describe('AuditExportService', () => {
     const file = Buffer.concat(chunks);
 
     const writer = exportWriter(format);
-    const expected = writer.start(NOW.toISOString()) + records.map((record) => writer.record(record.event, record)).join('') + writer.end();
-    const split = splitExport(file);
+    let expected = writer.start(NOW.toISOString()) + records.map((record) => writer.record(record.event, record)).join('');
+    const chainStart = writer.chained ? Buffer.byteLength(expected + writer.openChain()) : null;
+    if (writer.chained) expected += writer.openChain() + records.map((record) => writer.link(record)).join('');
+    expected += writer.end();
+    // JSON-LD and XML end with their manifest; a CSV is the table alone, its manifest served apart for the same snapshot.
+    const split = format === 'csv' ? { format, body: file, jws: await service.manifest({ snapshot: String(prepared.snapshotSeq) }) } : splitExport(file);
     expect(split?.format).toBe(format);
     expect(split?.body.toString('utf8')).toBe(expected);
 
@@ -82,7 +86,7 @@ describe('AuditExportService', () => {
 
     const { payload } = await compactVerify((split as { jws: string }).jws, publicKey);
     const manifest = JSON.parse(new TextDecoder().decode(payload)) as ExportManifest;
-    expect(manifest).toMatchObject({ format, count: RECORDS, firstSeq: 1, lastSeq: RECORDS, snapshotSeq: RECORDS, complete: true });
+    expect(manifest).toMatchObject({ format, count: RECORDS, firstSeq: 1, lastSeq: RECORDS, snapshotSeq: RECORDS, complete: true, chainStart });
     expect(manifest.bodySha256).toBe(createHash('sha256').update(expected, 'utf8').digest('hex'));
   });
 });

@@ -1,6 +1,6 @@
-import { AUDIT_CHAIN_STORE, type AuditChainStore } from '@m2m-trust/audit-data-access';
+import { AUDIT_CHAIN_STORE, type AuditChainStore, type ChainRecord } from '@m2m-trust/audit-data-access';
 import { type EpcisObjectEvent, matchesEventFilter, parseEventQuery, queryParameterError } from '@m2m-trust/audit-domain';
-import { EXPORT_FORMATS, EXPORT_MANIFEST_JWS_TYPE, type ExportFormat, type ExportManifest, exportWriter } from '@m2m-trust/audit-export';
+import { EXPORT_FORMATS, EXPORT_MANIFEST_JWS_TYPE, type ExportFormat, type ExportManifest, type ExportWriter, exportWriter } from '@m2m-trust/audit-export';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { ServiceAudience } from '@m2m-trust/shared-platform';
 
@@ -35,6 +35,8 @@ class BodyWrites {
   private readonly hash = createHash('sha256');
   private pending: Buffer[] = [];
   private size = 0;
+  /** Bytes added so far: where the next text will start in the file. */
+  total = 0;
 
   /** Takes the next text; returns a write once enough is pending. */
   add(text: string): Buffer | null {
@@ -42,6 +44,7 @@ class BodyWrites {
     this.hash.update(bytes);
     this.pending.push(bytes);
     this.size += bytes.length;
+    this.total += bytes.length;
     return this.size >= WRITE_BYTES ? this.take() : null;
   }
 
@@ -63,15 +66,29 @@ export interface PreparedExport {
   readonly format: ExportFormat;
   readonly contentType: string;
   readonly filename: string;
+  /** The chain head the export covers: give it as `snapshot` to export (or have signed) the same records again. */
+  readonly snapshotSeq: number;
+  /** The query of the same export without its format (filters and snapshot), for the manifest's link. */
+  readonly query: Readonly<Record<string, string>>;
   readonly body: AsyncIterable<Buffer>;
+}
+
+interface ExportPlan {
+  readonly format: ExportFormat;
+  readonly filters: Readonly<Record<string, string>>;
+  readonly filter: ReturnType<typeof parseEventQuery> | null;
+  readonly snapshotSeq: number;
 }
 
 /**
  * Compliance exports: every matching record up to the chain head at the
- * start, streamed a batch at a time (memory stays flat however large the
- * log), ending in a manifest signed with the audit key that pins the body's
- * hash, its count, sequence range and chain head, so the file can be checked
- * offline.
+ * start (or the `snapshot` asked for), streamed a batch at a time (memory
+ * stays flat however large the log), under a manifest signed with the audit
+ * key that pins the body's hash, its count, sequence range and chain head, so
+ * the file can be checked offline. JSON-LD and XML carry the manifest at
+ * their end; a CSV stays a plain table and its manifest is served by
+ * {@link manifest}, which hashes the same body again (a CSV has no creation
+ * date: the same snapshot and filters give the same bytes).
  */
 @Injectable()
 export class AuditExportService {
@@ -84,51 +101,88 @@ export class AuditExportService {
 
   /** Validates the request before any byte is sent, so a bad one is a clean 400. */
   async prepare(params: Readonly<Record<string, string>>): Promise<PreparedExport> {
-    const { format: formatParam = 'jsonld', ...filters } = params;
+    const plan = await this.plan(params);
+    const writer = exportWriter(plan.format);
+    const query = { ...plan.filters, snapshot: String(plan.snapshotSeq) };
+    return {
+      format: plan.format,
+      contentType: writer.contentType,
+      filename: `epcis-export-${plan.snapshotSeq}.${writer.extension}`,
+      snapshotSeq: plan.snapshotSeq,
+      query,
+      body: this.stream(plan),
+    };
+  }
+
+  /** The signed manifest of a CSV export (the same format, filters and snapshot), as a compact JWS. */
+  async manifest(params: Readonly<Record<string, string>>): Promise<string> {
+    const plan = await this.plan({ format: 'csv', ...params });
+    if (plan.format !== 'csv') throw queryParameterError('format', 'JSON-LD and XML exports carry their manifest at their end; only csv has it served apart');
+    const body = new BodyWrites();
+    const summary = new ExportSummary();
+    // The same bytes as the download, hashed and let go.
+    for await (const write of this.body(plan, exportWriter(plan.format), this.clock.now(), body, summary)) void write;
+    return this.sign(plan, summary, body);
+  }
+
+  private async plan(params: Readonly<Record<string, string>>): Promise<ExportPlan> {
+    const { format: formatParam = 'jsonld', snapshot, ...filters } = params;
     if (!(EXPORT_FORMATS as readonly string[]).includes(formatParam)) {
       throw queryParameterError('format', `must be one of ${EXPORT_FORMATS.join(', ')}`);
     }
     const unsupported = Object.keys(filters).find((name) => NOT_FOR_EXPORTS.includes(name));
     if (unsupported) throw queryParameterError(unsupported, 'an export holds every matching event, in record order');
     const filter = parseEventQuery(filters);
-    const format = formatParam as ExportFormat;
-    const snapshotSeq = (await this.chain.head())?.seq ?? 0;
-    const writer = exportWriter(format);
-    return {
-      format,
-      contentType: writer.contentType,
-      filename: `epcis-export-${snapshotSeq}.${writer.extension}`,
-      body: this.stream(format, filters, Object.keys(filters).length === 0 ? null : filter, snapshotSeq),
-    };
+    const head = (await this.chain.head())?.seq ?? 0;
+    let snapshotSeq = head;
+    if (snapshot !== undefined) {
+      if (!/^(0|[1-9]\d{0,15})$/.test(snapshot)) throw queryParameterError('snapshot', 'must be a record sequence number (0 or more)');
+      snapshotSeq = Number(snapshot);
+      if (snapshotSeq > head) throw queryParameterError('snapshot', `the log holds ${head} records`);
+    }
+    return { format: formatParam as ExportFormat, filters, filter: Object.keys(filters).length === 0 ? null : filter, snapshotSeq };
   }
 
-  private async *stream(
-    format: ExportFormat,
-    filters: Readonly<Record<string, string>>,
-    filter: ReturnType<typeof parseEventQuery> | null,
-    snapshotSeq: number,
-  ): AsyncGenerator<Buffer> {
-    const writer = exportWriter(format);
+  private async *stream(plan: ExportPlan): AsyncGenerator<Buffer> {
+    const writer = exportWriter(plan.format);
     const body = new BodyWrites();
-    const now = this.clock.now();
+    const summary = new ExportSummary();
+    yield* this.body(plan, writer, this.clock.now(), body, summary);
+    if (writer.embedsManifest) yield Buffer.from(writer.manifest(await this.sign(plan, summary, body)), 'utf8');
+  }
+
+  /** The body (everything the manifest's hash covers), in writes of about WRITE_BYTES; what it held ends up in `summary`. */
+  private async *body(plan: ExportPlan, writer: ExportWriter, now: Date, body: BodyWrites, summary: ExportSummary): AsyncGenerator<Buffer> {
+    summary.iat = Math.floor(now.getTime() / 1000);
     body.add(writer.start(now.toISOString()));
     // The start on its own: the client has the response under way however sparse the matches are.
     yield body.take();
-    let count = 0;
-    let firstSeq: number | null = null;
-    let last: { seq: number; hash: string } | null = null;
-    for (let after = 0; after < snapshotSeq; ) {
+    yield* this.pass(plan, body, (record) => {
+      summary.add(record);
+      return writer.record(record.event, record);
+    });
+    if (writer.chained) {
+      // The links after the events, from a second pass over the same records: nothing is held from the first.
+      body.add(writer.openChain());
+      summary.chainStart = body.total;
+      yield* this.pass(plan, body, (record) => writer.link(record));
+    }
+    body.add(writer.end());
+    const tail = body.take();
+    if (tail.length > 0) yield tail;
+  }
+
+  /** Every record up to the snapshot that matches the filter, in record order, as text from `text`, handed on in writes. */
+  private async *pass(plan: ExportPlan, body: BodyWrites, text: (record: ChainRecord) => string): AsyncGenerator<Buffer> {
+    for (let after = 0; after < plan.snapshotSeq; ) {
       const records = await this.chain.records(after, BATCH);
       if (records.length === 0) break;
       let chunk = '';
       for (const record of records) {
-        if (record.seq > snapshotSeq) break;
+        if (record.seq > plan.snapshotSeq) break;
         after = record.seq;
-        if (filter && !matchesEventFilter(record.event as unknown as EpcisObjectEvent, filter)) continue;
-        chunk += writer.record(record.event, record);
-        count++;
-        firstSeq ??= record.seq;
-        last = record;
+        if (plan.filter && !matchesEventFilter(record.event as unknown as EpcisObjectEvent, plan.filter)) continue;
+        chunk += text(record);
         if (chunk.length >= CHUNK) {
           const write = body.add(chunk);
           chunk = '';
@@ -139,25 +193,41 @@ export class AuditExportService {
       if (write) yield write;
       if (records.length < BATCH) break;
     }
-    body.add(writer.end());
-    const tail = body.take();
-    if (tail.length > 0) yield tail;
+  }
+
+  private async sign(plan: ExportPlan, summary: ExportSummary, body: BodyWrites): Promise<string> {
     const manifest: ExportManifest = {
       iss: this.audience.get(),
-      iat: Math.floor(now.getTime() / 1000),
-      format,
-      count,
-      firstSeq,
-      lastSeq: last?.seq ?? null,
-      chainHead: last?.hash ?? null,
-      snapshotSeq,
-      complete: filter === null,
-      filters,
+      iat: summary.iat,
+      format: plan.format,
+      count: summary.count,
+      firstSeq: summary.firstSeq,
+      lastSeq: summary.last?.seq ?? null,
+      chainHead: summary.last?.hash ?? null,
+      snapshotSeq: plan.snapshotSeq,
+      complete: plan.filter === null,
+      filters: plan.filters,
       bodySha256: body.digest(),
+      chainStart: summary.chainStart,
     };
-    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(manifest)))
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(manifest)))
       .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: EXPORT_MANIFEST_JWS_TYPE })
       .sign(this.key.privateKey);
-    yield Buffer.from(writer.manifest(jws), 'utf8');
+  }
+}
+
+/** What an export's body held, for its manifest. */
+class ExportSummary {
+  iat = 0;
+  count = 0;
+  firstSeq: number | null = null;
+  last: ChainRecord | null = null;
+  /** Where the chain section's first link starts; null without one (CSV). */
+  chainStart: number | null = null;
+
+  add(record: ChainRecord): void {
+    this.count++;
+    this.firstSeq ??= record.seq;
+    this.last = record;
   }
 }

@@ -5,4 +5,5 @@ export * from './lib/epcis-vocabulary';
 export * from './lib/event-filter';
 export * from './lib/event-query';
 export * from './lib/named-query';
+export * from './lib/query-subscription';
 export * from './lib/subscription-controls';

@@ -37,6 +37,14 @@ export const DEFAULT_SUBSCRIPTION_OPTIONS: EpcisSubscriptionOptions = {
   maxBufferedBytes: 4 * 1024 * 1024,
 };
 
+/** Hears of what the hub follows without a stream of its own (the webhook deliverer). */
+export interface EpcisRecordWatcher {
+  /** An audited event was committed (its record may still be on its way into the log: read it through the settled reader). */
+  recorded(event: EpcisObjectEvent): void;
+  /** A named query was deleted: its subscriptions end. */
+  queryDeleted(queryName: string): void;
+}
+
 /** Where a subscription starts: live only, after an event already delivered, or from a record time. */
 export type SubscriptionStart = { readonly after: number } | { readonly fromRecordTime: string } | null;
 
@@ -127,6 +135,7 @@ class Subscription {
 export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('epcis-subscriptions');
   private readonly subscriptions = new Set<Subscription>();
+  private readonly watchers = new Set<EpcisRecordWatcher>();
   private readonly options: EpcisSubscriptionOptions;
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -184,8 +193,15 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
     return { id: subscription.id, stream: subscription.stream };
   }
 
-  /** The binding: deleting a query unsubscribes everyone on it. */
+  /** Follows new audited events and deleted queries along with the hub's streams: one subscriber on the bus for all of them. */
+  watch(watcher: EpcisRecordWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  /** The binding: deleting a query unsubscribes everyone on it, whether streamed or delivered by webhook. */
   closeQuery(queryName: string): void {
+    for (const watcher of this.watchers) watcher.queryDeleted(queryName);
     for (const subscription of [...this.subscriptions]) {
       if (subscription.queryName === queryName) subscription.end('query-deleted', `the query ${queryName} was deleted`);
     }
@@ -193,9 +209,10 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
 
   private committed(recorded: RecordedEvent): void {
     // Nothing to map on the commit path while nobody listens.
-    if (this.subscriptions.size === 0) return;
+    if (this.subscriptions.size === 0 && this.watchers.size === 0) return;
     const event = toEpcisEvent(recorded);
     if (!event) return;
+    for (const watcher of this.watchers) watcher.recorded(event);
     for (const subscription of this.subscriptions) subscription.offer(event);
   }
 

@@ -13,6 +13,7 @@ import { EpcisEventsService } from './epcis-events.service';
 import { EpcisQueryController } from './epcis-query.controller';
 import { EpcisResourcesController } from './epcis-resources.controller';
 import { EpcisSubscriptionHub } from './epcis-subscription.hub';
+import { EpcisWebSocketUpgrades } from './epcis-websocket.upgrades';
 import { NamedQueryController } from './named-query.controller';
 import { NamedQueryService } from './named-query.service';
 import { QuerySubscriptionController } from './query-subscription.controller';
@@ -32,6 +33,7 @@ const webhookOptions = (config: AppConfig): WebhookOptions => ({ ...config.audit
     AuditGrpcController,
     EpcisEventsService,
     EpcisSubscriptionHub,
+    EpcisWebSocketUpgrades,
     NamedQueryService,
     QuerySubscriptionService,
     WebhookDeliverer,

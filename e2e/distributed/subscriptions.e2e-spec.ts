@@ -41,6 +41,8 @@ describe('distributed mode: EPCIS subscriptions through the gateway', () => {
     await client.m2m.registerDevice({ deviceId: device.deviceId, publicKey: device.publicKeyHex });
     await eventually('the registration acknowledged', () => receiver.acknowledged('/hook').length === 1);
     expect(receiver.to('/hook').map((d) => d.status)).toEqual([500, 200]);
+    // Killed only once the acknowledgment is stored: one lost on its way into the store would be delivered again, rightly.
+    await eventually('the acknowledgment stored', async () => (await api.get<{ lastNotifiedAt?: string }>(created.headers.get('location') as string)).body.lastNotifiedAt);
 
     await cluster.killAudit();
     await cluster.startAudit();

@@ -2,32 +2,9 @@ import type { QuerySubscription } from '@m2m-trust/audit-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
 import type { QuerySubscriptionPage, QuerySubscriptionRepository } from '../query-subscription.repository';
+import { QUERY_SUBSCRIPTION_COLUMNS, type QuerySubscriptionRow, toQuerySubscription } from '../query-subscription-row';
 
-interface Row {
-  readonly subscription_id: string;
-  readonly query_name: string;
-  readonly dest: string;
-  readonly signature_token: string | null;
-  readonly initial_record_time: string;
-  readonly created_at: string;
-  readonly last_notified_at: string | null;
-  /** `bigint` comes back as a string. */
-  readonly checkpoint: string;
-}
-
-const COLUMNS = 'subscription_id, query_name, dest, signature_token, initial_record_time, created_at, last_notified_at, checkpoint';
 const FOREIGN_KEY_VIOLATION = '23503';
-
-const toSubscription = (row: Row): QuerySubscription => ({
-  subscriptionID: row.subscription_id,
-  queryName: row.query_name,
-  dest: row.dest,
-  signatureToken: row.signature_token,
-  initialRecordTime: row.initial_record_time,
-  createdAt: row.created_at,
-  lastNotifiedAt: row.last_notified_at,
-  checkpoint: Number(row.checkpoint),
-});
 
 /** Webhook subscriptions in the audit service's schema. */
 export class PostgresQuerySubscriptionRepository implements QuerySubscriptionRepository {
@@ -35,7 +12,7 @@ export class PostgresQuerySubscriptionRepository implements QuerySubscriptionRep
 
   async create(s: QuerySubscription): Promise<boolean> {
     try {
-      await this.db.query(`INSERT INTO epcis_query_subscriptions (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)`, [
+      await this.db.query(`INSERT INTO epcis_query_subscriptions (${QUERY_SUBSCRIPTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)`, [
         s.subscriptionID,
         s.queryName,
         s.dest,
@@ -53,22 +30,22 @@ export class PostgresQuerySubscriptionRepository implements QuerySubscriptionRep
   }
 
   async find(subscriptionID: string): Promise<QuerySubscription | null> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM epcis_query_subscriptions WHERE subscription_id = $1`, [subscriptionID]);
-    return rows[0] ? toSubscription(rows[0]) : null;
+    const { rows } = await this.db.query<QuerySubscriptionRow>(`SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions WHERE subscription_id = $1`, [subscriptionID]);
+    return rows[0] ? toQuerySubscription(rows[0]) : null;
   }
 
   async list(queryName: string, after: string | null, limit: number): Promise<QuerySubscriptionPage> {
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${COLUMNS} FROM epcis_query_subscriptions WHERE query_name = $1 AND subscription_id > $2 ORDER BY subscription_id LIMIT $3`,
+    const { rows } = await this.db.query<QuerySubscriptionRow>(
+      `SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions WHERE query_name = $1 AND subscription_id > $2 ORDER BY subscription_id LIMIT $3`,
       [queryName, after ?? '', limit + 1],
     );
-    const items = rows.slice(0, limit).map(toSubscription);
+    const items = rows.slice(0, limit).map(toQuerySubscription);
     return { items, nextAfter: rows.length > limit ? (items[items.length - 1]?.subscriptionID ?? null) : null };
   }
 
   async all(): Promise<readonly QuerySubscription[]> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM epcis_query_subscriptions ORDER BY subscription_id`);
-    return rows.map(toSubscription);
+    const { rows } = await this.db.query<QuerySubscriptionRow>(`SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions ORDER BY subscription_id`);
+    return rows.map(toQuerySubscription);
   }
 
   async delete(queryName: string, subscriptionID: string): Promise<boolean> {

@@ -3,30 +3,7 @@ import type { QuerySubscription } from '@m2m-trust/audit-domain';
 import type Database from 'better-sqlite3';
 
 import type { QuerySubscriptionPage, QuerySubscriptionRepository } from '../query-subscription.repository';
-
-interface Row {
-  readonly subscription_id: string;
-  readonly query_name: string;
-  readonly dest: string;
-  readonly signature_token: string | null;
-  readonly initial_record_time: string;
-  readonly created_at: string;
-  readonly last_notified_at: string | null;
-  readonly checkpoint: number;
-}
-
-const COLUMNS = 'subscription_id, query_name, dest, signature_token, initial_record_time, created_at, last_notified_at, checkpoint';
-
-const toSubscription = (row: Row): QuerySubscription => ({
-  subscriptionID: row.subscription_id,
-  queryName: row.query_name,
-  dest: row.dest,
-  signatureToken: row.signature_token,
-  initialRecordTime: row.initial_record_time,
-  createdAt: row.created_at,
-  lastNotifiedAt: row.last_notified_at,
-  checkpoint: row.checkpoint,
-});
+import { QUERY_SUBSCRIPTION_COLUMNS, type QuerySubscriptionRow, toQuerySubscription } from '../query-subscription-row';
 
 /** Webhook subscriptions in the embedded database, beside the named queries. */
 export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepository {
@@ -40,13 +17,13 @@ export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepos
   constructor(db: Database.Database) {
     // One statement: the query exists when the row goes in (the embedded database has one writer, so no delete falls between).
     this.insert = db.prepare<[string, string, string, string | null, string, string, number, string]>(
-      `INSERT INTO epcis_query_subscriptions (${COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, NULL, ? WHERE EXISTS (SELECT 1 FROM epcis_named_queries WHERE name = ?)`,
+      `INSERT INTO epcis_query_subscriptions (${QUERY_SUBSCRIPTION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, NULL, ? WHERE EXISTS (SELECT 1 FROM epcis_named_queries WHERE name = ?)`,
     );
-    this.byId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM epcis_query_subscriptions WHERE subscription_id = ?`);
-    this.page = db.prepare<[string, string, number], Row>(
-      `SELECT ${COLUMNS} FROM epcis_query_subscriptions WHERE query_name = ? AND subscription_id > ? ORDER BY subscription_id LIMIT ?`,
+    this.byId = db.prepare<[string], QuerySubscriptionRow>(`SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions WHERE subscription_id = ?`);
+    this.page = db.prepare<[string, string, number], QuerySubscriptionRow>(
+      `SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions WHERE query_name = ? AND subscription_id > ? ORDER BY subscription_id LIMIT ?`,
     );
-    this.every = db.prepare<[], Row>(`SELECT ${COLUMNS} FROM epcis_query_subscriptions ORDER BY subscription_id`);
+    this.every = db.prepare<[], QuerySubscriptionRow>(`SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions ORDER BY subscription_id`);
     this.remove = db.prepare<[string, string]>('DELETE FROM epcis_query_subscriptions WHERE query_name = ? AND subscription_id = ?');
     this.ack = db.prepare<[number, string, string]>(
       'UPDATE epcis_query_subscriptions SET checkpoint = MAX(checkpoint, ?), last_notified_at = ? WHERE subscription_id = ?',
@@ -59,17 +36,17 @@ export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepos
 
   async find(subscriptionID: string): Promise<QuerySubscription | null> {
     const row = this.byId.get(subscriptionID);
-    return row ? toSubscription(row) : null;
+    return row ? toQuerySubscription(row) : null;
   }
 
   async list(queryName: string, after: string | null, limit: number): Promise<QuerySubscriptionPage> {
     const rows = this.page.all(queryName, after ?? '', limit + 1);
-    const items = rows.slice(0, limit).map(toSubscription);
+    const items = rows.slice(0, limit).map(toQuerySubscription);
     return { items, nextAfter: rows.length > limit ? (items[items.length - 1]?.subscriptionID ?? null) : null };
   }
 
   async all(): Promise<readonly QuerySubscription[]> {
-    return this.every.all().map(toSubscription);
+    return this.every.all().map(toQuerySubscription);
   }
 
   async delete(queryName: string, subscriptionID: string): Promise<boolean> {

@@ -194,6 +194,10 @@ const ROWS: { readonly [K in ConfigVariable]: Row } = {
     });
     expect(claimsOf(latest.body.jws ?? '')).toMatchObject({ iss: AUDIENCE });
   }),
+  // Deliveries to a receiver are proven in e2e/epcis-subscriptions.e2e-spec.ts; here, that each process runs with the value.
+  M2M_EPCIS_WEBHOOK_HOSTS: both(effective('audit-service', ['audit', 'webhooks', 'allowedHosts'], ['127.0.0.1', 'receiver.example', '::1'])),
+  M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: both(effective('audit-service', ['audit', 'webhooks', 'retryMinMs'], 20)),
+  M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: both(effective('audit-service', ['audit', 'webhooks', 'retryMaxMs'], 4000)),
   M2M_LOG_LEVEL: {
     embedded: async (target) => expect(configurationOf(target, 'gateway').config['logLevel']).toBe('debug'),
     // The debug line itself, from every process.
@@ -389,6 +393,9 @@ function settingsFor(mode: Mode, ports: { http: number; grpc: number }, dataDir:
     M2M_LOG_LEVEL: 'debug',
     M2M_BODY_LIMIT_BYTES: '4096',
     M2M_AUDIT_CHECKPOINT_SECONDS: '1',
+    M2M_EPCIS_WEBHOOK_HOSTS: '127.0.0.1,Receiver.Example,[::1]',
+    M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: '20',
+    M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: '4000',
     M2M_TOKEN_ISSUER: ISSUER,
     M2M_TOKEN_AUDIENCE: 'urn:config-test:api',
     M2M_TOKEN_TTL_SECONDS: '77',

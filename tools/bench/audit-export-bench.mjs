@@ -25,7 +25,7 @@ import { GENEROUS_RATE_LIMITS } from '../scripts/cluster.cjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const dist = (path) => require(join(root, 'dist', path));
-const ADMIN_KEY = 'bench-export-admin-key-0123456789abcdef';
+export const ADMIN_KEY = 'bench-export-admin-key-0123456789abcdef';
 /** Appends queued in one turn of the event loop share one transaction (group commit): this many per commit. */
 const APPENDS_PER_COMMIT = 5_000;
 /** One device registration, then this many authentications of it: the log's usual mix. */
@@ -109,7 +109,7 @@ export async function fillAuditLog(dataDir, events) {
   }
 }
 
-async function startGateway(dataDir) {
+export async function startGateway(dataDir) {
   const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', M2M_DATA_DIR: dataDir, M2M_ADMIN_API_KEY: ADMIN_KEY, M2M_LOG_LEVEL: 'info', ...GENEROUS_RATE_LIMITS },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,8 +5,9 @@
 //
 //   npm run bench                       # defaults
 //   BENCH_SECONDS=10 npm run bench      # longer runs per level
-//   BENCH_ONLY=auth|credentials|audit|distributed npm run bench   # one part (or a list: auth,distributed)
+//   BENCH_ONLY=auth|credentials|audit|webhooks|distributed npm run bench   # one part (or a list: auth,distributed)
 //   BENCH_AUDIT_SIZES=10000,100000 BENCH_EXPORT_EVENTS=100000 npm run bench
+//   BENCH_WEBHOOK_EVENTS=100000 npm run bench   # see webhook-bench.mjs
 //   BENCH_DIST_SECONDS=20 BENCH_REVOCATIONS=50 npm run bench   # see distributed-bench.mjs
 //
 // The distributed part brings up (or reuses) the local Kafka and PostgreSQL
@@ -30,6 +31,7 @@ import { benchCredentials, printCredentials } from './credentials-bench.mjs';
 import { drive as driveFor } from './load.mjs';
 import { benchDistributed, printDistributed } from './distributed-bench.mjs';
 import { benchGrpcAuthentications } from './grpc-bench.mjs';
+import { benchWebhookDelivery } from './webhook-bench.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -216,6 +218,14 @@ async function main() {
     const exported = await benchExportAndVerify({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? 1_000_000) });
     console.log(`\nexport of ${exported.events} events: ${fmt(exported.exportEventsPerSecond, 0)} events/s, server peak RSS ${fmt(exported.serverPeakRssMb, 0)} MB; offline verify ${fmt(exported.verifySeconds)} s (${exported.verifyOk ? 'ok' : 'FAILED'})`);
     Object.assign(results, { append, queries, exported });
+  }
+
+  if (part('webhooks')) {
+    const webhooks = await benchWebhookDelivery({ events: Number(process.env.BENCH_WEBHOOK_EVENTS ?? 100_000) });
+    console.log(
+      `\nEPCIS webhook delivery to a loopback receiver (signed, a 2xx acknowledged and checkpointed per POST): ${fmt(webhooks.eventsPerSecond, 0)} events/s, ${webhooks.events} events in ${webhooks.posts} POSTs`,
+    );
+    results.webhooks = webhooks;
   }
 
   if (part('distributed')) {

@@ -1,4 +1,4 @@
-import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
+import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY, QUERY_SUBSCRIPTION_REPOSITORY } from '@m2m-trust/audit-data-access';
 import { auditPostgresMigrations, auditPostgresProviders, grantAuditServiceRole, PostgresAuditLogWriter } from '@m2m-trust/audit-data-access/postgres';
 import { AUDITED_EVENT_TYPES } from '@m2m-trust/audit-domain';
 import { auditBinding, AuditGrpcController, AuditModule } from '@m2m-trust/audit-feature';
@@ -73,6 +73,6 @@ function persistence(options: PlatformOptions): DynamicModule {
       // live subscriptions hear of the new records.
       serviceConsumer({ types: AUDITED_EVENT_TYPES, inject: PostgresAuditLogWriter, apply: (writer: PostgresAuditLogWriter, tx, events) => writer.applyBatch(tx, events) }),
     ],
-    exports: [POSTGRES_DATABASE, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, EVENT_BUS, HEALTH_CHECKS],
+    exports: [POSTGRES_DATABASE, AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, QUERY_SUBSCRIPTION_REPOSITORY, EVENT_BUS, HEALTH_CHECKS],
   });
 }

@@ -6,6 +6,8 @@ import { GRPC_SERVICES, GrpcServer, type GrpcServiceBinding, RemoteApiKeyVerifie
 import { type AppConfig, FORM_BODY_ROUTE_CONFIG, PlatformModule, type PlatformOptions, requireDistributed, sendProblem } from '@m2m-trust/shared-platform';
 import { clientAddressKey, RateLimitModule, RateLimits, type RateLimitStoreChoice } from '@m2m-trust/shared-rate-limit';
 
+import { type IncomingMessage, request as httpRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
 import httpProxy from '@fastify/http-proxy';
 import replyFrom from '@fastify/reply-from';
 import { type DynamicModule, Module } from '@nestjs/common';
@@ -32,6 +34,57 @@ export async function proxyAuditService(fastify: FastifyInstance, config: AppCon
       rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
     },
   });
+  fastify.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => passUpgradeThrough(new URL(auditUrl), request, socket, head));
+}
+
+/**
+ * A response's status line and headers as they go over the wire. A refusal
+ * is sent with its body until the connection closes, so its own framing
+ * headers are left out; a 101 keeps all of its headers (Upgrade, Connection).
+ */
+function responseHead(response: IncomingMessage, refusal: boolean): string {
+  const lines = [`HTTP/1.1 ${response.statusCode ?? 502} ${response.statusMessage ?? ''}`];
+  for (let i = 0; i < response.rawHeaders.length; i += 2) {
+    const name = response.rawHeaders[i] as string;
+    if (refusal && FRAMING_HEADERS.includes(name.toLowerCase())) continue;
+    lines.push(`${name}: ${response.rawHeaders[i + 1] ?? ''}`);
+  }
+  if (refusal) lines.push('connection: close');
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+const FRAMING_HEADERS = ['transfer-encoding', 'connection', 'keep-alive', 'content-length'];
+
+/**
+ * A WebSocket handshake to /epcis/* (the binding's subscriptions on
+ * /epcis/queries/{name}/events) goes to the audit service as it came, and its
+ * answer comes back as it is: the 101 and then the two sockets joined, or a
+ * refusal (401, 404, 400 as problem+json) answered and closed. The audit
+ * service checks the key, as for every /epcis request.
+ */
+function passUpgradeThrough(upstream: URL, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  if (!request.url?.startsWith('/epcis/')) {
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    return;
+  }
+  const outgoing = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers });
+  outgoing.on('upgrade', (response, upstreamSocket, upstreamHead) => {
+    upstreamSocket.on('error', () => socket.destroy());
+    socket.on('close', () => upstreamSocket.destroy());
+    upstreamSocket.on('close', () => socket.destroy());
+    socket.write(responseHead(response, false));
+    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    if (head.length > 0) upstreamSocket.write(head);
+    upstreamSocket.pipe(socket).pipe(upstreamSocket);
+  });
+  outgoing.on('response', (response) => {
+    // Refused: the answer goes back with its body, delimited by closing the connection.
+    socket.write(responseHead(response, true));
+    response.pipe(socket);
+  });
+  outgoing.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'));
+  outgoing.end();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { API_KEY_READ_REPOSITORY } from '@m2m-trust/access-data-access';
 import { accessSqliteMigrations, accessSqliteProviders, SqliteApiKeyProjection } from '@m2m-trust/access-data-access/sqlite';
-import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY } from '@m2m-trust/audit-data-access';
+import { AUDIT_CHAIN_STORE, AUDIT_LOG_REPOSITORY, NAMED_QUERY_REPOSITORY, QUERY_SUBSCRIPTION_REPOSITORY } from '@m2m-trust/audit-data-access';
 import { auditSqliteMigrations, auditSqliteProviders, EMBEDDED_AUDIT_LOG, type EmbeddedAuditLog } from '@m2m-trust/audit-data-access/sqlite';
 import { DEVICE_CREDENTIALS_REPOSITORY, DEVICE_LOCKOUT_REPOSITORY } from '@m2m-trust/challenge-data-access';
 import {
@@ -113,6 +113,7 @@ export class EmbeddedPersistenceModule {
         AUDIT_LOG_REPOSITORY,
         AUDIT_CHAIN_STORE,
         NAMED_QUERY_REPOSITORY,
+        QUERY_SUBSCRIPTION_REPOSITORY,
         EVENT_BUS,
         EVENT_STORE,
         HEALTH_CHECKS,

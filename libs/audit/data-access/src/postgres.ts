@@ -7,3 +7,5 @@ export * from './lib/postgres/postgres-audit-log.reader';
 export * from './lib/postgres/postgres-audit-log.writer';
 export * from './lib/postgres/postgres-audit-service-role';
 export * from './lib/postgres/postgres-named-query.repository';
+export * from './lib/postgres/postgres-query-subscription.repository';
+export * from './lib/postgres/query-subscriptions.migration';

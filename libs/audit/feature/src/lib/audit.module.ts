@@ -13,12 +13,19 @@ import { EpcisEventsService } from './epcis-events.service';
 import { EpcisQueryController } from './epcis-query.controller';
 import { EpcisResourcesController } from './epcis-resources.controller';
 import { EpcisSubscriptionHub } from './epcis-subscription.hub';
+import { EpcisWebSocketUpgrades } from './epcis-websocket.upgrades';
 import { NamedQueryController } from './named-query.controller';
 import { NamedQueryService } from './named-query.service';
+import { QuerySubscriptionController } from './query-subscription.controller';
+import { QuerySubscriptionService } from './query-subscription.service';
+import { WEBHOOK_OPTIONS, WebhookDeliverer, type WebhookOptions } from './webhook-deliverer';
 
-/** Needs AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY and EVENT_BUS from the composition root. */
+/** Deliveries as the operator configured them; a POST carries up to 500 events and gets 10 s. */
+const webhookOptions = (config: AppConfig): WebhookOptions => ({ ...config.audit.webhooks, batchSize: 500, timeoutMs: 10_000, pollMs: 5_000 });
+
+/** Needs AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, QUERY_SUBSCRIPTION_REPOSITORY and EVENT_BUS from the composition root. */
 @Module({
-  controllers: [AuditChainController, AuditExportController, EpcisQueryController, EpcisResourcesController, NamedQueryController],
+  controllers: [AuditChainController, AuditExportController, EpcisQueryController, EpcisResourcesController, NamedQueryController, QuerySubscriptionController],
   providers: [
     AuditChainVerifier,
     AuditCheckpointService,
@@ -26,7 +33,11 @@ import { NamedQueryService } from './named-query.service';
     AuditGrpcController,
     EpcisEventsService,
     EpcisSubscriptionHub,
+    EpcisWebSocketUpgrades,
     NamedQueryService,
+    QuerySubscriptionService,
+    WebhookDeliverer,
+    { provide: WEBHOOK_OPTIONS, useFactory: webhookOptions, inject: [APP_CONFIG] },
     { provide: AUDIT_SIGNING_KEY, useFactory: (config: AppConfig) => loadAuditSigningKey(config.dataDir), inject: [APP_CONFIG] },
   ],
   exports: [AuditCheckpointService, AuditGrpcController],

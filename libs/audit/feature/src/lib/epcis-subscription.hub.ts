@@ -37,21 +37,46 @@ export const DEFAULT_SUBSCRIPTION_OPTIONS: EpcisSubscriptionOptions = {
   maxBufferedBytes: 4 * 1024 * 1024,
 };
 
+/** Hears of what the hub follows without a stream of its own (the webhook deliverer). */
+export interface EpcisRecordWatcher {
+  /** An audited event was committed (its record may still be on its way into the log: read it through the settled reader). */
+  recorded(event: EpcisObjectEvent): void;
+  /** A named query was deleted: its subscriptions end. */
+  queryDeleted(queryName: string): void;
+}
+
 /** Where a subscription starts: live only, after an event already delivered, or from a record time. */
 export type SubscriptionStart = { readonly after: number } | { readonly fromRecordTime: string } | null;
 
+/**
+ * How a subscription's stream is written: `sse`, a text/event-stream body;
+ * `messages`, one EPCISQueryDocument of JSON a line, each line one WebSocket
+ * message (the socket says why it ended in its close frame, not in the stream).
+ */
+export type SubscriptionFormat = 'sse' | 'messages';
+
+/** Why the hub ended a subscription. */
+export interface SubscriptionEnd {
+  readonly reason: string;
+  readonly detail: string;
+}
+
 export interface OpenSubscription {
   readonly id: string;
-  /** The text/event-stream body. Ends when the hub closes the subscription; destroy it to unsubscribe. */
+  /** The body in the format asked for. Ends when the hub closes the subscription; destroy it to unsubscribe. */
   readonly stream: PassThrough;
+  /** Once the stream has ended: why, when the hub ended it. */
+  ended(): SubscriptionEnd | null;
 }
 
 const REPLAY_PAGE = 500;
 const SHUTDOWN_GRACE_MS = 2000;
 
-/** One SSE message: the event's ID as the message id, so a reconnecting EventSource resumes after it. */
-const frame = (event: EpcisObjectEvent, queryName: string, subscriptionId: string): string =>
-  `id: ${event.eventID}\ndata: ${JSON.stringify(queryDocument([event], queryName, subscriptionId))}\n\n`;
+/** One SSE message (the event's ID as the message id, so a reconnecting EventSource resumes after it), or one line of JSON. */
+const frame = (format: SubscriptionFormat, event: EpcisObjectEvent, queryName: string, subscriptionId: string): string => {
+  const document = JSON.stringify(queryDocument([event], queryName, subscriptionId));
+  return format === 'sse' ? `id: ${event.eventID}\ndata: ${document}\n\n` : `${document}\n`;
+};
 
 class Subscription {
   readonly id = randomUUID();
@@ -59,10 +84,12 @@ class Subscription {
   /** Live events that arrived while replaying, by eventID: replay delivers or drops each exactly once. */
   pending: Map<string, EpcisObjectEvent> | null = null;
   closed = false;
+  endedBy: SubscriptionEnd | null = null;
 
   constructor(
     readonly queryName: string,
     readonly filter: EventFilter,
+    readonly format: SubscriptionFormat,
     private readonly options: EpcisSubscriptionOptions,
     private readonly onClosed: (subscription: Subscription) => void,
   ) {
@@ -83,7 +110,7 @@ class Subscription {
   /** Writes one event; false once the subscription is over. */
   send(event: EpcisObjectEvent): boolean {
     if (this.closed) return false;
-    this.stream.write(frame(event, this.queryName, this.id));
+    this.stream.write(frame(this.format, event, this.queryName, this.id));
     // A reader that does not keep up is dropped rather than buffered without bound.
     if (this.stream.writableLength + this.stream.readableLength > this.options.maxBufferedBytes) {
       this.end('slow-consumer', 'the subscriber reads too slowly; reconnect with Last-Event-ID');
@@ -92,14 +119,16 @@ class Subscription {
     return true;
   }
 
+  /** SSE comments and fields beside the events (a JSON-lines stream has none). */
   write(text: string): void {
-    if (!this.closed) this.stream.write(text);
+    if (!this.closed && this.format === 'sse') this.stream.write(text);
   }
 
   /** Ends the stream with a last `event: end` saying why; a client may reconnect (or not, if the query is gone). */
   end(reason: string, detail: string): void {
     if (this.closed) return;
-    this.stream.write(`event: end\ndata: ${JSON.stringify({ reason, detail })}\n\n`);
+    this.endedBy = { reason, detail };
+    this.write(`event: end\ndata: ${JSON.stringify({ reason, detail })}\n\n`);
     this.stream.end();
     this.close();
   }
@@ -127,6 +156,7 @@ class Subscription {
 export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('epcis-subscriptions');
   private readonly subscriptions = new Set<Subscription>();
+  private readonly watchers = new Set<EpcisRecordWatcher>();
   private readonly options: EpcisSubscriptionOptions;
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -164,12 +194,12 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
     return this.subscriptions.size;
   }
 
-  /** Opens a subscription on a query's filters (its ordering and counts do not apply to a stream); the caller sends `stream` as the response body. */
-  open(queryName: string, filter: EventFilter, start: SubscriptionStart): OpenSubscription {
+  /** Opens a subscription on a query's filters (its ordering and counts do not apply to a stream); the caller sends `stream` as the response body, or its lines as WebSocket messages. */
+  open(queryName: string, filter: EventFilter, start: SubscriptionStart, format: SubscriptionFormat = 'sse'): OpenSubscription {
     if (this.subscriptions.size >= this.options.maxSubscribers) {
       throw new DomainError(ErrorCode.SubscriptionLimitReached, `All ${this.options.maxSubscribers} subscription slots are taken; retry later`);
     }
-    const subscription = new Subscription(queryName, filterOf(filter), this.options, (s) => this.closed(s));
+    const subscription = new Subscription(queryName, filterOf(filter), format, this.options, (s) => this.closed(s));
     this.subscriptions.add(subscription);
     this.startHeartbeat();
     // Sent at once so the client sees the headers and knows the subscription is live; `retry` paces reconnects.
@@ -181,11 +211,18 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
         subscription.end('error', 'replaying stored events failed; reconnect with Last-Event-ID');
       });
     }
-    return { id: subscription.id, stream: subscription.stream };
+    return { id: subscription.id, stream: subscription.stream, ended: () => subscription.endedBy };
   }
 
-  /** The binding: deleting a query unsubscribes everyone on it. */
+  /** Follows new audited events and deleted queries along with the hub's streams: one subscriber on the bus for all of them. */
+  watch(watcher: EpcisRecordWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  /** The binding: deleting a query unsubscribes everyone on it, whether streamed or delivered by webhook. */
   closeQuery(queryName: string): void {
+    for (const watcher of this.watchers) watcher.queryDeleted(queryName);
     for (const subscription of [...this.subscriptions]) {
       if (subscription.queryName === queryName) subscription.end('query-deleted', `the query ${queryName} was deleted`);
     }
@@ -193,9 +230,10 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
 
   private committed(recorded: RecordedEvent): void {
     // Nothing to map on the commit path while nobody listens.
-    if (this.subscriptions.size === 0) return;
+    if (this.subscriptions.size === 0 && this.watchers.size === 0) return;
     const event = toEpcisEvent(recorded);
     if (!event) return;
+    for (const watcher of this.watchers) watcher.recorded(event);
     for (const subscription of this.subscriptions) subscription.offer(event);
   }
 

@@ -28,6 +28,7 @@ import {
   ApiParam,
   ApiProduces,
   ApiQuery,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -35,6 +36,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EpcisEventsService } from './epcis-events.service';
 import { ApiPaging, JSON_LD, linkNext, noParameters, singleValued } from './epcis-http.helpers';
 import { EpcisSubscriptionHub, type SubscriptionStart } from './epcis-subscription.hub';
+import { EpcisWebSocketUpgrades, isWebSocketUpgrade } from './epcis-websocket.upgrades';
 import { NamedQueryService } from './named-query.service';
 
 const GS1_HEADERS = { 'GS1-EPCIS-Version': EPCIS_VERSION, 'GS1-CBV-Version': CBV_VERSION } as const;
@@ -57,6 +59,7 @@ export class NamedQueryController {
     private readonly queries: NamedQueryService,
     private readonly events: EpcisEventsService,
     private readonly subscriptions: EpcisSubscriptionHub,
+    private readonly webSockets: EpcisWebSocketUpgrades,
     @Inject(AUDIT_LOG_REPOSITORY) private readonly log: AuditLogRepository,
   ) {}
 
@@ -129,15 +132,17 @@ export class NamedQueryController {
   @Get(':queryName/events')
   @ApiOperation({
     summary:
-      "A named query's results, paged like /events; or, with stream=true and Accept: text/event-stream, a subscription " +
-      'that pushes each new matching event as an EPCISQueryDocument (Server-Sent Events; the binding upgrades to a WebSocket here)',
+      "A named query's results, paged like /events; or, with stream=true, a subscription that pushes each new matching event " +
+      'as an EPCISQueryDocument: over a WebSocket (Upgrade: websocket, as the binding subscribes; 101, one text message per event) ' +
+      'or as Server-Sent Events (Accept: text/event-stream)',
   })
   @ApiParam({ name: 'queryName' })
   @ApiPaging()
-  @ApiQuery({ name: 'stream', required: false, description: 'true: subscribe (text/event-stream)', type: String })
+  @ApiQuery({ name: 'stream', required: false, description: 'true: subscribe (a WebSocket with Upgrade: websocket, else text/event-stream)', type: String })
   @ApiQuery({ name: 'initialRecordTime', required: false, description: 'With stream=true: first replay events recorded since then', type: String })
   @ApiProduces('application/ld+json', 'text/event-stream')
   @ApiOkResponse({ description: 'An EPCISQueryDocument, or an event stream' })
+  @ApiResponse({ status: 101, description: 'Switching Protocols: a WebSocket subscription; each new matching event comes as one text message, an EPCISQueryDocument' })
   async results(
     @Param('queryName') name: string,
     @Query() params: Record<string, unknown>,
@@ -147,6 +152,7 @@ export class NamedQueryController {
     const flat = singleValued(params);
     const { query, criteria } = await this.queries.get(name);
     if (isSubscriptionRequest(flat)) return this.subscribe(query, criteria, flat, request, reply);
+    if (isWebSocketUpgrade(request)) throw subscriptionError('stream', 'a WebSocket subscription needs stream=true');
     assertPagingOnly(flat);
     // Bound to this very definition: a token outlives neither a delete nor a re-create under the same name.
     const fingerprint = `named-query:${query.name}:${query.createdAt}`;
@@ -163,6 +169,10 @@ export class NamedQueryController {
     reply: FastifyReply,
   ): Promise<void> {
     const controls = parseSubscriptionControls(params);
+    if (isWebSocketUpgrade(request)) {
+      const start: SubscriptionStart = controls.initialRecordTime === undefined ? null : { fromRecordTime: controls.initialRecordTime };
+      return this.webSockets.accept(request, reply, this.subscriptions.open(query.name, filter, start, 'messages'));
+    }
     if (!acceptsEventStream(request.headers.accept)) {
       throw new DomainError(ErrorCode.NotAcceptable, 'A subscription is a text/event-stream; send Accept: text/event-stream');
     }

@@ -27,6 +27,7 @@ export function grpcStatusOf(code: ErrorCode): status {
     case ErrorCode.RouteNotFound:
     case ErrorCode.QueryNotFound:
     case ErrorCode.EventNotFound:
+    case ErrorCode.SubscriptionNotFound:
       return status.NOT_FOUND;
     case ErrorCode.DeviceExists:
     case ErrorCode.DuplicatePublicKey:

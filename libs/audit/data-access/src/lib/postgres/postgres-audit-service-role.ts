@@ -11,8 +11,8 @@ export interface AuditServiceRoleOptions {
 
 /**
  * Gives the audit service's role exactly what it needs and nothing more:
- * reading and appending the log and its checkpoints, and saving and deleting
- * named queries. Without UPDATE, DELETE or TRUNCATE the role cannot rewrite
+ * reading and appending the log and its checkpoints, saving and deleting
+ * named queries, and keeping webhook subscriptions and their delivery checkpoints. Without UPDATE, DELETE or TRUNCATE the role cannot rewrite
  * the log even if the append-only triggers were dropped; without CREATE it
  * cannot add objects to the schema. Creates the role (NOLOGIN) when missing,
  * so the grants never depend on provisioning order: whoever provisions
@@ -64,5 +64,6 @@ export async function grantAuditServiceRole(executor: PgExecutor, options: Audit
     GRANT USAGE ON SCHEMA ${s} TO ${r};
     GRANT SELECT, INSERT ON ${s}.audit_events, ${s}.audit_checkpoints TO ${r};
     GRANT SELECT, INSERT, DELETE ON ${s}.epcis_named_queries TO ${r};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.epcis_query_subscriptions TO ${r};
   `);
 }

@@ -31,6 +31,10 @@ const EnvSchema = Type.Object({
   M2M_LOG_FORMAT: Type.Union(['auto', 'json', 'pretty'].map((format) => Type.Literal(format)), { default: 'auto' }),
   M2M_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
   M2M_AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  // EPCIS webhook subscriptions (docs/epcis.md): the hosts deliveries may go to, and the pause between attempts.
+  M2M_EPCIS_WEBHOOK_HOSTS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
+  M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),
+  M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 60_000 }),
   // Access tokens and OAuth (docs/tokens.md).
   M2M_TOKEN_ISSUER: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   M2M_TOKEN_AUDIENCE: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^\\S+$' })),
@@ -109,6 +113,13 @@ export interface AppConfig {
   readonly audit: {
     /** How often the chain head is signed when it has moved. */
     readonly checkpointSeconds: number;
+    readonly webhooks: {
+      /** M2M_EPCIS_WEBHOOK_HOSTS, lower case, IPv6 without brackets; null: any http(s) host. */
+      readonly allowedHosts: readonly string[] | null;
+      /** The first pause after a failed delivery, and the longest (doubling in between, with jitter). */
+      readonly retryMinMs: number;
+      readonly retryMaxMs: number;
+    };
   };
   readonly tokens: TokenConfig;
   readonly signatures: {
@@ -225,6 +236,12 @@ function trustedProxies(value: string | undefined): readonly string[] {
   return entries;
 }
 
+/** M2M_EPCIS_WEBHOOK_HOSTS as host names compared with a URL's (lower case, IPv6 without its brackets). */
+function webhookHosts(value: string | undefined): readonly string[] | null {
+  if (value === undefined) return null;
+  return value.split(',').map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+}
+
 /**
  * Reads the environment once, validates it and returns typed, nested config.
  * Nothing else in the code base reads process.env.
@@ -262,7 +279,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ttlSeconds: raw['M2M_CHALLENGE_TTL_SECONDS'] as number,
       audience: (raw['M2M_AUDIENCE'] as string | undefined) ?? null,
     },
-    audit: { checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number },
+    audit: {
+      checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number,
+      webhooks: {
+        allowedHosts: webhookHosts(raw['M2M_EPCIS_WEBHOOK_HOSTS'] as string | undefined),
+        retryMinMs: raw['M2M_EPCIS_WEBHOOK_RETRY_MIN_MS'] as number,
+        retryMaxMs: Math.max(raw['M2M_EPCIS_WEBHOOK_RETRY_MIN_MS'] as number, raw['M2M_EPCIS_WEBHOOK_RETRY_MAX_MS'] as number),
+      },
+    },
     tokens: {
       issuer: (raw['M2M_TOKEN_ISSUER'] as string | undefined) ?? null,
       audience: (raw['M2M_TOKEN_AUDIENCE'] as string | undefined) ?? null,

@@ -116,6 +116,27 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     default: '`60`',
     meaning: 'how often the audit chain head is signed when it has moved',
   },
+  M2M_EPCIS_WEBHOOK_HOSTS: {
+    embedded: true,
+    distributed: ['audit-service'],
+    launcher: forward,
+    default: 'unset: any host',
+    meaning: 'the hosts EPCIS webhook subscriptions may deliver to (comma-separated names or IP addresses; `dest` must be http or https either way)',
+  },
+  M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: {
+    embedded: true,
+    distributed: ['audit-service'],
+    launcher: forward,
+    default: '`500`',
+    meaning: 'first pause before an EPCIS webhook delivery is tried again (doubling, with jitter)',
+  },
+  M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: {
+    embedded: true,
+    distributed: ['audit-service'],
+    launcher: forward,
+    default: '`60000`',
+    meaning: 'longest pause between attempts of an EPCIS webhook delivery',
+  },
   M2M_TOKEN_ISSUER: {
     embedded: true,
     distributed: CHALLENGE,

@@ -66,6 +66,9 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 503, title: 'The service is not ready', type: ours(code) };
     case ErrorCode.Internal:
       return { status: 500, title: 'Internal error', type: ours(code) };
+    // The binding's 404 names one exception for every missing resource.
+    case ErrorCode.SubscriptionNotFound:
+      return { status: 404, title: 'No such subscription', type: 'epcisException:NoSuchNameException' };
     default:
       return assertUnreachable(code);
   }

@@ -1,3 +1,4 @@
 export * from './lib/audit-chain.store';
 export * from './lib/audit-log.repository';
+export * from './lib/audit-vocabulary';
 export * from './lib/named-query.repository';

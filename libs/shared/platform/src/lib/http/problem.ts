@@ -66,6 +66,12 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 503, title: 'The service is not ready', type: ours(code) };
     case ErrorCode.Internal:
       return { status: 500, title: 'Internal error', type: ours(code) };
+    // The binding's 501: a function it defines that this repository does not offer (capture, releasing page tokens).
+    case ErrorCode.NotImplemented:
+      return { status: 501, title: 'Functionality not supported by server', type: 'epcisException:ImplementationException' };
+    // An EPC, business step, disposition, event type ... that no event of the log carries.
+    case ErrorCode.ItemNotFound:
+      return { status: 404, title: 'No such item in this repository', type: 'epcisException:NoSuchNameException' };
     default:
       return assertUnreachable(code);
   }

@@ -152,8 +152,9 @@ export class NamedQueryController {
     const flat = singleValued(params);
     const { query, criteria } = await this.queries.get(name);
     if (isSubscriptionRequest(flat)) return this.subscribe(query, criteria, flat, request, reply);
-    const media = mediaFor(request, EVENT_DOCUMENT_MEDIA);
+    // Subscription controls without stream=true say more than a 406 to an Accept that names only the stream.
     assertPagingOnly(flat);
+    const media = mediaFor(request, EVENT_DOCUMENT_MEDIA);
     // Bound to this very definition: a token outlives neither a delete nor a re-create under the same name.
     const fingerprint = `named-query:${query.name}:${query.createdAt}`;
     const page = await this.events.page(pageOf(criteria, flat, fingerprint), fingerprint);

@@ -1,10 +1,10 @@
 import { EPCIS_CONTEXT, type EpcisObjectEvent, queryParameterError } from '@m2m-trust/audit-domain';
 
 import { applyDecorators } from '@nestjs/common';
-import { ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { EPCIS_MEDIA, type EpcisMedia, negotiateMedia } from './epcis-media';
+import { EPCIS_MEDIA, type EpcisMedia, EVENT_DOCUMENT_MEDIA, negotiateMedia } from './epcis-media';
 import { queryDocumentXml } from './epcis-xml.document';
 
 
@@ -130,3 +130,7 @@ export const ApiEpcisAnswers = (produces: readonly EpcisMedia[], ...statuses: nu
       ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status] ?? 'problem+json', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } }),
     ),
   );
+
+/** Documents a route answering an EPCISQueryDocument: its 200 in the three media types, and its problem statuses. */
+export const ApiEventsDocument = (...statuses: number[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(ApiOkResponse({ description: 'An EPCISQueryDocument (JSON-LD, JSON or XML as negotiated)' }), ApiEpcisAnswers(EVENT_DOCUMENT_MEDIA, ...statuses));

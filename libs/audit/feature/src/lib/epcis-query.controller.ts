@@ -4,11 +4,11 @@ import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { RequireScope } from '@m2m-trust/shared-platform';
 
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { EpcisEventsService } from './epcis-events.service';
-import { ApiEpcisAnswers, ApiEpcisQuery, eventsAnswer, linkNext, mediaFor, noParameters, singleValued } from './epcis-http.helpers';
+import { ApiEpcisQuery, ApiEventsDocument, eventsAnswer, linkNext, mediaFor, noParameters, singleValued } from './epcis-http.helpers';
 import { EVENT_DOCUMENT_MEDIA } from './epcis-media';
 
 /** The EPCIS 2.0 REST query binding over the audit log: /events and one event. */
@@ -24,8 +24,7 @@ export class EpcisQueryController {
   @Get('events')
   @ApiOperation({ summary: 'Query audit events (EPCIS SimpleEventQuery); pages continue through the Link header' })
   @ApiEpcisQuery()
-  @ApiOkResponse({ description: 'An EPCISQueryDocument (JSON-LD, JSON or XML as negotiated)' })
-  @ApiEpcisAnswers(EVENT_DOCUMENT_MEDIA, 400, 401, 403, 406, 413)
+  @ApiEventsDocument(400, 401, 403, 406, 413)
   async query(
     @Query() params: Record<string, unknown>,
     @Req() request: FastifyRequest,
@@ -42,8 +41,7 @@ export class EpcisQueryController {
   @Get('events/:eventID')
   @ApiOperation({ summary: 'One audit event by its event hash ID (URL-encoded), in an EPCISQueryDocument as the binding answers it' })
   @ApiParam({ name: 'eventID', example: 'ni:///sha-256;df7bb3c352fef055578554f09f5e2aa41782150ced7bd0b8af24dd3ccb30ba69?ver=CBV2.0' })
-  @ApiOkResponse({ description: 'An EPCISQueryDocument holding the event' })
-  @ApiEpcisAnswers(EVENT_DOCUMENT_MEDIA, 400, 401, 403, 404, 406)
+  @ApiEventsDocument(400, 401, 403, 404, 406)
   async event(
     @Param('eventID') eventId: string,
     @Query() params: Record<string, unknown>,

@@ -22,7 +22,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { EpcisEventsService } from './epcis-events.service';
-import { ApiEpcisAnswers, ApiEpcisQuery, ApiPaging, collection, eventsAnswer, jsonAnswer, linkNext, mediaFor, noParameters, singleValued } from './epcis-http.helpers';
+import { ApiEpcisAnswers, ApiEpcisQuery, ApiEventsDocument, ApiPaging, collection, eventsAnswer, jsonAnswer, linkNext, mediaFor, noParameters, singleValued } from './epcis-http.helpers';
 import { COLLECTION_MEDIA, EVENT_DOCUMENT_MEDIA } from './epcis-media';
 import { answerOptions, ApiDiscovery } from './epcis-options';
 
@@ -207,8 +207,7 @@ function vocabularyController(vocabulary: Vocabulary): Type {
     @ApiOperation({ summary: `Events of one ${what} (URL-encoded), with the /events query parameters and paging` })
     @ApiParam({ name: param, example: vocabulary.example })
     @ApiEpcisQuery(...vocabulary.fixes)
-    @ApiOkResponse({ description: 'An EPCISQueryDocument (JSON-LD, JSON or XML as negotiated)' })
-    @ApiEpcisAnswers(EVENT_DOCUMENT_MEDIA, 400, 401, 403, 406, 413)
+    @ApiEventsDocument(400, 401, 403, 406, 413)
     async eventsOf(
       @Param(param) value: string,
       @Query() params: Record<string, unknown>,

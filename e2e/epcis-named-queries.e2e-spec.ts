@@ -311,9 +311,9 @@ describe('EPCIS named queries and subscriptions', () => {
       expect(document?.epcisBody.queryResults).toMatchObject({ queryName: 'failures', subscriptionID: expect.any(String) });
       const [pushed] = subscriber.events as [EpcisEvent];
       expect(pushed).toMatchObject({ disposition: 'non_conformant', 'm2m:reason': 'SIGNATURE_INVALID', epcList: [`urn:m2m-trust:device:${watched.deviceId}`] });
-      const stored = await api.get<Record<string, unknown>>(`/epcis/events/${encodeURIComponent(pushed.eventID)}`);
-      const { '@context': _, ...storedEvent } = stored.body;
-      expect(pushed).toEqual(storedEvent);
+      // GET /events/{eventID} answers the binding's EPCISQueryDocument around the stored event.
+      const stored = await api.get<QueryDocument>(`/epcis/events/${encodeURIComponent(pushed.eventID)}`);
+      expect(stored.body.epcisBody.queryResults.resultsBody.eventList).toEqual([pushed]);
       // The SSE id is the event's ID: where a reconnecting EventSource resumes.
       expect(subscriber.frames.find((f) => f.data !== undefined)?.id).toBe(pushed.eventID);
       // Only the failures matched: a second one, pushed after the registration and the success

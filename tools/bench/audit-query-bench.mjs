@@ -166,7 +166,7 @@ function fill(dataDir, size, devices, now) {
   db.close();
 }
 
-/** The queries timed: each a function of a random source giving one first-page query string. */
+/** The queries timed: each a function of a random source giving one first-page query string of /events, or a path. */
 function queries(devices, now) {
   const window = (random) => {
     const from = now - SPAN_MS + Math.floor(random() * (SPAN_MS - DAY));
@@ -180,6 +180,9 @@ function queries(devices, now) {
     ['by eventTime range (1 day), orderBy=eventTime', (random) => `${window(random)}&orderBy=eventTime&orderDirection=ASC`],
     ['newest failures (orderBy=eventTime DESC)', () => 'EQ_disposition=non_conformant&orderBy=eventTime&orderDirection=DESC'],
     ['newest first (record order DESC)', () => 'orderDirection=DESC'],
+    // The binding's resources beside /events: a type's events (every event here is an ObjectEvent) and the EPC collection.
+    ['/eventTypes/ObjectEvent/events', () => '/epcis/eventTypes/ObjectEvent/events'],
+    ['/epcs (the collection)', () => '/epcis/epcs'],
   ];
 }
 
@@ -192,7 +195,9 @@ async function measure(url, size, devices, now, samples) {
       const latencies = [];
       // A few unmeasured requests first: prepared statements and the page cache warm up as in a running service.
       for (let i = -5; i < samples; i++) {
-        const path = `/epcis/events?${make(random)}`;
+        // A query string is a query of /events; a path is a resource of its own.
+        const made = make(random);
+        const path = made.startsWith('/') ? made : `/epcis/events?${made}`;
         const t0 = performance.now();
         const res = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
         const body = await res.body.text();

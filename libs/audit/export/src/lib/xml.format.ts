@@ -11,7 +11,7 @@ export const XML_MANIFEST_MARKER = '<?m2m-manifest ';
 
 // Line breaks become character references too, so every event stays on one line of the file.
 const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;' };
-const xmlText = (value: string): string => value.replace(/[&<>"'\n\r]/g, (c) => XML_ESCAPES[c] as string);
+export const xmlText = (value: string): string => value.replace(/[&<>"'\n\r]/g, (c) => XML_ESCAPES[c] as string);
 /** Bare CBV words become their CBV 2.0 URIs: the XML schema types these fields as URIs. */
 const cbvUri = (value: string, base: string): string => (/^[a-z_]+$/.test(value) ? `${base}${value}` : value);
 const STANDARD_FIELDS = new Set(['type', 'eventTime', 'recordTime', 'eventTimeZoneOffset', 'eventID', 'epcList', 'action', 'bizStep', 'disposition']);
@@ -19,6 +19,34 @@ const STANDARD_FIELDS = new Set(['type', 'eventTime', 'recordTime', 'eventTimeZo
 /** The line that closes the event list and opens the chain section. */
 export const XML_CHAIN_OPENER = '</EventList></EPCISBody><m2m:chain>';
 const XML_END = '</m2m:chain></epcis:EPCISDocument>';
+
+/**
+ * One event as an EPCIS 2.0 XML element on one line: the standard fields in
+ * the schema's order, then the project's extension fields as `m2m:`
+ * elements (the enclosing document declares the prefix), then `trailing`.
+ * The export and the query binding's XML answers write events with it.
+ */
+export function xmlEventElement(event: Readonly<Record<string, unknown>>, trailing = ''): string {
+  const text = (name: string): string | null => (typeof event[name] === 'string' ? (event[name] as string) : null);
+  const element = (name: string, value: string | null): string => (value === null ? '' : `<${name}>${xmlText(value)}</${name}>`);
+  const epcs = Array.isArray(event['epcList']) ? (event['epcList'] as string[]) : [];
+  const type = text('type') ?? 'ObjectEvent';
+  let xml =
+    `<${type}>` +
+    element('eventTime', text('eventTime')) +
+    element('recordTime', text('recordTime')) +
+    element('eventTimeZoneOffset', text('eventTimeZoneOffset')) +
+    element('eventID', text('eventID')) +
+    `<epcList>${epcs.map((epc) => element('epc', epc)).join('')}</epcList>` +
+    element('action', text('action')) +
+    element('bizStep', text('bizStep') && cbvUri(text('bizStep') as string, CBV_BIZSTEP_URI)) +
+    element('disposition', text('disposition') && cbvUri(text('disposition') as string, CBV_DISPOSITION_URI));
+  for (const [name, value] of Object.entries(event)) {
+    if (STANDARD_FIELDS.has(name) || !name.startsWith('m2m:') || typeof value !== 'string') continue;
+    xml += element(name, value);
+  }
+  return `${xml}${trailing}</${type}>`;
+}
 
 /**
  * EPCIS 2.0 XML (urn:epcglobal:epcis:xsd:2), valid against GS1's XSD: the
@@ -43,24 +71,7 @@ export class XmlExportWriter implements ExportWriter {
   }
 
   record(event: Readonly<Record<string, unknown>>): string {
-    const text = (name: string): string | null => (typeof event[name] === 'string' ? (event[name] as string) : null);
-    const element = (name: string, value: string | null): string => (value === null ? '' : `<${name}>${xmlText(value)}</${name}>`);
-    const epcs = Array.isArray(event['epcList']) ? (event['epcList'] as string[]) : [];
-    let xml =
-      `<${text('type') ?? 'ObjectEvent'}>` +
-      element('eventTime', text('eventTime')) +
-      element('recordTime', text('recordTime')) +
-      element('eventTimeZoneOffset', text('eventTimeZoneOffset')) +
-      element('eventID', text('eventID')) +
-      `<epcList>${epcs.map((epc) => element('epc', epc)).join('')}</epcList>` +
-      element('action', text('action')) +
-      element('bizStep', text('bizStep') && cbvUri(text('bizStep') as string, CBV_BIZSTEP_URI)) +
-      element('disposition', text('disposition') && cbvUri(text('disposition') as string, CBV_DISPOSITION_URI));
-    for (const [name, value] of Object.entries(event)) {
-      if (STANDARD_FIELDS.has(name) || !name.startsWith('m2m:') || typeof value !== 'string') continue;
-      xml += element(name, value);
-    }
-    return `${xml}</${text('type') ?? 'ObjectEvent'}>\n`;
+    return `${xmlEventElement(event)}\n`;
   }
 
   openChain(): string {

@@ -9,10 +9,12 @@ import { AuditCheckpointService } from './audit-checkpoint.service';
 import { AuditExportController } from './audit-export.controller';
 import { AuditExportService } from './audit-export.service';
 import { AUDIT_SIGNING_KEY, loadAuditSigningKey } from './audit-signing-key';
+import { EpcisDiscoveryController } from './epcis-discovery.controller';
 import { EpcisEventsService } from './epcis-events.service';
+import { EpcisHeadersHook } from './epcis-gs1-headers';
 import { EpcisQueryController } from './epcis-query.controller';
-import { EpcisResourcesController } from './epcis-resources.controller';
 import { EpcisSubscriptionHub } from './epcis-subscription.hub';
+import { EPCIS_VOCABULARY_CONTROLLERS } from './epcis-vocabulary.controller';
 import { EpcisWebSocketUpgrades } from './epcis-websocket.upgrades';
 import { NamedQueryController } from './named-query.controller';
 import { NamedQueryService } from './named-query.service';
@@ -25,13 +27,22 @@ const webhookOptions = (config: AppConfig): WebhookOptions => ({ ...config.audit
 
 /** Needs AUDIT_LOG_REPOSITORY, AUDIT_CHAIN_STORE, NAMED_QUERY_REPOSITORY, QUERY_SUBSCRIPTION_REPOSITORY and EVENT_BUS from the composition root. */
 @Module({
-  controllers: [AuditChainController, AuditExportController, EpcisQueryController, EpcisResourcesController, NamedQueryController, QuerySubscriptionController],
+  controllers: [
+    AuditChainController,
+    AuditExportController,
+    EpcisDiscoveryController,
+    EpcisQueryController,
+    ...EPCIS_VOCABULARY_CONTROLLERS,
+    NamedQueryController,
+    QuerySubscriptionController,
+  ],
   providers: [
     AuditChainVerifier,
     AuditCheckpointService,
     AuditExportService,
     AuditGrpcController,
     EpcisEventsService,
+    EpcisHeadersHook,
     EpcisSubscriptionHub,
     EpcisWebSocketUpgrades,
     NamedQueryService,

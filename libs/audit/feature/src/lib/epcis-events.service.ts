@@ -1,12 +1,10 @@
 import { AUDIT_LOG_REPOSITORY, type AuditLogRepository } from '@m2m-trust/audit-data-access';
-import { encodePageToken, type EventQuery } from '@m2m-trust/audit-domain';
+import { encodePageToken, type EpcisObjectEvent, type EventQuery } from '@m2m-trust/audit-domain';
 
 import { Inject, Injectable } from '@nestjs/common';
 
-import { queryDocument } from './epcis-http.helpers';
-
 export interface EventsPage {
-  readonly document: Record<string, unknown>;
+  readonly events: readonly EpcisObjectEvent[];
   /** For the next page's Link; null on the last page. */
   readonly nextPageToken: string | null;
 }
@@ -17,11 +15,8 @@ export class EpcisEventsService {
   constructor(@Inject(AUDIT_LOG_REPOSITORY) private readonly log: AuditLogRepository) {}
 
   /** `fingerprint` is what the next page's token is bound to: the same query, and only it, may continue. */
-  async page(query: EventQuery, fingerprint: string, queryName = 'SimpleEventQuery'): Promise<EventsPage> {
+  async page(query: EventQuery, fingerprint: string): Promise<EventsPage> {
     const page = await this.log.query(query);
-    return {
-      document: queryDocument(page.events, queryName),
-      nextPageToken: page.nextAfter === null ? null : encodePageToken(page.nextAfter, fingerprint),
-    };
+    return { events: page.events, nextPageToken: page.nextAfter === null ? null : encodePageToken(page.nextAfter, fingerprint) };
   }
 }

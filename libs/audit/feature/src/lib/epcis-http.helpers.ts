@@ -1,9 +1,12 @@
 import { EPCIS_CONTEXT, type EpcisObjectEvent, queryParameterError } from '@m2m-trust/audit-domain';
 
-import { ApiQuery } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export const JSON_LD = 'application/ld+json; charset=utf-8';
+import { EPCIS_MEDIA, type EpcisMedia, EVENT_DOCUMENT_MEDIA, negotiateMedia } from './epcis-media';
+import { queryDocumentXml } from './epcis-xml.document';
+
 
 const QUERY_PARAMETERS = [
   ['eventType', 'Event types, `|`-separated (ObjectEvent, ...)'],
@@ -77,3 +80,57 @@ export function linkNext(request: FastifyRequest, reply: FastifyReply, params: R
   const path = request.url.split('?')[0] as string;
   void reply.header('link', `<${path}?${next.toString()}>; rel="next"`);
 }
+
+/** The media type a request's Accept header chooses among those offered, or a 406 before any work is done. */
+export const mediaFor = (request: FastifyRequest, offered: readonly EpcisMedia[]): EpcisMedia => negotiateMedia(request.headers.accept, offered);
+
+/** An EPCISQueryDocument around a result's events, in the negotiated media type (XML: valid against GS1's query XSD). */
+export function eventsAnswer(reply: FastifyReply, media: EpcisMedia, events: readonly EpcisObjectEvent[], queryName: string): Record<string, unknown> | string {
+  void reply.type(`${media}; charset=utf-8`);
+  return media === EPCIS_MEDIA.xml ? queryDocumentXml(events, queryName) : queryDocument(events, queryName);
+}
+
+/** A JSON body (collection, query definition) as the negotiated JSON flavour. */
+export function jsonAnswer<T>(reply: FastifyReply, media: EpcisMedia, body: T): T {
+  void reply.type(`${media}; charset=utf-8`);
+  return body;
+}
+
+/** The binding's Collection of names or URIs (eventTypes, epcs, bizSteps, ...). */
+export const collection = (member: readonly string[]): Record<string, unknown> => ({ '@context': EPCIS_CONTEXT, type: 'Collection', member });
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string', description: 'The EPCIS exception (epcisException:...) or urn:m2m-trust:problem:...' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    code: { type: 'string', description: 'Stable machine-readable code' },
+  },
+};
+
+const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'epcisException:QueryParameterException (or another EPCIS query exception)',
+  401: 'A valid API key is required',
+  403: 'The API key lacks the audit:read scope',
+  404: 'epcisException:NoSuchNameException: no such item in this repository',
+  406: 'epcisException:NotAcceptableException: none of the offered media types is acceptable, or the GS1 version bounds exclude 2.0.0',
+  413: 'epcisException:QueryTooLargeException',
+  501: 'epcisException:ImplementationException: not offered by this repository',
+};
+
+/** Documents the problem+json answers a /epcis route gives, with the media types it produces. */
+export const ApiEpcisAnswers = (produces: readonly EpcisMedia[], ...statuses: number[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    ...(produces.length > 0 ? [ApiProduces(...produces)] : []),
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status] ?? 'problem+json', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } }),
+    ),
+  );
+
+/** Documents a route answering an EPCISQueryDocument: its 200 in the three media types, and its problem statuses. */
+export const ApiEventsDocument = (...statuses: number[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(ApiOkResponse({ description: 'An EPCISQueryDocument (JSON-LD, JSON or XML as negotiated)' }), ApiEpcisAnswers(EVENT_DOCUMENT_MEDIA, ...statuses));

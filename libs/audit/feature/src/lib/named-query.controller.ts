@@ -34,7 +34,8 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { EpcisEventsService } from './epcis-events.service';
-import { ApiPaging, JSON_LD, linkNext, noParameters, singleValued } from './epcis-http.helpers';
+import { ApiPaging, eventsAnswer, jsonAnswer, linkNext, mediaFor, noParameters, singleValued } from './epcis-http.helpers';
+import { DEFINITION_MEDIA, EVENT_DOCUMENT_MEDIA } from './epcis-media';
 import { EpcisSubscriptionHub, type SubscriptionStart } from './epcis-subscription.hub';
 import { EpcisWebSocketUpgrades, isWebSocketUpgrade } from './epcis-websocket.upgrades';
 import { NamedQueryService } from './named-query.service';
@@ -98,11 +99,12 @@ export class NamedQueryController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ name: string; query: Readonly<Record<string, unknown>> }[]> {
+    const media = mediaFor(request, DEFINITION_MEDIA);
     const { perPage, nextPageToken, ...rest } = singleValued(params);
     noParameters(rest);
     const page = await this.queries.list(nextPageToken === undefined ? null : decodeNamePageToken(nextPageToken, 'queries'), parsePerPage(perPage));
     linkNext(request, reply, perPage === undefined ? {} : { perPage }, page.nextAfter === null ? null : encodeNamePageToken(page.nextAfter, 'queries'));
-    return page.items.map(definition);
+    return jsonAnswer(reply, media, page.items.map(definition));
   }
 
   @Get(':queryName')
@@ -114,9 +116,12 @@ export class NamedQueryController {
   async get(
     @Param('queryName') name: string,
     @Query() params: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ name: string; query: Readonly<Record<string, unknown>> }> {
+    const media = mediaFor(request, DEFINITION_MEDIA);
     noParameters(params);
-    return definition((await this.queries.get(name)).query);
+    return jsonAnswer(reply, media, definition((await this.queries.get(name)).query));
   }
 
   @Delete(':queryName')
@@ -140,7 +145,7 @@ export class NamedQueryController {
   @ApiPaging()
   @ApiQuery({ name: 'stream', required: false, description: 'true: subscribe (a WebSocket with Upgrade: websocket, else text/event-stream)', type: String })
   @ApiQuery({ name: 'initialRecordTime', required: false, description: 'With stream=true: first replay events recorded since then', type: String })
-  @ApiProduces('application/ld+json', 'text/event-stream')
+  @ApiProduces('application/ld+json', 'application/json', 'application/xml', 'text/event-stream')
   @ApiOkResponse({ description: 'An EPCISQueryDocument, or an event stream' })
   @ApiResponse({ status: 101, description: 'Switching Protocols: a WebSocket subscription; each new matching event comes as one text message, an EPCISQueryDocument' })
   async results(
@@ -153,12 +158,14 @@ export class NamedQueryController {
     const { query, criteria } = await this.queries.get(name);
     if (isSubscriptionRequest(flat)) return this.subscribe(query, criteria, flat, request, reply);
     if (isWebSocketUpgrade(request)) throw subscriptionError('stream', 'a WebSocket subscription needs stream=true');
+    // Subscription controls without stream=true say more than a 406 to an Accept that names only the stream.
     assertPagingOnly(flat);
+    const media = mediaFor(request, EVENT_DOCUMENT_MEDIA);
     // Bound to this very definition: a token outlives neither a delete nor a re-create under the same name.
     const fingerprint = `named-query:${query.name}:${query.createdAt}`;
-    const page = await this.events.page(pageOf(criteria, flat, fingerprint), fingerprint, query.name);
+    const page = await this.events.page(pageOf(criteria, flat, fingerprint), fingerprint);
     linkNext(request, reply, flat, page.nextPageToken);
-    void reply.headers({ ...GS1_HEADERS, 'content-type': JSON_LD }).send(page.document);
+    void reply.send(eventsAnswer(reply, media, page.events, query.name));
   }
 
   private async subscribe(

@@ -31,6 +31,8 @@ export const ErrorCode = {
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL',
   SubscriptionNotFound: 'SUBSCRIPTION_NOT_FOUND',
+  NotImplemented: 'NOT_IMPLEMENTED',
+  ItemNotFound: 'ITEM_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

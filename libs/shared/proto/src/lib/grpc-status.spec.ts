@@ -33,6 +33,8 @@ describe('grpcStatusOf', () => {
     SUBSCRIPTION_LIMIT_REACHED: status.RESOURCE_EXHAUSTED,
     SERVICE_UNAVAILABLE: status.UNAVAILABLE,
     INTERNAL: status.INTERNAL,
+    NOT_IMPLEMENTED: status.UNIMPLEMENTED,
+    ITEM_NOT_FOUND: status.NOT_FOUND,
   };
 
   // The Record type above already fails to compile when a code is missing; this checks the values.

@@ -28,6 +28,7 @@ export function grpcStatusOf(code: ErrorCode): status {
     case ErrorCode.QueryNotFound:
     case ErrorCode.EventNotFound:
     case ErrorCode.SubscriptionNotFound:
+    case ErrorCode.ItemNotFound:
       return status.NOT_FOUND;
     case ErrorCode.DeviceExists:
     case ErrorCode.DuplicatePublicKey:
@@ -49,6 +50,8 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.UNAVAILABLE;
     case ErrorCode.Internal:
       return status.INTERNAL;
+    case ErrorCode.NotImplemented:
+      return status.UNIMPLEMENTED;
     default:
       return assertUnreachable(code);
   }

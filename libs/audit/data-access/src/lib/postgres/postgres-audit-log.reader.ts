@@ -4,6 +4,7 @@ import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
 import { auditPage, type DocumentField, equalityFilters, orderKey, pageSize, presenceFilters, rangeFilters, selectsNothing } from '../audit-log.query';
 import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
+import { VOCABULARY_COLUMNS, type VocabularyField } from '../audit-vocabulary';
 
 interface Row {
   readonly seq: string;
@@ -160,5 +161,26 @@ export class PostgresAuditLogReader implements AuditLogRepository {
     if ((rows[0]?.n ?? 0) > max) {
       throw new DomainError(ErrorCode.QueryTooLarge, `More than maxEventCount (${max}) events match; narrow the query or page it without maxEventCount`);
     }
+  }
+
+  async distinctValues(field: VocabularyField, after: string | null, limit: number): Promise<readonly string[]> {
+    // A loose index scan in one round trip: each step seeks the next value past the last one, so a page of values
+    // costs a probe per value, never a walk over the events that share one (PostgreSQL has no skip scan).
+    const column = VOCABULARY_COLUMNS[field];
+    const { rows } = await this.db.query<{ v: string }>(
+      `WITH RECURSIVE vocabulary(v, n) AS (
+         (SELECT ${column}, 1 FROM audit_events WHERE ${column} > $1 ORDER BY ${column} LIMIT 1)
+         UNION ALL
+         SELECT (SELECT ${column} FROM audit_events WHERE ${column} > vocabulary.v ORDER BY ${column} LIMIT 1), n + 1
+         FROM vocabulary WHERE vocabulary.v IS NOT NULL AND n < $2
+       ) SELECT v FROM vocabulary WHERE v IS NOT NULL`,
+      [after ?? '', limit],
+    );
+    return rows.map((row) => row.v);
+  }
+
+  async holdsValue(field: VocabularyField, value: string): Promise<boolean> {
+    const { rows } = await this.db.query(`SELECT 1 FROM audit_events WHERE ${VOCABULARY_COLUMNS[field]} = $1 LIMIT 1`, [value]);
+    return rows.length > 0;
   }
 }

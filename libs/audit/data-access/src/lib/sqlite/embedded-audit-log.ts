@@ -3,6 +3,7 @@ import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-
 
 import type { AuditChainStore, ChainRecord, StoredCheckpoint } from '../audit-chain.store';
 import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
+import type { VocabularyField } from '../audit-vocabulary';
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
@@ -43,6 +44,16 @@ class SettledAuditLogReader implements AuditLogRepository {
   async eventTypes(): Promise<readonly string[]> {
     await this.follower.settled();
     return this.reader.eventTypes();
+  }
+
+  async distinctValues(field: VocabularyField, after: string | null, limit: number): Promise<readonly string[]> {
+    await this.follower.settled();
+    return this.reader.distinctValues(field, after, limit);
+  }
+
+  async holdsValue(field: VocabularyField, value: string): Promise<boolean> {
+    await this.follower.settled();
+    return this.reader.holdsValue(field, value);
   }
 }
 

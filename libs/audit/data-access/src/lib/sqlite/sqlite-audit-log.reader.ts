@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { auditPage, type DocumentField, equalityFilters, orderKey, pageSize, presenceFilters, rangeFilters, selectsNothing } from '../audit-log.query';
 import type { AuditLogRepository, AuditPage } from '../audit-log.repository';
 import { ORDERED_BY_EVENT_TIME } from '../audit-query-order';
+import { VOCABULARY_COLUMNS, type VocabularyField } from '../audit-vocabulary';
 
 interface Row {
   readonly seq: number;
@@ -187,5 +188,23 @@ export class SqliteAuditLogReader implements AuditLogRepository {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+
+  async distinctValues(field: VocabularyField, after: string | null, limit: number): Promise<readonly string[]> {
+    // A loose index scan: each value is one seek past the last, never a walk over the events that share it.
+    const next = this.statement(`SELECT ${VOCABULARY_COLUMNS[field]} AS v FROM audit_events WHERE ${VOCABULARY_COLUMNS[field]} > ? ORDER BY 1 LIMIT 1`);
+    const values: string[] = [];
+    let last = after ?? '';
+    while (values.length < limit) {
+      const row = next.get(last) as { v: string } | undefined;
+      if (!row) break;
+      values.push(row.v);
+      last = row.v;
+    }
+    return values;
+  }
+
+  async holdsValue(field: VocabularyField, value: string): Promise<boolean> {
+    return this.statement(`SELECT 1 AS found FROM audit_events WHERE ${VOCABULARY_COLUMNS[field]} = ? LIMIT 1`).get(value) !== undefined;
   }
 }

@@ -69,6 +69,12 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
     // The binding's 404 names one exception for every missing resource.
     case ErrorCode.SubscriptionNotFound:
       return { status: 404, title: 'No such subscription', type: 'epcisException:NoSuchNameException' };
+    // The binding's 501: a function it defines that this repository does not offer (capture, releasing page tokens).
+    case ErrorCode.NotImplemented:
+      return { status: 501, title: 'Functionality not supported by server', type: 'epcisException:ImplementationException' };
+    // An EPC, business step, disposition, event type ... that no event of the log carries.
+    case ErrorCode.ItemNotFound:
+      return { status: 404, title: 'No such item in this repository', type: 'epcisException:NoSuchNameException' };
     default:
       return assertUnreachable(code);
   }

@@ -54,10 +54,18 @@ export class EpcisDiscoveryController {
     answerOptions(this.host, request, reply);
   }
 
-  @Options(['queries/:queryName', 'queries/:queryName/events'])
+  @Options(['queries/:queryName', 'queries/:queryName/events', 'queries/:queryName/subscriptions'])
   @ApiParam({ name: 'queryName' })
   @ApiDiscovery()
   discoverQuery(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
+    answerOptions(this.host, request, reply);
+  }
+
+  @Options('queries/:queryName/subscriptions/:subscriptionID')
+  @ApiParam({ name: 'queryName' })
+  @ApiParam({ name: 'subscriptionID' })
+  @ApiDiscovery()
+  discoverSubscription(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
     answerOptions(this.host, request, reply);
   }
 

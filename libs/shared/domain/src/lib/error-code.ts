@@ -30,6 +30,12 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL',
+  // Refused before any route runs (the OpenAPI document's PreRouteError responses, docs/protocol.md).
+  MalformedUrl: 'MALFORMED_URL',
+  UriTooLong: 'URI_TOO_LONG',
+  HeaderFieldsTooLarge: 'HEADER_FIELDS_TOO_LARGE',
+  MalformedRequest: 'MALFORMED_REQUEST',
+  MethodNotImplemented: 'METHOD_NOT_IMPLEMENTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -66,6 +66,17 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 503, title: 'The service is not ready', type: ours(code) };
     case ErrorCode.Internal:
       return { status: 500, title: 'Internal error', type: ours(code) };
+    case ErrorCode.MalformedUrl:
+      return { status: 400, title: 'The URL cannot be decoded', type: ours(code) };
+    case ErrorCode.UriTooLong:
+      return { status: 414, title: 'A path segment is longer than any resource accepts', type: ours(code) };
+    case ErrorCode.HeaderFieldsTooLarge:
+      return { status: 431, title: 'The request header fields are too large', type: ours(code) };
+    case ErrorCode.MalformedRequest:
+      return { status: 400, title: 'The request is not well-formed HTTP', type: ours(code) };
+    // RFC 9110 section 15.6.2: a method the server supports for no resource (TRACE, CONNECT, or one it does not know).
+    case ErrorCode.MethodNotImplemented:
+      return { status: 501, title: 'The server implements this method for no resource', type: ours(code) };
     default:
       return assertUnreachable(code);
   }

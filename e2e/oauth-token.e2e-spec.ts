@@ -69,7 +69,7 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(answer.body['access_token'] as string, jwks, { issuer: server.url, audience: server.url });
     expect(protectedHeader.alg).toBe('EdDSA');
-    expect(payload).toMatchObject({ sub: device.deviceId, cnf: { jkt: await thumbprint(device) } });
+    expect(payload).toMatchObject({ sub: device.deviceId, device_key_thumbprint: await thumbprint(device) });
     expect(payload.exp! - payload.iat!).toBe(300);
     expect(await introspect(answer.body['access_token'] as string)).toMatchObject({ active: true, sub: device.deviceId });
 
@@ -158,7 +158,7 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
     const verified = await authenticate(api, subject);
     expect(verified.body).toMatchObject({ verified: true, tokenType: 'Bearer', expiresIn: 300 });
     const token = verified.body['accessToken'] as string;
-    expect(await introspect(token)).toMatchObject({ active: true, sub: subject.deviceId, cnf: { jkt: await thumbprint(subject) } });
+    expect(await introspect(token)).toMatchObject({ active: true, sub: subject.deviceId, device_key_thumbprint: await thumbprint(subject) });
     const asDevice = new Api(server.url, token);
     expect((await asDevice.get('/v1/me')).body).toMatchObject({ deviceId: subject.deviceId, authentication: { method: 'bearer' } });
     expect((await api.post(`/v1/devices/${subject.deviceId}/revoke`, { reason: 'stolen' })).status).toBe(200);

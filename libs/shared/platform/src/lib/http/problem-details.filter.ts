@@ -3,6 +3,7 @@ import { DomainError, ErrorCode, type ErrorDetail, isDomainError, type RetryInfo
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { apiKeyChallenge } from './api-key.guard';
 import { problemTypeOf } from './problem';
 
 /** Errors the HTTP stack raises before a handler runs (routing, body parsing), by status. */
@@ -84,5 +85,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   };
   if (error.details.length > 0) body['errors'] = error.details satisfies readonly ErrorDetail[];
   if (error.retry) setRetryHeaders(reply, error.retry);
+  // RFC 9110 section 11.6.1: a 401 always names a challenge; a guard that knows its scheme has set it, else it is the API key's.
+  if (problem.status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', apiKeyChallenge(request, null));
   void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
 }

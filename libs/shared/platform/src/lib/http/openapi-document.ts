@@ -5,7 +5,6 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { TSchema } from '@sinclair/typebox';
 
 import { problemTypeOf } from './problem';
 import { IS_PUBLIC } from './public.decorator';
@@ -53,10 +52,17 @@ const EVERY_OPERATION: Record<string, string> = {
 };
 /** Also on every operation with a path parameter. */
 const WITH_PATH_PARAMETERS: Record<string, string> = { '414': 'URI_TOO_LONG: a path segment is longer than any resource accepts' };
+/** Also on every operation that takes a body. */
+const WITH_BODY: Record<string, string> = {
+  '413': 'PAYLOAD_TOO_LARGE: the body is larger than M2M_HTTP_BODY_LIMIT_BYTES',
+  '415': 'UNSUPPORTED_MEDIA_TYPE: the body is not of a media type the operation reads',
+};
+/** Also on every operation an operator API key calls: the per-key limit (docs/abuse-limits.md). */
+const WITH_API_KEY: Record<string, string> = { '429': 'RATE_LIMITED: too many requests with this API key; see Retry-After' };
 
 /** Shared responses, named by status; referenced where an operation documents nothing more specific. */
 function responseComponents(): Record<string, Json> {
-  const statuses = { ...EVERY_OPERATION, ...WITH_PATH_PARAMETERS };
+  const statuses = { ...EVERY_OPERATION, ...WITH_PATH_PARAMETERS, ...WITH_BODY, ...WITH_API_KEY };
   return Object.fromEntries(Object.entries(statuses).map(([status, description]) => [`Problem${status}`, { description, content: problemContent }]));
 }
 
@@ -127,7 +133,12 @@ function completeOperation(path: string, operation: Operation, facts: HandlerFac
     // OAuth endpoints answer their refusals as RFC 6749 JSON; what the platform refuses there is still problem+json.
     if (!(PROBLEM_MEDIA_TYPE in content)) response['content'] = { ...content, ...problemContent };
   }
-  const shared = { ...EVERY_OPERATION, ...(path.includes('{') ? WITH_PATH_PARAMETERS : {}) };
+  const shared = {
+    ...EVERY_OPERATION,
+    ...(path.includes('{') ? WITH_PATH_PARAMETERS : {}),
+    ...(operation['requestBody'] ? WITH_BODY : {}),
+    ...((operation.security ?? []).some((requirement) => 'apiKey' in requirement) ? WITH_API_KEY : {}),
+  };
   for (const status of Object.keys(shared)) {
     if (!(status in operation.responses)) operation.responses[status] = { $ref: `#/components/responses/Problem${status}` };
   }

@@ -17,8 +17,6 @@ export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
-    /** The WWW-Authenticate challenge of a 401; when absent, the token endpoint's own (TOKEN_ENDPOINT_CHALLENGE). */
-    readonly challenge?: string,
   ) {
     super(description);
   }

@@ -12,22 +12,6 @@ import { OAuthError } from './oauth.error';
 import { OAuthErrorFilter } from './oauth-error.filter';
 import { parseTokenRequest, type TokenRequestForm, type TokenResponse } from './token-request.form';
 
-const AUTH_SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
-
-/**
- * RFC 6749 section 5.2: a client that authenticated in the Authorization header and failed gets 401 and a
- * challenge of the scheme it used. This endpoint takes private_key_jwt only (RFC 6749 section 2.3 allows one method
- * per request), so any Authorization header is that failure.
- */
-function headerAuthenticationRefused(authorization: string): OAuthError {
-  const scheme = AUTH_SCHEME.exec(authorization.trim())?.[0];
-  return new OAuthError(
-    'invalid_client',
-    'This token endpoint authenticates clients by private_key_jwt (client_assertion in the body) only, not by the Authorization header',
-    scheme === undefined ? undefined : `${scheme} realm="m2m-trust"`,
-  );
-}
-
 /** The OAuth 2.0 token endpoint (docs/tokens.md): devices authenticate with their own key, so no API key. */
 @ApiTags('OAuth 2.0')
 @Public()
@@ -55,16 +39,14 @@ export class TokenController {
   @ApiUnauthorizedResponse({
     schema: OAuthErrorSchema,
     description:
-      '`invalid_client`: the client assertion is refused (also when it was used before, however many callers send it at once). ' +
+      '`invalid_client`: no client assertion, or one refused (also one used before, however many callers send it at once). ' +
       'WWW-Authenticate names the scheme the client tried in Authorization, else `PrivateKeyJwt`',
   })
   async token(
     @Body() form: TokenRequestForm | undefined,
     @Headers('content-type') contentType: string | undefined,
-    @Headers('authorization') authorization: string | undefined,
     @EventMeta() meta: EventMetadata,
   ): Promise<TokenResponse> {
-    if (authorization !== undefined) throw headerAuthenticationRefused(authorization);
     // RFC 6749 section 3.2: the token endpoint takes form parameters; a JSON body is a malformed request, not a lenient one.
     if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) {
       throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');

@@ -25,7 +25,7 @@ const PROBLEM_SCHEMA = {
     title: { type: 'string' },
     status: { type: 'integer', minimum: 400, maximum: 599 },
     detail: { type: 'string' },
-    instance: { type: 'string', description: 'The request path (absent when the request could not be parsed)' },
+    instance: { type: 'string', description: 'The request path (absent when the request could not be parsed, or its path is too long to repeat)' },
     code: { type: 'string', enum: Object.values(ErrorCode) },
     requestId: { type: 'string', description: 'X-Request-Id of the request, also in the logs' },
     errors: {

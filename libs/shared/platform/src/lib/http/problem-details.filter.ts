@@ -79,7 +79,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     title: problem.title,
     status: problem.status,
     detail: error.message,
-    instance: request.url.split('?')[0],
+    // A path too long to route is not repeated back.
+    ...(error.code === ErrorCode.UriTooLong ? {} : { instance: request.url.split('?')[0] }),
     code: error.code,
     requestId: request.id,
   };

@@ -193,6 +193,20 @@ describe('HTTP semantics the standards define', () => {
     });
   });
 
+  describe('RFC 6749 section 5.2 for bodies the OAuth endpoints cannot read', () => {
+    it.each([
+      ['malformed JSON', 'application/json', '{not json'],
+      ['another media type', 'text/xml', '<grant/>'],
+      ['a body past the size limit', 'application/x-www-form-urlencoded', `grant_type=${'a'.repeat(2_000_000)}`],
+    ])('answers %s with 400 invalid_request, not problem+json', async (_, contentType, body) => {
+      for (const path of ['/oauth2/token', '/oauth2/introspect']) {
+        const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${server.adminKey}` }, body });
+        expect([path, response.status, response.headers.get('content-type'), response.headers.get('cache-control')]).toEqual([path, 400, 'application/json; charset=utf-8', 'no-store']);
+        expect(await response.json()).toEqual({ error: 'invalid_request', error_description: expect.any(String), request_id: expect.any(String) });
+      }
+    });
+  });
+
   describe('RFC 6749 section 5.2 under races', () => {
     it('one client assertion sent by many callers at once: exactly one token, every other caller 401 invalid_client, never 409', async () => {
       const once = await assertion();

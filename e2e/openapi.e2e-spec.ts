@@ -87,7 +87,9 @@ describe('GET /openapi.json', () => {
       // What the server answers to any request before its handler runs: a bad URL, oversized headers, failures.
       expect([where, ['400', '431', '500', '503'].filter((status) => !statuses.includes(status))]).toEqual([where, []]);
       if (path.includes('{')) expect([where, statuses]).toEqual([where, expect.arrayContaining(['414'])]);
-      if (operation['requestBody']) expect([where, statuses]).toEqual([where, expect.arrayContaining(['413', '415'])]);
+      // An OAuth endpoint (form body) answers an unreadable body as RFC 6749's 400 invalid_request instead.
+      const body = operation['requestBody'] as { content?: Json } | undefined;
+      if (body && !('application/x-www-form-urlencoded' in (body.content ?? {}))) expect([where, statuses]).toEqual([where, expect.arrayContaining(['413', '415'])]);
       if ((operation.security ?? []).length > 0) expect([where, statuses]).toEqual([where, expect.arrayContaining(['401'])]);
       for (const status of statuses.filter((candidate) => Number(candidate) >= 400)) {
         const content = (resolveResponse(document, operation.responses[status] as Json)['content'] ?? {}) as Record<string, { schema?: Json }>;

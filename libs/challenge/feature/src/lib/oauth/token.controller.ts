@@ -1,6 +1,6 @@
 import { ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
 import type { EventMetadata } from '@m2m-trust/shared-events';
-import { AcceptsFormBody, EventMeta, Public } from '@m2m-trust/shared-platform';
+import { EventMeta, OAuthEndpoint, Public } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
@@ -22,7 +22,7 @@ export class TokenController {
 
   @Post('token')
   @RateLimitedByAddress()
-  @AcceptsFormBody()
+  @OAuthEndpoint()
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')

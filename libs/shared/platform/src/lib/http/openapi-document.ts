@@ -6,6 +6,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
+import { isOAuthEndpointHandler } from './form-body';
 import { problemTypeOf } from './problem';
 import { IS_PUBLIC } from './public.decorator';
 import { SchemaPipe } from './schema.pipe';
@@ -68,6 +69,8 @@ function responseComponents(): Record<string, Json> {
 
 interface HandlerFacts {
   readonly isPublic: boolean;
+  /** Its unreadable bodies are RFC 6749 invalid_request (400), not 413/415 problem+json. */
+  readonly isOAuthEndpoint: boolean;
   readonly parameters: Json[];
 }
 
@@ -105,6 +108,7 @@ function handlerFacts(controllers: readonly Type[], reflector: Reflector): Map<s
       // @nestjs/swagger's operation ids: Class_method.
       facts.set(`${controller.name}_${name}`, {
         isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) === true,
+        isOAuthEndpoint: isOAuthEndpointHandler(handler),
         parameters: schemaParameters(controller, name),
       });
     }
@@ -136,7 +140,7 @@ function completeOperation(path: string, operation: Operation, facts: HandlerFac
   const shared = {
     ...EVERY_OPERATION,
     ...(path.includes('{') ? WITH_PATH_PARAMETERS : {}),
-    ...(operation['requestBody'] ? WITH_BODY : {}),
+    ...(operation['requestBody'] && !facts?.isOAuthEndpoint ? WITH_BODY : {}),
     ...((operation.security ?? []).some((requirement) => 'apiKey' in requirement) ? WITH_API_KEY : {}),
   };
   for (const status of Object.keys(shared)) {

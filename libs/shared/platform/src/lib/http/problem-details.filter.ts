@@ -4,6 +4,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { apiKeyChallenge } from './api-key.guard';
+import { isOAuthEndpoint } from './form-body';
 import { problemTypeOf } from './problem';
 
 /** Errors the HTTP stack raises before a handler runs (routing, body parsing), by status. */
@@ -71,8 +72,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/** What an OAuth endpoint answers as RFC 6749 section 5.2's invalid_request: a request it cannot read. */
+const UNREADABLE_REQUEST: ReadonlySet<ErrorCode> = new Set([ErrorCode.ValidationFailed, ErrorCode.PayloadTooLarge, ErrorCode.UnsupportedMediaType]);
+
 /** Answers a known error as application/problem+json (also for routes outside Nest, such as a gateway's pass-through). */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: DomainError): void {
+  if (UNREADABLE_REQUEST.has(error.code) && isOAuthEndpoint(request)) {
+    void reply
+      .status(400)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .send({ error: 'invalid_request', error_description: error.message, request_id: request.id });
+    return;
+  }
   const problem = problemTypeOf(error.code);
   const body: Record<string, unknown> = {
     type: problem.type,

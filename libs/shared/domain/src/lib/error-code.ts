@@ -30,7 +30,7 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL',
-  // Refused before any route runs (the OpenAPI document's PreRouteError responses, docs/protocol.md).
+  // Refused before any route runs (README, "Every error is application/problem+json"; the OpenAPI document).
   MalformedUrl: 'MALFORMED_URL',
   UriTooLong: 'URI_TOO_LONG',
   HeaderFieldsTooLarge: 'HEADER_FIELDS_TOO_LARGE',

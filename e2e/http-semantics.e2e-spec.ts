@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { decodeJwt, SignJWT } from 'jose';
+import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 
-import { Api, authenticate, type Device, newDevice, register } from './support/client';
-import { type RunningServer, startServer } from './support/server';
+import { type Api, authenticate, clientAssertion, type Device, newDevice } from './support/client';
+import { type RunningServer, startServerWithDevice, WITHOUT_ABUSE_LIMITS } from './support/server';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -59,26 +58,11 @@ describe('HTTP semantics the standards define', () => {
   let api: Api;
   let device: Device;
 
-  beforeAll(async () => {
-    // Many token requests from one address and one device at once: the limits are not what is tested here.
-    server = await startServer({ env: { M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '0', M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: '0', M2M_LOCKOUT_THRESHOLD: '0' } });
-    api = new Api(server.url, server.adminKey);
-    device = newDevice('semantics');
-    expect((await register(api, device)).status).toBe(201);
-  });
+  // Many token requests from one address and one device at once: the limits are not what is tested here.
+  beforeAll(async () => ({ server, api, device } = await startServerWithDevice('semantics', WITHOUT_ABUSE_LIMITS)));
   afterAll(() => server.stop());
 
-  const assertion = (jti: string = randomUUID()) => {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ jti })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(device.deviceId)
-      .setSubject(device.deviceId)
-      .setAudience(server.url)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 60)
-      .sign(device.privateKey);
-  };
+  const assertion = () => clientAssertion(device, server.url);
   const token = (form: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${server.url}/oauth2/token`, {
       method: 'POST',
@@ -185,7 +169,7 @@ describe('HTTP semantics the standards define', () => {
       expect(basic.headers.get('www-authenticate')).toBe('Basic realm="m2m-trust"');
       expect(await basic.json()).toMatchObject({ error: 'invalid_client' });
 
-      const forged = await grant(await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(device.deviceId).setSubject(device.deviceId).setAudience(server.url).setExpirationTime('1m').sign(newDevice().privateKey));
+      const forged = await grant(await clientAssertion(device, server.url, { signer: newDevice().privateKey }));
       expect(forged.status).toBe(401);
       expect(forged.headers.get('www-authenticate')).toBe('PrivateKeyJwt realm="m2m-trust"');
       expect(forged.headers.get('content-type')).toContain('application/json');

@@ -4,8 +4,8 @@ import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify, SignJ
 import * as oidc from 'openid-client';
 
 import { GrpcApi, grpcTargetOf, trailer } from './grpc-client';
-import { Api, authenticate, type Device, newDevice, register } from './support/client';
-import { type RunningServer, startServer } from './support/server';
+import { Api, authenticate, clientAssertion, type Device, newDevice, register } from './support/client';
+import { type RunningServer, startServerWithDevice, WITHOUT_ABUSE_LIMITS } from './support/server';
 
 type EpcisEvent = Record<string, unknown>;
 
@@ -14,25 +14,11 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
   let api: Api;
   let device: Device;
 
-  beforeAll(async () => {
-    server = await startServer({ env: { M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '0', M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: '0', M2M_LOCKOUT_THRESHOLD: '0' } });
-    api = new Api(server.url, server.adminKey);
-    device = newDevice('oauth');
-    expect((await register(api, device)).status).toBe(201);
-  });
+  beforeAll(async () => ({ server, api, device } = await startServerWithDevice('oauth', WITHOUT_ABUSE_LIMITS)));
   afterAll(() => server.stop());
 
-  const assertion = (claims: Record<string, unknown> = {}, signer: Device = device, options: { expiresIn?: number; aud?: string } = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ jti: randomUUID(), ...claims })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(device.deviceId)
-      .setSubject(device.deviceId)
-      .setAudience(options.aud ?? `${server.url}/oauth2/token`)
-      .setIssuedAt(now)
-      .setExpirationTime(now + (options.expiresIn ?? 60))
-      .sign(signer.privateKey);
-  };
+  const assertion = (claims: Record<string, unknown> = {}, signer: Device = device, options: { expiresIn?: number; aud?: string } = {}) =>
+    clientAssertion(device, options.aud ?? `${server.url}/oauth2/token`, { claims, signer: signer.privateKey, ...(options.expiresIn === undefined ? {} : { expiresIn: options.expiresIn }) });
   const tokenRequest = async (form: Record<string, string>) => {
     const response = await fetch(`${server.url}/oauth2/token`, {
       method: 'POST',

@@ -126,6 +126,15 @@ describe('distributed mode: access-token keys shared by challenge-service instan
     );
   });
 
+  it('documents the whole public API in the gateway\'s OpenAPI document, the routes it passes through too', async () => {
+    const document = await new Api(cluster.gateways[0]!.url, null).get<{ openapi: string; paths: Record<string, Record<string, { security?: unknown[] }>> }>('/openapi.json');
+    expect(document.body.openapi).toBe('3.1.0');
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/devices', '/v1/challenges', '/v1/me', '/oauth2/token', '/oauth2/introspect', '/.well-known/jwks.json', '/v1/api-keys', '/epcis/events', '/epcis/queries']),
+    );
+    expect(document.body.paths['/v1/me']?.['get']?.security).toEqual([{ accessToken: [] }, { httpSignature: [] }]);
+  });
+
   it('passes each 401 challenge through the gateways: the device routes\' and the audit service\'s', async () => {
     const me = await fetch(`${cluster.gateways[1]!.url}/v1/me`, { headers: { authorization: 'Bearer not-a-token' } });
     expect([me.status, me.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="m2m-trust", error="invalid_token", Signature realm="m2m-trust", alg="ed25519"']);

@@ -1,12 +1,12 @@
 import { completeOpenApiDocument } from '@m2m-trust/shared-platform';
 
-import type { INestApplication, Type } from '@nestjs/common';
-import { DiscoveryService, Reflector } from '@nestjs/core';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-/** GET /openapi.json (OpenAPI 3.1) and its UI at /docs. */
-export function setupOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
+function documentConfig() {
+  return new DocumentBuilder()
     .setTitle('m2m-trust')
     .setDescription(
       'Machine-to-machine authentication: devices register an Ed25519 public key and prove who they are by ' +
@@ -31,11 +31,26 @@ export function setupOpenApi(app: INestApplication): void {
         'fields, covering "@method", "@target-uri" and "content-digest" (docs/http-signatures.md)',
     })
     .build();
-  const controllers = app
-    .get(DiscoveryService)
-    .getControllers()
-    .map((wrapper) => wrapper.metatype)
+}
+
+function controllersOf(app: INestApplication): Type[] {
+  return [...app.get(ModulesContainer).values()]
+    .flatMap((module) => [...module.controllers.values()].map((wrapper) => wrapper.metatype))
     .filter((metatype): metatype is Type => typeof metatype === 'function');
-  const document = completeOpenApiDocument(SwaggerModule.createDocument(app, config), controllers, app.get(Reflector));
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}
+
+/**
+ * GET /openapi.json (OpenAPI 3.1) and its UI at /docs. `documented` is the module whose routes the document
+ * describes when they are not this app's own: the distributed gateway passes most routes through to the services,
+ * so it documents the embedded app's module, the same public API, read in Nest's preview mode (no provider is
+ * created, nothing is opened).
+ */
+export async function setupOpenApi(app: INestApplication, documented?: DynamicModule): Promise<void> {
+  const source = documented ? await NestFactory.create(documented, new FastifyAdapter(), { preview: true, logger: false, abortOnError: false }) : app;
+  try {
+    const document = completeOpenApiDocument(SwaggerModule.createDocument(source, documentConfig()), controllersOf(source), new Reflector());
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  } finally {
+    if (source !== app) await source.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode,isDomainError } from '@m2m-trust/shared-domain';
+import { ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
 import type { ApiKeyScope } from '@m2m-trust/shared-events';
 
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';

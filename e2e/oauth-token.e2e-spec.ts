@@ -4,8 +4,8 @@ import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify, SignJ
 import * as oidc from 'openid-client';
 
 import { GrpcApi, grpcTargetOf, trailer } from './grpc-client';
-import { Api, authenticate, type Device, newDevice, register } from './support/client';
-import { type RunningServer, startServer } from './support/server';
+import { Api, authenticate, clientAssertion, type Device, newDevice, register } from './support/client';
+import { type RunningServer, startServerWithDevice, WITHOUT_ABUSE_LIMITS } from './support/server';
 
 type EpcisEvent = Record<string, unknown>;
 
@@ -14,25 +14,11 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
   let api: Api;
   let device: Device;
 
-  beforeAll(async () => {
-    server = await startServer({ env: { M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '0', M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: '0', M2M_LOCKOUT_THRESHOLD: '0' } });
-    api = new Api(server.url, server.adminKey);
-    device = newDevice('oauth');
-    expect((await register(api, device)).status).toBe(201);
-  });
+  beforeAll(async () => ({ server, api, device } = await startServerWithDevice('oauth', WITHOUT_ABUSE_LIMITS)));
   afterAll(() => server.stop());
 
-  const assertion = (claims: Record<string, unknown> = {}, signer: Device = device, options: { expiresIn?: number; aud?: string } = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ jti: randomUUID(), ...claims })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(device.deviceId)
-      .setSubject(device.deviceId)
-      .setAudience(options.aud ?? `${server.url}/oauth2/token`)
-      .setIssuedAt(now)
-      .setExpirationTime(now + (options.expiresIn ?? 60))
-      .sign(signer.privateKey);
-  };
+  const assertion = (claims: Record<string, unknown> = {}, signer: Device = device, options: { expiresIn?: number; aud?: string } = {}) =>
+    clientAssertion(device, options.aud ?? `${server.url}/oauth2/token`, { claims, signer: signer.privateKey, ...(options.expiresIn === undefined ? {} : { expiresIn: options.expiresIn }) });
   const tokenRequest = async (form: Record<string, string>) => {
     const response = await fetch(`${server.url}/oauth2/token`, {
       method: 'POST',
@@ -69,7 +55,7 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(answer.body['access_token'] as string, jwks, { issuer: server.url, audience: server.url });
     expect(protectedHeader.alg).toBe('EdDSA');
-    expect(payload).toMatchObject({ sub: device.deviceId, cnf: { jkt: await thumbprint(device) } });
+    expect(payload).toMatchObject({ sub: device.deviceId, device_key_thumbprint: await thumbprint(device) });
     expect(payload.exp! - payload.iat!).toBe(300);
     expect(await introspect(answer.body['access_token'] as string)).toMatchObject({ active: true, sub: device.deviceId });
 
@@ -158,7 +144,7 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
     const verified = await authenticate(api, subject);
     expect(verified.body).toMatchObject({ verified: true, tokenType: 'Bearer', expiresIn: 300 });
     const token = verified.body['accessToken'] as string;
-    expect(await introspect(token)).toMatchObject({ active: true, sub: subject.deviceId, cnf: { jkt: await thumbprint(subject) } });
+    expect(await introspect(token)).toMatchObject({ active: true, sub: subject.deviceId, device_key_thumbprint: await thumbprint(subject) });
     const asDevice = new Api(server.url, token);
     expect((await asDevice.get('/v1/me')).body).toMatchObject({ deviceId: subject.deviceId, authentication: { method: 'bearer' } });
     expect((await api.post(`/v1/devices/${subject.deviceId}/revoke`, { reason: 'stolen' })).status).toBe(200);

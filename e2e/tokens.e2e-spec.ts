@@ -104,7 +104,7 @@ describe('access tokens: JWKS, OAuth metadata, introspection', () => {
   describe('POST /oauth2/introspect', () => {
     const claims = (overrides: Record<string, unknown> = {}) => {
       const now = Math.floor(Date.now() / 1000);
-      return { iss: server.url, sub: 'some-device', client_id: 'some-device', aud: server.url, iat: now, exp: now + 300, jti: 'a-token', cnf: { jkt: 'x'.repeat(43) }, ...overrides };
+      return { iss: server.url, sub: 'some-device', client_id: 'some-device', aud: server.url, iat: now, exp: now + 300, jti: 'a-token', device_key_thumbprint: 'x'.repeat(43), ...overrides };
     };
     const serverKid = async () => (await api.get<Jwks>('/.well-known/jwks.json')).body.keys[0]!.kid;
     const foreignToken = async (overrides: Record<string, unknown> = {}) =>

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 
 import { GrpcApi } from '../grpc-client';
-import { Api, authenticate, newDevice, register } from '../support/client';
+import { Api, authenticate, clientAssertion, newDevice, register } from '../support/client';
 import { type Cluster, startCluster } from './support/cluster';
 
 interface Jwks {
@@ -102,5 +102,43 @@ describe('distributed mode: access-token keys shared by challenge-service instan
     expect((await one!.post(`/v1/devices/${device.deviceId}/revoke`, {})).status).toBe(200);
     const after = await two!.call('POST', '/oauth2/introspect', `token=${viaChallenge}`, { 'content-type': 'application/x-www-form-urlencoded' });
     expect(after.body).toEqual({ active: false });
+  });
+
+  it('one client assertion raced through both gateways to both instances: one token, every other caller 401 invalid_client', async () => {
+    const [one] = cluster.gateways.map((gateway) => new Api(gateway.url, cluster.adminKey));
+    const device = newDevice('dist-race');
+    expect((await register(one!, device)).status).toBe(201);
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: await clientAssertion(device, cluster.audience),
+    }).toString();
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const response = await fetch(`${cluster.gateways[i % 2]!.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+        const body = (await response.json()) as Record<string, unknown>;
+        return { status: response.status, error: body['error'] ?? null, challenge: response.headers.get('www-authenticate') };
+      }),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status !== 200)).toEqual(
+      Array.from({ length: 23 }, () => ({ status: 401, error: 'invalid_client', challenge: 'PrivateKeyJwt realm="m2m-trust"' })),
+    );
+  });
+
+  it('documents the whole public API in the gateway\'s OpenAPI document, the routes it passes through too', async () => {
+    const document = await new Api(cluster.gateways[0]!.url, null).get<{ openapi: string; paths: Record<string, Record<string, { security?: unknown[] }>> }>('/openapi.json');
+    expect(document.body.openapi).toBe('3.1.0');
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/devices', '/v1/challenges', '/v1/me', '/oauth2/token', '/oauth2/introspect', '/.well-known/jwks.json', '/v1/api-keys', '/epcis/events', '/epcis/queries']),
+    );
+    expect(document.body.paths['/v1/me']?.['get']?.security).toEqual([{ accessToken: [] }, { httpSignature: [] }]);
+  });
+
+  it('passes each 401 challenge through the gateways: the device routes\' and the audit service\'s', async () => {
+    const me = await fetch(`${cluster.gateways[1]!.url}/v1/me`, { headers: { authorization: 'Bearer not-a-token' } });
+    expect([me.status, me.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="m2m-trust", error="invalid_token", Signature realm="m2m-trust", alg="ed25519"']);
+    const events = await fetch(`${cluster.gateways[0]!.url}/epcis/events`);
+    expect([events.status, events.headers.get('www-authenticate')]).toEqual([401, 'ApiKey realm="m2m-trust", header="X-API-Key", Bearer realm="m2m-trust"']);
   });
 });

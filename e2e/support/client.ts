@@ -1,4 +1,5 @@
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { SignJWT } from 'jose';
 
 export interface Answer<T = Record<string, unknown>> {
   readonly status: number;
@@ -66,4 +67,21 @@ export async function authenticate(api: Api, device: Device): Promise<Answer> {
   const challenge = await api.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: device.deviceId });
   if (challenge.status !== 201) throw new Error(`challenge failed: ${challenge.status} ${JSON.stringify(challenge.body)}`);
   return api.post('/v1/challenges/verify', { challengeId: challenge.body.id, signature: device.signHex(challenge.body.nonce) });
+}
+
+/** A private_key_jwt client assertion (RFC 7523) for the token endpoint: iss = sub = the device id, a fresh jti unless given. */
+export function clientAssertion(
+  device: Device,
+  audience: string,
+  options: { claims?: Record<string, unknown>; signer?: KeyObject; expiresIn?: number } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ jti: randomUUID(), ...options.claims })
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer(device.deviceId)
+    .setSubject(device.deviceId)
+    .setAudience(audience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresIn ?? 60))
+    .sign(options.signer ?? device.privateKey);
 }

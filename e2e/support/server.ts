@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { scaled } from '../../tools/jest/scale.cjs';
 import { GENEROUS_RATE_LIMITS, startApp } from '../../tools/scripts/cluster.cjs';
+import { Api, type Device, newDevice, register } from './client';
 
 export interface RunningServer {
   readonly url: string;
@@ -14,6 +15,13 @@ export interface RunningServer {
   /** Resolves with the exit code, or the signal's name when the process ended by one. */
   stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
+
+/** Rate limits and the lockout off: for suites that authenticate one device from one address many times on purpose. */
+export const WITHOUT_ABUSE_LIMITS: Readonly<Record<string, string>> = {
+  M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '0',
+  M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+  M2M_LOCKOUT_THRESHOLD: '0',
+};
 
 export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'm2m-e2e-'));
 
@@ -37,4 +45,14 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
     ...options.env,
   }, { timeoutMs: scaled(180_000) });
   return { url: app.url, dataDir, adminKey: adminKey ?? '', output: app.output, stop: app.stop };
+}
+
+/** A started server, a client holding its admin key, and one device registered on it: where the flow suites begin. */
+export async function startServerWithDevice(prefix: string, env: Record<string, string> = {}): Promise<{ server: RunningServer; api: Api; device: Device }> {
+  const server = await startServer({ env });
+  const api = new Api(server.url, server.adminKey);
+  const device = newDevice(prefix);
+  const registered = await register(api, device);
+  if (registered.status !== 201) throw new Error(`registering ${device.deviceId}: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return { server, api, device };
 }

@@ -15,7 +15,8 @@ startService({
     }
   },
   configure: async (app, options) => {
-    setupOpenApi(app);
+    // Distributed, most routes are the services' and passed through: the document is the embedded app's, the same API.
+    await setupOpenApi(app, isDistributedGateway(options.config) ? AppModule.forRoot(options) : undefined);
     if (isDistributedGateway(options.config)) await proxyChallengeService(app, options.config);
   },
   announceGeneratedKey: true,

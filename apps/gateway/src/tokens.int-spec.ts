@@ -73,7 +73,7 @@ describe('token introspection in the embedded app (real SQLite)', () => {
       iat: expect.any(Number),
       jti: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a',
       token_type: 'Bearer',
-      cnf: { jkt: keyThumbprint },
+      device_key_thumbprint: keyThumbprint,
     });
 
     const revoked = await http.inject({ method: 'POST', url: '/v1/devices/pump-17/revoke', headers: { authorization: `Bearer ${ADMIN}` }, payload: {} });

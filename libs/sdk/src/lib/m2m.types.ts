@@ -135,7 +135,12 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'MALFORMED_URL'
+  | 'URI_TOO_LONG'
+  | 'HEADER_FIELDS_TOO_LARGE'
+  | 'MALFORMED_REQUEST'
+  | 'METHOD_NOT_IMPLEMENTED';
 
 /** One EPCIS 2.0 ObjectEvent of the audit log (docs/epcis.md), with the `m2m:` extension fields. */
 export interface EpcisEvent {

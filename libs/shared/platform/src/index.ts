@@ -7,6 +7,8 @@ export * from './lib/http/api-key.guard';
 export * from './lib/http/api-key-verifier';
 export * from './lib/http/event-metadata.decorator';
 export * from './lib/http/form-body';
+export * from './lib/http/openapi-document';
+export * from './lib/http/pre-route-errors';
 export * from './lib/http/problem';
 export * from './lib/http/problem-details.filter';
 export * from './lib/http/public.decorator';

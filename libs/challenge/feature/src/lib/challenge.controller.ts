@@ -3,7 +3,7 @@ import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { Authenticator } from './authenticator';
 import {
@@ -29,6 +29,9 @@ export class ChallengeController {
   @ApiOperation({ summary: 'Issue a single-use challenge for a device to sign' })
   @ApiBody({ schema: InitiateChallengeBodySchema })
   @ApiCreatedResponse({ schema: ChallengeResponseSchema })
+  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'DEVICE_REVOKED' })
+  @ApiResponse({ status: 423, description: 'DEVICE_LOCKED: see Retry-After' })
   initiate(@Body(new SchemaPipe(InitiateChallengeBodySchema)) body: InitiateChallengeBody, @EventMeta() meta: EventMetadata): Promise<ChallengeResponse> {
     return this.challenges.initiate(body.deviceId, meta);
   }

@@ -3,7 +3,7 @@ import type { EventMetadata } from '@m2m-trust/shared-events';
 import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
 
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import {
   type DeviceIdParams,
@@ -45,6 +45,7 @@ export class DeviceController {
   @ApiOperation({ summary: 'Register a device with its Ed25519 public key' })
   @ApiBody({ schema: RegisterDeviceBodySchema })
   @ApiCreatedResponse({ schema: DeviceResponseSchema })
+  @ApiConflictResponse({ description: 'DEVICE_EXISTS, DUPLICATE_PUBLIC_KEY' })
   async register(
     @Body(new SchemaPipe(RegisterDeviceBodySchema)) body: RegisterDeviceBody,
     @EventMeta() meta: EventMetadata,
@@ -69,6 +70,7 @@ export class DeviceController {
   @RequireScope('devices:read')
   @ApiOperation({ summary: 'Get one device' })
   @ApiOkResponse({ schema: DeviceResponseSchema })
+  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND' })
   async get(@Param(new SchemaPipe(DeviceIdParamsSchema)) params: DeviceIdParams): Promise<DeviceResponse> {
     return toDeviceResponse(await this.devices.get(params.deviceId));
   }
@@ -78,6 +80,7 @@ export class DeviceController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a device: no authentication succeeds for it afterwards. Idempotent.' })
   @ApiBody({ schema: RevokeDeviceBodySchema, required: false })
+  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND' })
   @ApiOkResponse({ schema: DeviceResponseSchema })
   async revoke(
     @Param(new SchemaPipe(DeviceIdParamsSchema)) params: DeviceIdParams,

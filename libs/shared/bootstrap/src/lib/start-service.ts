@@ -12,6 +12,8 @@ import {
   Metrics,
   PinoNestLogger,
   type PlatformOptions,
+  preRouteErrorOptions,
+  refuseUnimplementedMethods,
   registerHttpObservability,
   requestIdFor,
   resolveAdminApiKey,
@@ -91,6 +93,8 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
     return503OnClosing: true,
     // Device ids are up to 128 characters; Fastify's default would answer 414 before that.
     routerOptions: { maxParamLength: 256 },
+    // An undecodable URL, an over-long parameter, oversized headers: problem+json too, with their own codes.
+    ...preRouteErrorOptions,
   });
   if (service.beforeInit) await service.beforeInit(adapter.getInstance(), options);
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: new PinoNestLogger(logger) });
@@ -98,6 +102,7 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   // The API speaks JSON only: anything else is 415, not a string body that fails validation.
   fastify.removeContentTypeParser(['text/plain']);
   registerHttpObservability(fastify, metrics, logger);
+  refuseUnimplementedMethods(fastify);
   await service.configure?.(app, options);
   stopOnSignals(app, logger);
   try {

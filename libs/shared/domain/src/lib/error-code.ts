@@ -33,6 +33,12 @@ export const ErrorCode = {
   SubscriptionNotFound: 'SUBSCRIPTION_NOT_FOUND',
   NotImplemented: 'NOT_IMPLEMENTED',
   ItemNotFound: 'ITEM_NOT_FOUND',
+  // Refused before any route runs (README, "Every error is application/problem+json"; the OpenAPI document).
+  MalformedUrl: 'MALFORMED_URL',
+  UriTooLong: 'URI_TOO_LONG',
+  HeaderFieldsTooLarge: 'HEADER_FIELDS_TOO_LARGE',
+  MalformedRequest: 'MALFORMED_REQUEST',
+  MethodNotImplemented: 'METHOD_NOT_IMPLEMENTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

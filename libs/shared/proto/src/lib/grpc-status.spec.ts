@@ -35,6 +35,11 @@ describe('grpcStatusOf', () => {
     INTERNAL: status.INTERNAL,
     NOT_IMPLEMENTED: status.UNIMPLEMENTED,
     ITEM_NOT_FOUND: status.NOT_FOUND,
+    MALFORMED_URL: status.INVALID_ARGUMENT,
+    URI_TOO_LONG: status.RESOURCE_EXHAUSTED,
+    HEADER_FIELDS_TOO_LARGE: status.RESOURCE_EXHAUSTED,
+    MALFORMED_REQUEST: status.INVALID_ARGUMENT,
+    METHOD_NOT_IMPLEMENTED: status.UNIMPLEMENTED,
   };
 
   // The Record type above already fails to compile when a code is missing; this checks the values.

@@ -17,6 +17,8 @@ export function grpcStatusOf(code: ErrorCode): status {
     case ErrorCode.SubscriptionControlsInvalid:
     case ErrorCode.NotAcceptable:
     case ErrorCode.UnsupportedMediaType:
+    case ErrorCode.MalformedUrl:
+    case ErrorCode.MalformedRequest:
       return status.INVALID_ARGUMENT;
     case ErrorCode.Unauthorized:
       return status.UNAUTHENTICATED;
@@ -45,12 +47,15 @@ export function grpcStatusOf(code: ErrorCode): status {
     case ErrorCode.QueryTooLarge:
     case ErrorCode.PayloadTooLarge:
     case ErrorCode.SubscriptionLimitReached:
+    case ErrorCode.UriTooLong:
+    case ErrorCode.HeaderFieldsTooLarge:
       return status.RESOURCE_EXHAUSTED;
     case ErrorCode.ServiceUnavailable:
       return status.UNAVAILABLE;
     case ErrorCode.Internal:
       return status.INTERNAL;
     case ErrorCode.NotImplemented:
+    case ErrorCode.MethodNotImplemented:
       return status.UNIMPLEMENTED;
     default:
       return assertUnreachable(code);

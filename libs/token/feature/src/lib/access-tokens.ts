@@ -14,8 +14,12 @@ export interface AccessTokenClaims {
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
-  /** RFC 7800 confirmation: the RFC 7638 thumbprint of the device key the token was issued to. */
-  readonly cnf: { readonly jkt: string };
+  /**
+   * `device_key_thumbprint`: the RFC 7638 thumbprint of the device key the token was issued to, a private claim.
+   * Not RFC 7800 `cnf.jkt`: RFC 9449 reserves that for DPoP-bound tokens, and a bearer token is bound to no
+   * proof of possession; this server checks the key is still the device's (docs/tokens.md).
+   */
+  readonly deviceKeyThumbprint: string;
 }
 
 /**

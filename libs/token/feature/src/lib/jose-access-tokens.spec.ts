@@ -65,7 +65,7 @@ describe('JoseAccessTokens', () => {
       iat,
       exp: iat + 120,
       jti: SUBJECT.tokenId,
-      cnf: { jkt: SUBJECT.keyThumbprint },
+      device_key_thumbprint: SUBJECT.keyThumbprint,
     });
     // A resource server with only the published key set verifies it.
     const jwks = createLocalJWKSet({ keys: ring.published().map((key) => key.jwk) });
@@ -93,7 +93,7 @@ describe('JoseAccessTokens', () => {
     await ring.refresh();
     const { accessToken } = await tokens.issue(SUBJECT);
     const iat = Math.floor(clock.now().getTime() / 1000);
-    expect(await tokens.verify(accessToken)).toEqual({ iss: ISSUER, sub: SUBJECT.deviceId, aud: ISSUER, iat, exp: iat + 300, jti: SUBJECT.tokenId, cnf: { jkt: SUBJECT.keyThumbprint } });
+    expect(await tokens.verify(accessToken)).toEqual({ iss: ISSUER, sub: SUBJECT.deviceId, aud: ISSUER, iat, exp: iat + 300, jti: SUBJECT.tokenId, deviceKeyThumbprint: SUBJECT.keyThumbprint });
     clock.advance(299);
     expect(await tokens.verify(accessToken)).not.toBeNull();
     clock.advance(1);
@@ -149,9 +149,9 @@ describe('JoseAccessTokens', () => {
       expect(await context.tokens.verify(await sign(key.privateKey, { kid: key.kid, typ: 'at+jwt' }))).not.toBeNull();
     });
 
-    it('a ring-signed access token without the cnf binding', async () => {
+    it('a ring-signed access token without the device key thumbprint', async () => {
       const key = context.ring.signingKey();
-      delete claims['cnf'];
+      delete claims['device_key_thumbprint'];
       expect(await context.tokens.verify(await sign(key.privateKey, { kid: key.kid, typ: 'at+jwt' }))).toBeNull();
     });
 

@@ -10,7 +10,9 @@ import { TokenSigningKeyRing } from './token-signing-key-ring';
 
 /** RFC 9068: the media type of JWT access tokens, in the header so a token is never mistaken for another kind of JWT. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
-const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'cnf'];
+/** A private claim (RFC 7519 section 4.3), not `cnf.jkt`: see AccessTokenClaims. */
+export const DEVICE_KEY_THUMBPRINT_CLAIM = 'device_key_thumbprint';
+const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', DEVICE_KEY_THUMBPRINT_CLAIM];
 
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
@@ -31,7 +33,7 @@ export class JoseAccessTokens extends AccessTokens {
     const ttl = this.config.tokens.ttlSeconds;
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     // client_id: RFC 9068 asks for it; a device is its own client (it authenticates as itself).
-    const accessToken = await new SignJWT({ client_id: subject.deviceId, cnf: { jkt: subject.keyThumbprint } })
+    const accessToken = await new SignJWT({ client_id: subject.deviceId, [DEVICE_KEY_THUMBPRINT_CLAIM]: subject.keyThumbprint })
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.issuer.issuer())
       .setSubject(subject.deviceId)
@@ -61,11 +63,11 @@ export class JoseAccessTokens extends AccessTokens {
           requiredClaims: REQUIRED_CLAIMS,
         },
       );
-      const { iss, sub, aud, iat, exp, jti, cnf } = payload;
-      const jkt = (cnf as { jkt?: unknown } | null | undefined)?.jkt;
+      const { iss, sub, aud, iat, exp, jti } = payload;
+      const thumbprint = payload[DEVICE_KEY_THUMBPRINT_CLAIM];
       // jose has checked presence and the registered claims' types; the shapes this service relies on besides:
-      if (!isNonEmptyString(sub) || !isNonEmptyString(aud) || !isNonEmptyString(jti) || !isNonEmptyString(jkt)) return null;
-      return { iss: iss as string, sub, aud, iat: iat as number, exp: exp as number, jti, cnf: { jkt } };
+      if (!isNonEmptyString(sub) || !isNonEmptyString(aud) || !isNonEmptyString(jti) || !isNonEmptyString(thumbprint)) return null;
+      return { iss: iss as string, sub, aud, iat: iat as number, exp: exp as number, jti, deviceKeyThumbprint: thumbprint };
     } catch {
       // Bad signature, unknown kid, wrong issuer or audience, expired, malformed: all "not a valid token".
       return null;

@@ -18,7 +18,7 @@ export const DeviceAuth = (): MethodDecorator & ClassDecorator =>
     Public(),
     KeepRawBody(),
     UseGuards(DeviceAuthGuard),
-    ApiSecurity('bearer'),
+    ApiSecurity('accessToken'),
     ApiSecurity('httpSignature'),
     ApiUnauthorizedResponse({ description: 'Neither a valid RFC 9421 signature nor a valid access token (WWW-Authenticate names both)' }),
   );

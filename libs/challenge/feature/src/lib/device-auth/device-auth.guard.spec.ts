@@ -172,7 +172,7 @@ describe('DeviceAuthGuard on GET /v1/me', () => {
   });
 
   it('accepts an access token of an active device, bound to its key', async () => {
-    const claims = (sub: string, jkt: string): AccessTokenClaims => ({ iss: 'i', sub, aud: 'a', iat: 0, exp: 1_900_000_000, jti: `jti-${sub}`, cnf: { jkt } });
+    const claims = (sub: string, jkt: string): AccessTokenClaims => ({ iss: 'i', sub, aud: 'a', iat: 0, exp: 1_900_000_000, jti: `jti-${sub}`, deviceKeyThumbprint: jkt });
     tokens.valid.set('good', claims('scanner-1', active.credentials.keyThumbprint));
     tokens.valid.set('for-revoked', claims('scanner-2', revoked.credentials.keyThumbprint));
     tokens.valid.set('other-key', claims('scanner-1', revoked.credentials.keyThumbprint));

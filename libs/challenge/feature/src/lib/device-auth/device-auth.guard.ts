@@ -12,12 +12,18 @@ import type { AuthenticatedDevice, DeviceRequest } from './authenticated-device'
 import { rawBodyOf } from './raw-body.capture';
 import { SignatureReplayCache } from './signature-replay.cache';
 
-/** Both schemes a device may use, for the 401's challenge (RFC 9110 §11.6.1, RFC 9421 §5.1). */
-export const DEVICE_WWW_AUTHENTICATE = 'Bearer realm="m2m-trust", Signature realm="m2m-trust", Signature alg="ed25519"';
+/**
+ * Both schemes a device may use, for the 401's challenges (RFC 9110 section 11.6.1): RFC 6750 `Bearer`, with
+ * `error="invalid_token"` when a token was sent and refused (section 3.1), and `Signature` (RFC 9421, Ed25519).
+ */
+export function deviceChallenge(tokenRefused: boolean): string {
+  return `Bearer realm="m2m-trust"${tokenRefused ? ', error="invalid_token"' : ''}, Signature realm="m2m-trust", alg="ed25519"`;
+}
 
-type Outcome = { readonly ok: true; readonly device: AuthenticatedDevice } | { readonly ok: false; readonly detail: string };
+type Outcome = { readonly ok: true; readonly device: AuthenticatedDevice } | { readonly ok: false; readonly detail: string; readonly tokenRefused?: true };
 
 const refused = (detail: string): Outcome => ({ ok: false, detail });
+const tokenRefused = (detail: string): Outcome => ({ ok: false, detail, tokenRefused: true });
 const isActive = (credentials: CachedCredentials | null): credentials is CachedCredentials => credentials?.status === 'active';
 
 /**
@@ -49,7 +55,7 @@ export class DeviceAuthGuard implements CanActivate {
     const request = http.getRequest<DeviceRequest>();
     const outcome = await this.authenticate(request);
     if (!outcome.ok) {
-      void http.getResponse<FastifyReply>().header('www-authenticate', DEVICE_WWW_AUTHENTICATE);
+      void http.getResponse<FastifyReply>().header('www-authenticate', deviceChallenge(outcome.tokenRefused === true));
       throw new DomainError(ErrorCode.Unauthorized, outcome.detail);
     }
     request.device = outcome.device;
@@ -66,10 +72,10 @@ export class DeviceAuthGuard implements CanActivate {
 
   private async byToken(token: string): Promise<Outcome> {
     const claims = this.tokens ? await this.tokens.verify(token) : null;
-    if (!claims) return refused('The bearer token is not a valid access token');
+    if (!claims) return tokenRefused('The bearer token is not a valid access token');
     const credentials = await this.credentials.current(claims.sub);
-    // The thumbprint binds the token to the key it was issued for (RFC 7800 cnf.jkt).
-    if (!isActive(credentials) || credentials.keyThumbprint !== claims.cnf.jkt) return refused('The access token belongs to no active device');
+    // The token holds while the device still has the key it was issued for (the private device_key_thumbprint claim).
+    if (!isActive(credentials) || credentials.keyThumbprint !== claims.deviceKeyThumbprint) return tokenRefused('The access token belongs to no active device');
     return {
       ok: true,
       device: {

@@ -2,7 +2,7 @@ import type { EventMetadata } from '@m2m-trust/shared-events';
 import { EventMeta, RequireScope, SchemaPipe } from '@m2m-trust/shared-platform';
 
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import {
   type LockoutParams,
@@ -25,6 +25,7 @@ export class LockoutController {
   @RequireScope('devices:read')
   @ApiOperation({ summary: "A device's failed-authentication record and lock (docs/abuse-limits.md)" })
   @ApiOkResponse({ schema: LockoutResponseSchema })
+  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND' })
   get(@Param(new SchemaPipe(LockoutParamsSchema)) params: LockoutParams): Promise<LockoutResponse> {
     return this.lockouts.get(params.deviceId);
   }
@@ -34,6 +35,7 @@ export class LockoutController {
   @HttpCode(200)
   @ApiOperation({ summary: "Lift a device's lock and clear its failures; audited. Idempotent." })
   @ApiBody({ schema: UnlockDeviceBodySchema, required: false })
+  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND' })
   @ApiOkResponse({ schema: LockoutResponseSchema })
   unlock(
     @Param(new SchemaPipe(LockoutParamsSchema)) params: LockoutParams,

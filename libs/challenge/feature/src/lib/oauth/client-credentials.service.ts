@@ -63,7 +63,17 @@ export class ClientCredentialsService extends ClientCredentials {
   async requestToken({ assertion, clientId }: ClientCredentialsRequest, metadata: EventMetadata): Promise<IssuedAccessToken> {
     const { deviceId, jti } = this.claimedDevice(assertion, clientId);
     await this.rateLimits.consume('device', deviceId);
-    const { events } = await decideAndAppend(
+    const { events } = await this.decide(assertion, deviceId, jti, metadata).catch((error: unknown) => {
+      // Conflicts past every retry: callers sending one assertion at once kept appending to its stream. One of them
+      // has its token; to everyone else the assertion is used, which RFC 6749 answers invalid_client, never a conflict.
+      if (isDomainError(error) && error.code === ErrorCode.ConcurrencyConflict) throw refused(REFUSAL['ASSERTION_REUSED'] as string);
+      throw error;
+    });
+    return this.answer(events);
+  }
+
+  private decide(assertion: string, deviceId: string, jti: string | null, metadata: EventMetadata) {
+    return decideAndAppend(
       this.store,
       jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`,
       clientAssertionDecider,
@@ -92,7 +102,6 @@ export class ClientCredentialsService extends ClientCredentials {
       // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh credentials.
       { onConflict: () => this.credentials.invalidate(deviceId) },
     );
-    return this.answer(events);
   }
 
   /**

@@ -33,7 +33,7 @@ export const IntrospectionResponseSchema = Type.Union([
     iat: Type.Unsafe<number>({ type: 'integer', description: 'Issued at, seconds since the epoch' }),
     jti: Type.String(),
     token_type: Type.Literal('Bearer'),
-    cnf: Type.Object({ jkt: Type.String({ description: 'RFC 7638 thumbprint of the device key the token is bound to' }) }),
+    device_key_thumbprint: Type.String({ description: 'RFC 7638 thumbprint of the device key the token was issued to (a private claim, not cnf.jkt: the token is a bearer token)' }),
   }),
 ]);
 

@@ -1,3 +1,9 @@
+/**
+ * RFC 9110 section 11.6.1: every 401 names a challenge. Clients authenticate here by private_key_jwt in the
+ * body (RFC 7523), which has no HTTP authentication scheme; this one, the project's, says so (docs/tokens.md).
+ */
+export const TOKEN_ENDPOINT_CHALLENGE = 'PrivateKeyJwt realm="m2m-trust"';
+
 /** RFC 6749 section 5.2 error codes the token endpoint answers with. */
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope';
 

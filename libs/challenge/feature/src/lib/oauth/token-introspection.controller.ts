@@ -1,4 +1,4 @@
-import { AcceptsFormBody, RequireScope } from '@m2m-trust/shared-platform';
+import { OAuthEndpoint, RequireScope } from '@m2m-trust/shared-platform';
 
 import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -34,7 +34,7 @@ export class TokenIntrospectionController {
 
   @Post('introspect')
   @HttpCode(200)
-  @AcceptsFormBody()
+  @OAuthEndpoint()
   @RequireScope('devices:read')
   @ApiOperation({
     summary: 'Whether an access token is active (RFC 7662)',

@@ -16,7 +16,7 @@ export type IntrospectionResult =
       readonly iat: number;
       readonly jti: string;
       readonly token_type: 'Bearer';
-      readonly cnf: { readonly jkt: string };
+      readonly device_key_thumbprint: string;
     };
 
 const INACTIVE: IntrospectionResult = { active: false };
@@ -39,7 +39,7 @@ export class TokenIntrospection {
     const claims = await this.tokens.verify(token);
     if (!claims) return INACTIVE;
     const device = await this.devices.get(claims.sub);
-    if (!device || device.status !== 'active' || device.keyThumbprint !== claims.cnf.jkt) return INACTIVE;
+    if (!device || device.status !== 'active' || device.keyThumbprint !== claims.deviceKeyThumbprint) return INACTIVE;
     return {
       active: true,
       sub: claims.sub,
@@ -50,7 +50,7 @@ export class TokenIntrospection {
       iat: claims.iat,
       jti: claims.jti,
       token_type: 'Bearer',
-      cnf: claims.cnf,
+      device_key_thumbprint: claims.deviceKeyThumbprint,
     };
   }
 }

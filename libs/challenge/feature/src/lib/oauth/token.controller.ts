@@ -1,12 +1,13 @@
 import { ErrorCode, isDomainError } from '@m2m-trust/shared-domain';
 import type { EventMetadata } from '@m2m-trust/shared-events';
-import { AcceptsFormBody, EventMeta, Public } from '@m2m-trust/shared-platform';
+import { EventMeta, OAuthEndpoint, Public } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 
 import { ClientCredentials } from './client-credentials';
+import { OAuthErrorSchema } from './oauth.dto';
 import { OAuthError } from './oauth.error';
 import { OAuthErrorFilter } from './oauth-error.filter';
 import { parseTokenRequest, type TokenRequestForm, type TokenResponse } from './token-request.form';
@@ -21,7 +22,7 @@ export class TokenController {
 
   @Post('token')
   @RateLimitedByAddress()
-  @AcceptsFormBody()
+  @OAuthEndpoint()
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')
@@ -33,6 +34,13 @@ export class TokenController {
       properties: { access_token: { type: 'string' }, token_type: { type: 'string', enum: ['Bearer'] }, expires_in: { type: 'integer' } },
       required: ['access_token', 'token_type', 'expires_in'],
     },
+  })
+  @ApiBadRequestResponse({ schema: OAuthErrorSchema, description: 'RFC 6749 section 5.2: `invalid_request`, `unsupported_grant_type`, `invalid_scope`' })
+  @ApiUnauthorizedResponse({
+    schema: OAuthErrorSchema,
+    description:
+      '`invalid_client`: no client assertion, or one refused (also one used before, however many callers send it at once). ' +
+      'WWW-Authenticate names the scheme the client tried in Authorization, else `PrivateKeyJwt`',
   })
   async token(
     @Body() form: TokenRequestForm | undefined,

@@ -4,10 +4,12 @@ import formBody from '@fastify/formbody';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 const FORM = 'application/x-www-form-urlencoded';
 const ACCEPTS_FORM = 'm2mTrustAcceptsForm';
+const OAUTH_ERRORS = 'm2mTrustOAuthErrors';
 const REGISTERED = 'm2mTrustFormBody';
 
 const isForm = (request: FastifyRequest): boolean => (request.headers['content-type'] ?? '').toLowerCase().startsWith(FORM);
@@ -18,6 +20,21 @@ const isForm = (request: FastifyRequest): boolean => (request.headers['content-t
  * JSON-only and answers such a body 415.
  */
 export const AcceptsFormBody = (): MethodDecorator => RouteConfig(FORM_BODY_ROUTE_CONFIG);
+
+/**
+ * An OAuth endpoint (RFC 6749's token endpoint, RFC 7662's introspection): it takes form bodies, and a body it
+ * cannot read (malformed, too large, of another media type) is RFC 6749 section 5.2's `400 invalid_request`,
+ * not problem+json (sendProblem).
+ */
+export const OAuthEndpoint = (): MethodDecorator => RouteConfig({ ...FORM_BODY_ROUTE_CONFIG, [OAUTH_ERRORS]: true });
+
+/** True on a route marked @OAuthEndpoint(). */
+export const isOAuthEndpoint = (request: FastifyRequest): boolean =>
+  (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[OAUTH_ERRORS] === true;
+
+/** True for a handler marked @OAuthEndpoint() (the OpenAPI document reads it before any request). */
+export const isOAuthEndpointHandler = (handler: object): boolean =>
+  (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined)?.[OAUTH_ERRORS] === true;
 
 /** The same mark for a route registered on Fastify directly (a gateway's pass-through of the OAuth routes). */
 export const FORM_BODY_ROUTE_CONFIG: Readonly<Record<string, unknown>> = { [ACCEPTS_FORM]: true };

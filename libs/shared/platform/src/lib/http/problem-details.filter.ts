@@ -3,6 +3,8 @@ import { DomainError, ErrorCode, type ErrorDetail, isDomainError, type RetryInfo
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { apiKeyChallenge } from './api-key.guard';
+import { isOAuthEndpoint } from './form-body';
 import { problemTypeOf } from './problem';
 
 /** Errors the HTTP stack raises before a handler runs (routing, body parsing), by status. */
@@ -70,19 +72,34 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/** What an OAuth endpoint answers as RFC 6749 section 5.2's invalid_request: a request it cannot read. */
+const UNREADABLE_REQUEST: ReadonlySet<ErrorCode> = new Set([ErrorCode.ValidationFailed, ErrorCode.PayloadTooLarge, ErrorCode.UnsupportedMediaType]);
+
 /** Answers a known error as application/problem+json (also for routes outside Nest, such as a gateway's pass-through). */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: DomainError): void {
+  if (UNREADABLE_REQUEST.has(error.code) && isOAuthEndpoint(request)) {
+    void reply
+      .status(400)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .send({ error: 'invalid_request', error_description: error.message, request_id: request.id });
+    return;
+  }
   const problem = problemTypeOf(error.code);
   const body: Record<string, unknown> = {
     type: problem.type,
     title: problem.title,
     status: problem.status,
     detail: error.message,
-    instance: request.url.split('?')[0],
+    // A path too long to route is not repeated back.
+    ...(error.code === ErrorCode.UriTooLong ? {} : { instance: request.url.split('?')[0] }),
     code: error.code,
     requestId: request.id,
   };
   if (error.details.length > 0) body['errors'] = error.details satisfies readonly ErrorDetail[];
   if (error.retry) setRetryHeaders(reply, error.retry);
+  // RFC 9110 section 11.6.1: a 401 always names a challenge; a guard that knows its scheme has set it, else it is the API key's.
+  if (problem.status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', apiKeyChallenge(request, null));
   void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
 }

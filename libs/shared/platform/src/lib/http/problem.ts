@@ -75,6 +75,17 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
     // An EPC, business step, disposition, event type ... that no event of the log carries.
     case ErrorCode.ItemNotFound:
       return { status: 404, title: 'No such item in this repository', type: 'epcisException:NoSuchNameException' };
+    case ErrorCode.MalformedUrl:
+      return { status: 400, title: 'The URL cannot be decoded', type: ours(code) };
+    case ErrorCode.UriTooLong:
+      return { status: 414, title: 'A path segment is longer than any resource accepts', type: ours(code) };
+    case ErrorCode.HeaderFieldsTooLarge:
+      return { status: 431, title: 'The request header fields are too large', type: ours(code) };
+    case ErrorCode.MalformedRequest:
+      return { status: 400, title: 'The request is not well-formed HTTP', type: ours(code) };
+    // RFC 9110 section 15.6.2: a method the server supports for no resource (TRACE, CONNECT, or one it does not know).
+    case ErrorCode.MethodNotImplemented:
+      return { status: 501, title: 'The server implements this method for no resource', type: ours(code) };
     default:
       return assertUnreachable(code);
   }

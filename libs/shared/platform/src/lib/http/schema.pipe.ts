@@ -18,7 +18,8 @@ const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefault
 export class SchemaPipe<T> implements PipeTransform<unknown, T> {
   private readonly validate: ValidateFunction<T>;
 
-  constructor(schema: TSchema) {
+  /** The schema is public: the OpenAPI document declares a route's parameters from it (completeOpenApiDocument). */
+  constructor(readonly schema: TSchema) {
     this.validate = ajv.compile<T>(schema);
   }
 

@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 
 import { Public } from '../http/public.decorator';
 import { Metrics } from './metrics';
@@ -16,6 +16,8 @@ export class HealthController {
 
   @Public()
   @Get('health')
+  @ApiOperation({ summary: 'Readiness: every dependency answers' })
+  @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE: a dependency is not ready' })
   @ApiOkResponse({ description: 'Ready: the database answers', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   async health(): Promise<{ status: 'ok' }> {
     try {
@@ -27,13 +29,16 @@ export class HealthController {
   }
 }
 
+@ApiTags('Operations')
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
   @Public()
   @Get('metrics')
-  @ApiExcludeEndpoint()
+  @ApiOperation({ summary: 'Prometheus metrics of this process (text exposition format 0.0.4)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The metrics, as `promtool check metrics` accepts them', schema: { type: 'string' } })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     return this.metrics.registry.metrics();

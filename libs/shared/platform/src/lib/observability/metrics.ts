@@ -25,5 +25,8 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'm2m_' });
+    // prom-client names these gauges `_total`, a suffix Prometheus keeps for counters (promtool check metrics
+    // refuses them); the per-type gauges of the same names without the suffix carry the same numbers.
+    for (const gauge of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`m2m_nodejs_${gauge}`);
   }
 }

@@ -3,7 +3,7 @@ import { Public, RequireScope } from '@m2m-trust/shared-platform';
 
 import { applyDecorators, Controller, Delete, Get, Options, Post, Query, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ApiEpcisAnswers, collection, jsonAnswer, mediaFor, noParameters } from './epcis-http.helpers';
@@ -17,7 +17,11 @@ const CAPTURE_NOT_OFFERED =
   'Capture is not offered: this repository records only the events of its own domain (registrations, authentications, revocations), written by the system itself';
 
 /** Documents a route that answers the binding's 501. */
-const ApiNotOffered = (summary: string): MethodDecorator => applyDecorators(Public(), ApiOperation({ summary }), ApiEpcisAnswers([], 501));
+/**
+ * A function of the binding this repository does not offer: it answers the binding's 501 to GS1 clients, and is left
+ * out of this API's OpenAPI document, which describes what is offered (an operation there must have a success answer).
+ */
+const ApiNotOffered = (summary: string): MethodDecorator => applyDecorators(Public(), ApiExcludeEndpoint(), ApiOperation({ summary }), ApiEpcisAnswers([], 501));
 
 /**
  * The binding's discovery: GET /epcis (the top-level resources), OPTIONS on

@@ -99,18 +99,8 @@ export function jsonAnswer<T>(reply: FastifyReply, media: EpcisMedia, body: T): 
 /** The binding's Collection of names or URIs (eventTypes, epcs, bizSteps, ...). */
 export const collection = (member: readonly string[]): Record<string, unknown> => ({ '@context': EPCIS_CONTEXT, type: 'Collection', member });
 
-const PROBLEM_SCHEMA = {
-  type: 'object',
-  required: ['type', 'title', 'status'],
-  properties: {
-    type: { type: 'string', description: 'The EPCIS exception (epcisException:...) or urn:m2m-trust:problem:...' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    code: { type: 'string', description: 'Stable machine-readable code' },
-  },
-};
+/** The one problem+json schema of the document (completeOpenApiDocument defines it, with every code). */
+const PROBLEM_SCHEMA = { $ref: '#/components/schemas/Problem' };
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'epcisException:QueryParameterException (or another EPCIS query exception)',

@@ -122,7 +122,20 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
     );
     expect(rows[0]).toEqual({
       rolcanlogin: false,
-      privileges: ['audit_checkpoints:INSERT', 'audit_checkpoints:SELECT', 'audit_events:INSERT', 'audit_events:SELECT', 'epcis_named_queries:DELETE', 'epcis_named_queries:INSERT', 'epcis_named_queries:SELECT'],
+      privileges: [
+        'audit_checkpoints:INSERT',
+        'audit_checkpoints:SELECT',
+        'audit_events:INSERT',
+        'audit_events:SELECT',
+        'epcis_named_queries:DELETE',
+        'epcis_named_queries:INSERT',
+        'epcis_named_queries:SELECT',
+        // Subscriptions are the service's to create, list, end and advance (their delivery checkpoint); the log stays append-only.
+        'epcis_query_subscriptions:DELETE',
+        'epcis_query_subscriptions:INSERT',
+        'epcis_query_subscriptions:SELECT',
+        'epcis_query_subscriptions:UPDATE',
+      ],
     });
     const ownerRole = decodeURIComponent(new URL(TEST_DATABASE_URL).username);
     await expect(grantAuditServiceRole(owner.pool, { schema, role: ownerRole })).rejects.toThrow(/could rewrite it/);

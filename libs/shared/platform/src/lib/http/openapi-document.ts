@@ -9,6 +9,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { isOAuthEndpointHandler } from './form-body';
 import { problemTypeOf } from './problem';
 import { IS_PUBLIC } from './public.decorator';
+import { REQUIRED_SCOPE_EXTENSION } from './require-scope.decorator';
 import { SchemaPipe } from './schema.pipe';
 
 type Json = Record<string, unknown>;
@@ -121,8 +122,12 @@ function completeOperation(path: string, operation: Operation, facts: HandlerFac
   const added = (facts?.parameters ?? []).filter((parameter) => !declared.has(`${String(parameter['in'])}:${String(parameter['name'])}`));
   if (added.length > 0) operation.parameters = [...(operation.parameters ?? []), ...added];
 
-  // A route nobody authenticates for says so (security: []), rather than inheriting nothing and reading as forgotten.
-  if (operation.security === undefined && facts?.isPublic) operation.security = [];
+  // A route nobody authenticates for says so (security: []), rather than inheriting nothing and reading as forgotten;
+  // a @Public() route of a scoped controller (discovery, the binding's 501s) drops the scope and key it inherited.
+  if (facts?.isPublic) {
+    operation.security = (operation.security ?? []).filter((requirement) => !('apiKey' in requirement) && !('bearer' in requirement));
+    delete operation[REQUIRED_SCOPE_EXTENSION];
+  }
   if (operation.security) {
     const seen = new Set<string>();
     operation.security = operation.security.filter((requirement) => {
@@ -173,7 +178,8 @@ export function completeOpenApiDocument(document: OpenAPIObject, controllers: re
     responses: { ...result.components?.responses, ...responseComponents() },
   } as OpenAPIObject['components'];
   for (const [path, item] of Object.entries(result.paths as Record<string, Record<string, Operation>>)) {
-    for (const operation of Object.values(item)) completeOperation(path, operation, operation.operationId ? facts.get(operation.operationId) : undefined);
+    // A handler serving several paths gets one id per path, suffixed [0], [1], ...
+    for (const operation of Object.values(item)) completeOperation(path, operation, operation.operationId ? facts.get(operation.operationId.replace(/\[\d+\]$/, '')) : undefined);
   }
   return result;
 }

@@ -59,12 +59,16 @@ const WITH_BODY: Record<string, string> = {
   '413': 'PAYLOAD_TOO_LARGE: the body is larger than M2M_HTTP_BODY_LIMIT_BYTES',
   '415': 'UNSUPPORTED_MEDIA_TYPE: the body is not of a media type the operation reads',
 };
+/** Also on every operator write: two writers deciding on the same stream at once, past the handler's retries. */
+const OPERATOR_WRITE: Record<string, string> = {
+  '409': 'CONCURRENCY_CONFLICT: another change to the same resource committed first, again and again; retry (or a conflict the operation names)',
+};
 /** Also on every operation an operator API key calls: the per-key limit (docs/abuse-limits.md). */
 const WITH_API_KEY: Record<string, string> = { '429': 'RATE_LIMITED: too many requests with this API key; see Retry-After' };
 
 /** Shared responses, named by status; referenced where an operation documents nothing more specific. */
 function responseComponents(): Record<string, Json> {
-  const statuses = { ...EVERY_OPERATION, ...WITH_PATH_PARAMETERS, ...WITH_BODY, ...WITH_API_KEY };
+  const statuses = { ...EVERY_OPERATION, ...WITH_PATH_PARAMETERS, ...WITH_BODY, ...OPERATOR_WRITE, ...WITH_API_KEY };
   return Object.fromEntries(Object.entries(statuses).map(([status, description]) => [`Problem${status}`, { description, content: problemContent }]));
 }
 
@@ -117,7 +121,7 @@ function handlerFacts(controllers: readonly Type[], reflector: Reflector): Map<s
   return facts;
 }
 
-function completeOperation(path: string, operation: Operation, facts: HandlerFacts | undefined): void {
+function completeOperation(path: string, method: string, operation: Operation, facts: HandlerFacts | undefined): void {
   const declared = new Set((operation.parameters ?? []).map((parameter) => `${String(parameter['in'])}:${String(parameter['name'])}`));
   const added = (facts?.parameters ?? []).filter((parameter) => !declared.has(`${String(parameter['in'])}:${String(parameter['name'])}`));
   if (added.length > 0) operation.parameters = [...(operation.parameters ?? []), ...added];
@@ -147,6 +151,7 @@ function completeOperation(path: string, operation: Operation, facts: HandlerFac
     ...(path.includes('{') ? WITH_PATH_PARAMETERS : {}),
     ...(operation['requestBody'] && !facts?.isOAuthEndpoint ? WITH_BODY : {}),
     ...((operation.security ?? []).some((requirement) => 'apiKey' in requirement) ? WITH_API_KEY : {}),
+    ...(method !== 'get' && (operation.security ?? []).some((requirement) => 'apiKey' in requirement) ? OPERATOR_WRITE : {}),
   };
   for (const status of Object.keys(shared)) {
     if (!(status in operation.responses)) operation.responses[status] = { $ref: `#/components/responses/Problem${status}` };
@@ -179,7 +184,9 @@ export function completeOpenApiDocument(document: OpenAPIObject, controllers: re
   } as OpenAPIObject['components'];
   for (const [path, item] of Object.entries(result.paths as Record<string, Record<string, Operation>>)) {
     // A handler serving several paths gets one id per path, suffixed [0], [1], ...
-    for (const operation of Object.values(item)) completeOperation(path, operation, operation.operationId ? facts.get(operation.operationId.replace(/\[\d+\]$/, '')) : undefined);
+    for (const [method, operation] of Object.entries(item)) {
+      completeOperation(path, method, operation, operation.operationId ? facts.get(operation.operationId.replace(/\[\d+\]$/, '')) : undefined);
+    }
   }
   return result;
 }

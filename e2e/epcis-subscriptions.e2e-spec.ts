@@ -81,7 +81,11 @@ describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)
 
   it.each([
     ['no stream: true (the binding wants it explicit)', { dest: 'http://127.0.0.1:9/x' }],
-    ['a schedule (scheduled subscriptions are not offered)', { dest: 'http://127.0.0.1:9/x', schedule: { hour: '1' } }],
+    ['a schedule and stream: true (one or the other)', { dest: 'http://127.0.0.1:9/x', stream: true, schedule: { hour: '1' } }],
+    ['reportIfEmpty on a stream', { dest: 'http://127.0.0.1:9/x', stream: true, reportIfEmpty: true }],
+    ['a schedule field out of range', { dest: 'http://127.0.0.1:9/x', schedule: { hour: '24' } }],
+    ['a schedule range without its brackets', { dest: 'http://127.0.0.1:9/x', schedule: { second: '1-5' } }],
+    ['a schedule that matches no date', { dest: 'http://127.0.0.1:9/x', schedule: { dayOfMonth: '31', month: '4' } }],
     ['a dest that is not http(s)', { dest: 'file:///etc/passwd', stream: true }],
     ['a dest with credentials in it', { dest: 'http://user:secret-password@127.0.0.1:9/x', stream: true }],
     ['a relative dest', { dest: '/callback', stream: true }],

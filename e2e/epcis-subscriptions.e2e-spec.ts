@@ -15,6 +15,8 @@ interface SubscriptionAnswer {
   initialRecordTime: string;
   createdAt: string;
   lastNotifiedAt?: string;
+  schedule?: Record<string, string>;
+  reportIfEmpty?: boolean;
 }
 
 /** What a receiver does with the binding's GS1-Signature: recompute HMAC-SHA-256 over the raw body with its own secret, compare in constant time. */
@@ -27,6 +29,9 @@ function signatureHolds(delivery: Delivery, secret: string): boolean {
 }
 
 const epcOf = (device: Device): string => `urn:m2m-trust:device:${device.deviceId}`;
+/** Every second: the smallest granularity of a QuerySchedule, so the scheduled tests wait on deliveries, not on a clock. */
+const EVERY_SECOND = { second: '[0-59]' };
+const QUICK_RETRIES = { M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: '20', M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: '200' };
 
 describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)', () => {
   let server: RunningServer;
@@ -47,7 +52,7 @@ describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
     // Quick retries, so a test about retrying does not wait for the production pauses.
-    server = await startServer({ env: { M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: '20', M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: '200' } });
+    server = await startServer({ env: QUICK_RETRIES });
     api = new Api(server.url, server.adminKey);
   });
   afterAll(async () => {
@@ -81,7 +86,11 @@ describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)
 
   it.each([
     ['no stream: true (the binding wants it explicit)', { dest: 'http://127.0.0.1:9/x' }],
-    ['a schedule (scheduled subscriptions are not offered)', { dest: 'http://127.0.0.1:9/x', schedule: { hour: '1' } }],
+    ['a schedule and stream: true (one or the other)', { dest: 'http://127.0.0.1:9/x', stream: true, schedule: { hour: '1' } }],
+    ['reportIfEmpty on a stream', { dest: 'http://127.0.0.1:9/x', stream: true, reportIfEmpty: true }],
+    ['a schedule field out of range', { dest: 'http://127.0.0.1:9/x', schedule: { hour: '24' } }],
+    ['a schedule range without its brackets', { dest: 'http://127.0.0.1:9/x', schedule: { second: '1-5' } }],
+    ['a schedule that matches no date', { dest: 'http://127.0.0.1:9/x', schedule: { dayOfMonth: '31', month: '4' } }],
     ['a dest that is not http(s)', { dest: 'file:///etc/passwd', stream: true }],
     ['a dest with credentials in it', { dest: 'http://user:secret-password@127.0.0.1:9/x', stream: true }],
     ['a relative dest', { dest: '/callback', stream: true }],
@@ -196,7 +205,7 @@ describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)
     await eventually('a failed attempt at the authentication', () => receiver.to('/restart').some((d) => d.status === 500));
     await server.stop();
     receiver.acceptAll('/restart');
-    server = await startServer({ dataDir: server.dataDir, adminKey: server.adminKey, env: { M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: '20', M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: '200' } });
+    server = await startServer({ dataDir: server.dataDir, adminKey: server.adminKey, env: QUICK_RETRIES });
     api = new Api(server.url, server.adminKey);
     await eventually('the authentication acknowledged after the restart', () => receiver.acknowledged('/restart').length === 2);
     expect((await authenticate(api, device)).body).toMatchObject({ verified: true });
@@ -204,5 +213,57 @@ describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)
     const acknowledged = receiver.acknowledged('/restart');
     expect(new Set(acknowledged).size).toBe(3);
     for (const delivery of receiver.to('/restart')) expect(signatureHolds(delivery, 'restart-secret')).toBe(true);
+  });
+
+  it('schedules: reports what was recorded since the previous run as one signed document per run; empty runs only with reportIfEmpty', async () => {
+    const device = newDevice('sched-run');
+    await queryFor('sched-run', device);
+    const quiet = await subscribe('sched-run', { dest: `${receiver.url}/quiet`, signatureToken: 'sched-secret', schedule: EVERY_SECOND });
+    expect(quiet.status).toBe(201);
+    expect(quiet.body).toMatchObject({ schedule: EVERY_SECOND, reportIfEmpty: false });
+    expect(quiet.body).not.toHaveProperty('stream');
+    expect((await subscribe('sched-run', { dest: `${receiver.url}/chatty`, schedule: EVERY_SECOND, reportIfEmpty: true })).status).toBe(201);
+
+    // Runs happen: the chatty one reports them empty, the quiet one stays silent.
+    await eventually('two empty reports', () => receiver.to('/chatty').length >= 2);
+    for (const delivery of receiver.to('/chatty')) expect(eventsOf(delivery)).toEqual([]);
+    await expectValidEpcis(documentOf(receiver.to('/chatty')[0]!));
+    expect(receiver.to('/quiet')).toEqual([]);
+
+    // A registration and an authentication, both before the next run or split over two: together, each reported once.
+    expect((await register(api, device)).status).toBe(201);
+    expect((await authenticate(api, device)).body).toMatchObject({ verified: true });
+    await eventually('both events reported', () => receiver.acknowledged('/quiet').length === 2);
+    for (const delivery of receiver.to('/quiet')) {
+      expect(signatureHolds(delivery, 'sched-secret')).toBe(true);
+      expect(eventsOf(delivery).length).toBeGreaterThan(0);
+      const document = documentOf(delivery);
+      await expectValidEpcis(document);
+      expect(document.epcisBody.queryResults).toMatchObject({ queryName: 'sched-run', subscriptionID: quiet.body.subscriptionID });
+    }
+    // Later runs find nothing new: the chatty one keeps reporting (its reports after the events are empty again), the quiet one sends nothing more.
+    const chattyBefore = receiver.to('/chatty').length;
+    await eventually('two more runs', () => receiver.to('/chatty').length >= chattyBefore + 2);
+    expect(receiver.acknowledged('/quiet')).toHaveLength(2);
+    expect(receiver.acknowledged('/chatty').sort()).toEqual(receiver.acknowledged('/quiet').sort());
+  });
+
+  it('schedules: retries a report the receiver refuses, and after a restart neither loses nor repeats one', async () => {
+    const device = newDevice('sched-restart');
+    await queryFor('sched-restart', device);
+    expect((await subscribe('sched-restart', { dest: `${receiver.url}/sched-restart`, schedule: EVERY_SECOND })).status).toBe(201);
+    expect((await register(api, device)).status).toBe(201);
+    await eventually('the registration reported', () => receiver.acknowledged('/sched-restart').length === 1);
+    receiver.answer('/sched-restart', ...Array<number>(10_000).fill(500));
+    expect((await authenticate(api, device)).body).toMatchObject({ verified: true });
+    await eventually('a refused report of the authentication', () => receiver.to('/sched-restart').some((d) => d.status === 500));
+    await server.stop();
+    receiver.acceptAll('/sched-restart');
+    server = await startServer({ dataDir: server.dataDir, adminKey: server.adminKey, env: QUICK_RETRIES });
+    api = new Api(server.url, server.adminKey);
+    await eventually('the authentication reported after the restart', () => receiver.acknowledged('/sched-restart').length === 2);
+    expect((await authenticate(api, device)).body).toMatchObject({ verified: true });
+    await eventually('the next event reported', () => receiver.acknowledged('/sched-restart').length === 3);
+    expect(new Set(receiver.acknowledged('/sched-restart')).size).toBe(3);
   });
 });

@@ -55,6 +55,25 @@ describe('distributed mode: EPCIS subscriptions through the gateway', () => {
     }
   });
 
+  it('runs scheduled subscriptions in the audit service: one report per run, none empty, none lost or repeated when it is killed', async () => {
+    const device = await newDevice('subs-sched');
+    const epc = `urn:m2m-trust:device:${device.deviceId}`;
+    expect((await api.post('/epcis/queries', { name: 'subs-sched', query: { MATCH_epc: [epc] } })).status).toBe(201);
+    const created = await api.post('/epcis/queries/subs-sched/subscriptions', { dest: `${receiver.url}/sched`, schedule: { second: '[0-59]' } });
+    expect(created.status).toBe(201);
+    const client = cluster.client();
+    await client.m2m.registerDevice({ deviceId: device.deviceId, publicKey: device.publicKeyHex });
+    await eventually('the registration reported', () => receiver.acknowledged('/sched').length === 1);
+    await eventually('the run stored', async () => (await api.get<{ lastNotifiedAt?: string }>(created.headers.get('location') as string)).body.lastNotifiedAt);
+
+    await cluster.killAudit();
+    await cluster.startAudit();
+    expect((await authenticateWith(client, device, cluster.audience)).verified).toBe(true);
+    await eventually('the authentication reported', () => receiver.acknowledged('/sched').length === 2);
+    expect(new Set(receiver.acknowledged('/sched')).size).toBe(2);
+    for (const delivery of receiver.to('/sched')) expect(eventsOf(delivery).length).toBeGreaterThan(0);
+  });
+
   it('passes WebSocket subscriptions through the gateway, refusals included', async () => {
     const device = await newDevice('subs-ws');
     expect((await api.post('/epcis/queries', { name: 'subs-ws', query: { MATCH_epc: [`urn:m2m-trust:device:${device.deviceId}`] } })).status).toBe(201);

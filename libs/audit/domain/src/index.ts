@@ -7,5 +7,6 @@ export * from './lib/event-filter';
 export * from './lib/event-query';
 export * from './lib/named-query';
 export * from './lib/query-parameter-values';
+export * from './lib/query-schedule';
 export * from './lib/query-subscription';
 export * from './lib/subscription-controls';

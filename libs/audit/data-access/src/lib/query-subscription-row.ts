@@ -1,4 +1,4 @@
-import type { QuerySubscription } from '@m2m-trust/audit-domain';
+import type { QueryScheduleSpec, QuerySubscription } from '@m2m-trust/audit-domain';
 
 /** A row of `epcis_query_subscriptions`, as either store's driver returns it. */
 export interface QuerySubscriptionRow {
@@ -11,9 +11,15 @@ export interface QuerySubscriptionRow {
   readonly last_notified_at: string | null;
   /** PostgreSQL's `bigint` comes back as a string. */
   readonly checkpoint: number | string;
+  /** The QuerySchedule's field strings as JSON; null for a stream. */
+  readonly schedule: string | null;
+  /** SQLite answers 0 or 1, PostgreSQL a boolean. */
+  readonly report_if_empty: number | boolean;
+  readonly last_run_at: string | null;
 }
 
-export const QUERY_SUBSCRIPTION_COLUMNS = 'subscription_id, query_name, dest, signature_token, initial_record_time, created_at, last_notified_at, checkpoint';
+export const QUERY_SUBSCRIPTION_COLUMNS = 
+  'subscription_id, query_name, dest, signature_token, initial_record_time, created_at, last_notified_at, checkpoint, schedule, report_if_empty, last_run_at';
 
 export const toQuerySubscription = (row: QuerySubscriptionRow): QuerySubscription => ({
   subscriptionID: row.subscription_id,
@@ -24,4 +30,10 @@ export const toQuerySubscription = (row: QuerySubscriptionRow): QuerySubscriptio
   createdAt: row.created_at,
   lastNotifiedAt: row.last_notified_at,
   checkpoint: Number(row.checkpoint),
+  schedule: row.schedule === null ? null : (JSON.parse(row.schedule) as QueryScheduleSpec),
+  reportIfEmpty: Boolean(row.report_if_empty),
+  lastRunAt: row.last_run_at,
 });
+
+/** The schedule column's value. */
+export const scheduleColumn = (s: QuerySubscription): string | null => (s.schedule === null ? null : JSON.stringify(s.schedule));

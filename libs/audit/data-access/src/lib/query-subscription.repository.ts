@@ -26,6 +26,13 @@ export interface QuerySubscriptionRepository {
    * `upTo`. Never moves a checkpoint back; false when the subscription is gone.
    */
   acknowledge(subscriptionID: string, upTo: number, at: string): Promise<boolean>;
+  /**
+   * Records a scheduled run at `ranAt` that covered every matching event up
+   * to record `upTo`; `notifiedAt` when the receiver acknowledged its report
+   * (null: an empty result that was not reported). False when the
+   * subscription is gone.
+   */
+  ran(subscriptionID: string, upTo: number, ranAt: string, notifiedAt: string | null): Promise<boolean>;
 }
 
 export const QUERY_SUBSCRIPTION_REPOSITORY = Symbol.for('m2m-trust.QuerySubscriptionRepository');

@@ -43,14 +43,29 @@ describe('parseSubscriptionRequest', () => {
       dest: 'https://r.example/cb',
       signatureToken: 't',
       initialRecordTime: '2026-01-01T00:00:00.000Z',
+      schedule: null,
+      reportIfEmpty: false,
     });
-    expect(parseSubscriptionRequest({ dest: 'https://r.example/cb', stream: true }, ANY)).toEqual({ dest: 'https://r.example/cb', signatureToken: null, initialRecordTime: null });
+    expect(parseSubscriptionRequest({ dest: 'https://r.example/cb', stream: true }, ANY)).toMatchObject({ dest: 'https://r.example/cb', signatureToken: null, initialRecordTime: null });
+  });
+
+  it('reads a scheduled subscription: the binding example at 1.05am, reporting empty results', () => {
+    expect(parseSubscriptionRequest({ dest: 'https://r.example/cb', reportIfEmpty: true, schedule: { hour: '1', minute: '5' } }, ANY)).toMatchObject({
+      schedule: { hour: '1', minute: '5' },
+      reportIfEmpty: true,
+    });
+    expect(parseSubscriptionRequest({ dest: 'https://r.example/cb', schedule: { second: '[0-59]' } }, ANY)).toMatchObject({ reportIfEmpty: false });
   });
 
   it.each([
     ['stream false', { dest: 'https://r.example', stream: false }],
     ['stream as a string', { dest: 'https://r.example', stream: 'true' }],
-    ['reportIfEmpty', { dest: 'https://r.example', stream: true, reportIfEmpty: true }],
+    ['reportIfEmpty on a stream', { dest: 'https://r.example', stream: true, reportIfEmpty: true }],
+    ['a schedule and a stream', { dest: 'https://r.example', stream: true, schedule: { minute: '5' } }],
+    ['a schedule and stream false', { dest: 'https://r.example', stream: false, schedule: { minute: '5' } }],
+    ['neither schedule nor stream', { dest: 'https://r.example' }],
+    ['reportIfEmpty as a string', { dest: 'https://r.example', schedule: {}, reportIfEmpty: 'true' }],
+    ['a schedule out of range', { dest: 'https://r.example', schedule: { hour: '24' } }],
     ['a token that is no string', { dest: 'https://r.example', stream: true, signatureToken: 42 }],
     ['an array body', []],
   ])('refuses %s as a SubscriptionControlsException', (_, body) => {
@@ -68,7 +83,13 @@ it('answers a subscription without its signature token', () => {
     createdAt: '2026-01-01T00:00:00.000Z',
     lastNotifiedAt: null,
     checkpoint: 7,
+    schedule: null,
+    reportIfEmpty: false,
+    lastRunAt: null,
   };
   expect(JSON.stringify(subscriptionView(stored))).not.toContain('secret');
   expect(subscriptionView({ ...stored, lastNotifiedAt: '2026-01-02T00:00:00.000Z' })).toMatchObject({ lastNotifiedAt: '2026-01-02T00:00:00.000Z', stream: true });
+  const scheduled = subscriptionView({ ...stored, schedule: { minute: '5' }, reportIfEmpty: true });
+  expect(scheduled).toMatchObject({ schedule: { minute: '5' }, reportIfEmpty: true });
+  expect(scheduled).not.toHaveProperty('stream');
 });

@@ -1,6 +1,7 @@
 import { DomainError } from '@m2m-trust/shared-domain';
 
 import { parseInstant } from './event-query';
+import { parseQuerySchedule, type QueryScheduleSpec } from './query-schedule';
 import { subscriptionError } from './subscription-controls';
 
 /**
@@ -22,13 +23,21 @@ export interface QuerySubscription {
   readonly lastNotifiedAt: string | null;
   /** The audit record sequence up to which the receiver has acknowledged every matching event. */
   readonly checkpoint: number;
+  /** A scheduled subscription's QuerySchedule as the client wrote it; null: a stream (each new matching event is delivered). */
+  readonly schedule: QueryScheduleSpec | null;
+  /** A scheduled subscription reports an empty result too. */
+  readonly reportIfEmpty: boolean;
+  /** When a scheduled subscription's query last ran (the next query time follows it; before the first run, createdAt). */
+  readonly lastRunAt: string | null;
 }
 
-/** What a client asked for: a streaming webhook subscription. */
+/** What a client asked for: a streaming or a scheduled webhook subscription. */
 export interface QuerySubscriptionRequest {
   readonly dest: string;
   readonly signatureToken: string | null;
   readonly initialRecordTime: string | null;
+  readonly schedule: QueryScheduleSpec | null;
+  readonly reportIfEmpty: boolean;
 }
 
 /** Where deliveries may go: any http(s) host, or only the hosts an operator names. */
@@ -42,7 +51,10 @@ export interface QuerySubscriptionView {
   readonly subscriptionID: string;
   readonly queryName: string;
   readonly dest: string;
-  readonly stream: true;
+  /** A stream: true; a scheduled subscription answers its schedule and reportIfEmpty instead. */
+  readonly stream?: true;
+  readonly schedule?: QueryScheduleSpec;
+  readonly reportIfEmpty?: boolean;
   readonly initialRecordTime: string;
   readonly createdAt: string;
   readonly lastNotifiedAt?: string;
@@ -85,19 +97,23 @@ export function checkDestination(raw: unknown, policy: DestinationPolicy): URL {
 
 /**
  * A POST /queries/{name}/subscriptions body. The binding subscribes with
- * `stream: true` or a `schedule`; only streams are offered here (each new
- * matching event is delivered), so a schedule or `reportIfEmpty` (which only
- * applies to a schedule) is a SubscriptionControlsException, as is a missing
- * `stream`: the binding wants it explicit, so that nobody subscribes to a
- * stream by accident.
+ * `stream: true` (each new matching event is delivered) or a `schedule` (the
+ * query runs at each query time over what was recorded since its last run),
+ * exactly one of them (EPCIS: both or neither is a
+ * SubscriptionControlsException; `stream` must be explicit, so that nobody
+ * subscribes to a stream by accident). `reportIfEmpty` applies to a schedule
+ * only.
  */
 export function parseSubscriptionRequest(body: unknown, policy: DestinationPolicy): QuerySubscriptionRequest {
   if (!isObject(body)) throw subscriptionError('/', 'the body must be a JSON object with dest and stream: true');
   for (const key of Object.keys(body)) if (!FIELDS.has(key)) throw subscriptionError(key, `is not a subscription field`);
-  if (body['schedule'] !== undefined || body['reportIfEmpty'] !== undefined) {
-    throw subscriptionError(body['schedule'] !== undefined ? 'schedule' : 'reportIfEmpty', 'scheduled subscriptions are not offered; subscribe with stream: true');
-  }
-  if (body['stream'] !== true) throw subscriptionError('stream', 'must be true: a subscription delivers each new matching event');
+  const scheduled = body['schedule'] !== undefined;
+  if (scheduled && body['stream'] !== undefined) throw subscriptionError('stream', 'a subscription has either a schedule or stream: true, not both');
+  if (!scheduled && body['stream'] !== true) throw subscriptionError('stream', 'must be true (each new matching event is delivered), or give a schedule');
+  const reportIfEmpty = body['reportIfEmpty'];
+  if (reportIfEmpty !== undefined && typeof reportIfEmpty !== 'boolean') throw subscriptionError('reportIfEmpty', 'must be true or false');
+  if (reportIfEmpty !== undefined && !scheduled) throw subscriptionError('reportIfEmpty', 'applies to a scheduled subscription only');
+  const schedule = scheduled ? parseQuerySchedule(body['schedule']).spec : null;
   const dest = checkDestination(body['dest'], policy).href;
   const token = body['signatureToken'];
   if (token !== undefined && (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)) {
@@ -113,7 +129,7 @@ export function parseSubscriptionRequest(body: unknown, policy: DestinationPolic
       throw subscriptionError('initialRecordTime', error instanceof DomainError ? (error.details[0]?.message ?? error.message) : 'is invalid');
     }
   }
-  return { dest, signatureToken: token ?? null, initialRecordTime };
+  return { dest, signatureToken: token ?? null, initialRecordTime, schedule, reportIfEmpty: reportIfEmpty === true };
 }
 
 /** What the binding answers about a subscription: everything but the secret. */
@@ -122,7 +138,7 @@ export function subscriptionView(s: QuerySubscription): QuerySubscriptionView {
     subscriptionID: s.subscriptionID,
     queryName: s.queryName,
     dest: s.dest,
-    stream: true,
+    ...(s.schedule === null ? { stream: true } : { schedule: s.schedule, reportIfEmpty: s.reportIfEmpty }),
     initialRecordTime: s.initialRecordTime,
     createdAt: s.createdAt,
   };

@@ -8,7 +8,7 @@ export interface SubscriptionControls {
   readonly initialRecordTime?: string;
 }
 
-/** The binding's schedule controls and reportIfEmpty: meaningful only for scheduled subscriptions, which are not offered. */
+/** The binding's schedule controls and reportIfEmpty: meaningful only for scheduled subscriptions, which only webhooks offer here. */
 const SCHEDULE_CONTROLS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'reportIfEmpty'];
 const PAGING = ['perPage', 'nextPageToken'];
 
@@ -32,7 +32,7 @@ export function parseSubscriptionControls(params: Readonly<Record<string, string
   let initialRecordTime: string | undefined;
   for (const [name, value] of Object.entries(params)) {
     if (name === 'stream') {
-      if (value !== 'true') throw subscriptionError(name, 'must be true (a stream subscription); scheduled subscriptions are not offered');
+      if (value !== 'true') throw subscriptionError(name, 'must be true (a stream subscription); only webhook subscriptions are scheduled');
     } else if (name === 'initialRecordTime') {
       try {
         initialRecordTime = parseInstant(name, value);
@@ -40,7 +40,7 @@ export function parseSubscriptionControls(params: Readonly<Record<string, string
         throw subscriptionError(name, error instanceof DomainError ? (error.details[0]?.message ?? error.message) : 'is invalid');
       }
     } else if (SCHEDULE_CONTROLS.includes(name)) {
-      throw subscriptionError(name, 'scheduled subscriptions are not offered; subscribe with stream=true');
+      throw subscriptionError(name, 'a WebSocket or SSE subscription is a stream (stream=true); schedule a webhook subscription instead');
     } else if (PAGING.includes(name)) {
       throw subscriptionError(name, 'a stream is not paged');
     } else {

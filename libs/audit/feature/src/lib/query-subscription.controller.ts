@@ -19,14 +19,38 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPaging, linkNext, noParameters, singleValued } from './epcis-http.helpers';
 import { QuerySubscriptionService } from './query-subscription.service';
 
+/** The EPCIS QuerySchedule grammar of every field: numbers and [low-high] ranges, separated by commas. */
+const scheduleField = (min: number, max: number, what: string): SchemaObject => ({
+  type: 'string',
+  pattern: '^(\\d{1,2}|\\[\\d{1,2}-\\d{1,2}\\])(,(\\d{1,2}|\\[\\d{1,2}-\\d{1,2}\\]))*$',
+  description: `The ${what} a query time must have (${min} to ${max}, UTC): numbers and [low-high] ranges separated by commas; omitted, any value matches`,
+});
+
+const SCHEDULE_SCHEMA: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'When the query runs (EPCIS QuerySchedule); each run reports the matching events recorded since the previous one as one EPCISQueryDocument',
+  properties: {
+    second: scheduleField(0, 59, 'second'),
+    minute: scheduleField(0, 59, 'minute'),
+    hour: scheduleField(0, 23, 'hour'),
+    dayOfMonth: scheduleField(1, 31, 'day of month'),
+    month: scheduleField(1, 12, 'month'),
+    dayOfWeek: scheduleField(1, 7, 'day of week (1 Monday … 7 Sunday)'),
+  },
+  example: { second: '0', minute: '5', hour: '1' },
+};
+
 const SUBSCRIPTION_SCHEMA: SchemaObject = {
   type: 'object',
-  required: ['subscriptionID', 'queryName', 'dest', 'stream', 'initialRecordTime', 'createdAt'],
+  required: ['subscriptionID', 'queryName', 'dest', 'initialRecordTime', 'createdAt'],
   properties: {
     subscriptionID: { type: 'string', format: 'uuid' },
     queryName: { type: 'string' },
     dest: { type: 'string', format: 'uri' },
-    stream: { type: 'boolean', enum: [true] },
+    stream: { type: 'boolean', enum: [true], description: 'A stream subscription (absent on a scheduled one)' },
+    schedule: SCHEDULE_SCHEMA,
+    reportIfEmpty: { type: 'boolean', description: 'A scheduled subscription reports an empty result too' },
     initialRecordTime: { type: 'string', format: 'date-time' },
     createdAt: { type: 'string', format: 'date-time' },
     lastNotifiedAt: { type: 'string', format: 'date-time', description: 'When the receiver last answered a delivery with 2xx' },
@@ -48,17 +72,21 @@ export class QuerySubscriptionController {
   @Post()
   @ApiOperation({
     summary:
-      'Subscribe a webhook to a named query: each new matching event is POSTed to dest as an EPCISQueryDocument, at least once, ' +
+      'Subscribe a webhook to a named query: with stream: true each new matching event, with a schedule the matching events recorded since ' +
+      'the previous run (at each query time, UTC), is POSTed to dest as an EPCISQueryDocument, at least once, ' +
       'signed in GS1-Signature (base64 HMAC-SHA-256 of the body keyed with signatureToken)',
   })
   @ApiBody({
     schema: {
       type: 'object',
-      required: ['dest', 'stream'],
+      required: ['dest'],
+      description: 'Exactly one of stream: true and schedule',
       properties: {
         dest: { type: 'string', format: 'uri', example: 'https://client.example.com/queryCallback' },
         signatureToken: { type: 'string', example: '13df38d8275b13f05704629e5f1cf3d45d6132d5' },
         stream: { type: 'boolean', enum: [true] },
+        schedule: SCHEDULE_SCHEMA,
+        reportIfEmpty: { type: 'boolean', default: false, description: 'With a schedule: POST an empty result too' },
         initialRecordTime: { type: 'string', format: 'date-time' },
       },
     },

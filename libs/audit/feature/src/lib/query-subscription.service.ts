@@ -7,7 +7,7 @@ import {
   type QuerySubscriptionPage,
   type QuerySubscriptionRepository,
 } from '@m2m-trust/audit-data-access';
-import { parseSubscriptionRequest, type QuerySubscription, SUBSCRIPTION_ID } from '@m2m-trust/audit-domain';
+import { nextScheduledInstant, parseQuerySchedule, parseSubscriptionRequest, type QuerySubscription, SUBSCRIPTION_ID, subscriptionError } from '@m2m-trust/audit-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 
@@ -36,7 +36,11 @@ export class QuerySubscriptionService {
   async create(queryName: string, body: unknown): Promise<QuerySubscription> {
     const { criteria } = await this.queries.get(queryName);
     const request = parseSubscriptionRequest(body, this.options);
-    const createdAt = this.clock.now().toISOString();
+    const now = this.clock.now();
+    const createdAt = now.toISOString();
+    if (request.schedule !== null && nextScheduledInstant(parseQuerySchedule(request.schedule).schedule, now) === null) {
+      throw subscriptionError('schedule', 'matches no date: the query would never run');
+    }
     // The binding: without initialRecordTime, a subscription starts with what is recorded from now on.
     const initialRecordTime = request.initialRecordTime ?? createdAt;
     const subscription: QuerySubscription = {
@@ -48,6 +52,9 @@ export class QuerySubscriptionService {
       createdAt,
       lastNotifiedAt: null,
       checkpoint: await this.startingPoint(initialRecordTime),
+      schedule: request.schedule,
+      reportIfEmpty: request.reportIfEmpty,
+      lastRunAt: null,
     };
     if (!(await this.subscriptions.create(subscription))) throw new DomainError(ErrorCode.QueryNotFound, `No query is named ${queryName}`);
     this.deliverer.start(subscription, criteria);

@@ -15,7 +15,9 @@ import {
   type EventFilter,
   filterOf,
   matchesEventFilter,
+  nextScheduledInstant,
   parseQueryObject,
+  parseQuerySchedule,
   type QuerySubscription,
 } from '@m2m-trust/audit-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
@@ -84,9 +86,9 @@ class SubscriptionWorker {
     return this.subscription.queryName;
   }
 
-  /** A new record may match: look at once. */
+  /** A new record may match: a stream looks at once (a schedule waits for its query time). */
   offer(event: EpcisObjectEvent): void {
-    if (matchesEventFilter(event, this.filter)) this.wake();
+    if (this.subscription.schedule === null && matchesEventFilter(event, this.filter)) this.wake();
   }
 
   stop(): void {
@@ -116,6 +118,7 @@ class SubscriptionWorker {
   }
 
   private async run(): Promise<void> {
+    if (this.subscription.schedule !== null) return this.runSchedule(this.subscription.schedule);
     let failures = 0;
     while (!this.stopped) {
       if (!this.dirty) await this.pause(this.deps.options.pollMs);
@@ -133,21 +136,82 @@ class SubscriptionWorker {
     }
   }
 
+  /**
+   * A scheduled subscription: at each query time, the query runs over every
+   * matching record after the stored checkpoint (what earlier runs reported)
+   * and the result goes out as one EPCISQueryDocument; an empty one only with
+   * reportIfEmpty. The run and its checkpoint are stored once the receiver
+   * acknowledged, so a restart repeats no acknowledged report and loses no
+   * event; query times missed while the service was down make one run.
+   */
+  private async runSchedule(spec: NonNullable<QuerySubscription['schedule']>): Promise<void> {
+    const { schedule } = parseQuerySchedule(spec);
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const current = await this.deps.store.find(this.subscription.subscriptionID);
+        if (current === null) return this.stop();
+        const due = nextScheduledInstant(schedule, new Date(current.lastRunAt ?? current.createdAt));
+        if (due === null) return this.stop();
+        const wait = due.getTime() - this.deps.clock.now().getTime();
+        // Sleeps in slices: a long wait still notices being stopped promptly (sleep returns on stop) and a changed clock.
+        if (wait > 0) {
+          await this.sleep(Math.min(wait, 60_000));
+          continue;
+        }
+        const ranAt = this.deps.clock.now().toISOString();
+        const { events, upTo } = await this.collect(current.checkpoint);
+        let notifiedAt: string | null = null;
+        if (events.length > 0 || this.subscription.reportIfEmpty) {
+          if ((await this.deliver(events, false)) === 'stopped') return;
+          notifiedAt = this.deps.clock.now().toISOString();
+        }
+        if (!(await this.deps.store.ran(this.subscription.subscriptionID, upTo ?? current.checkpoint, ranAt, notifiedAt))) return this.stop();
+        failures = 0;
+      } catch (error) {
+        this.deps.logger.warn({ err: error, subscriptionId: this.subscription.subscriptionID }, 'scheduled webhook run failed to read; retrying');
+        await this.sleep(retryDelay(failures++, this.deps.options.retryMinMs, this.deps.options.retryMaxMs));
+      }
+    }
+  }
+
+  /** Every matching record after `checkpoint`, and the position of the last one. */
+  private async collect(checkpoint: number): Promise<{ events: EpcisObjectEvent[]; upTo: number | null }> {
+    const events: EpcisObjectEvent[] = [];
+    let upTo: number | null = null;
+    let after = checkpoint;
+    for (;;) {
+      const page = await this.deps.log.query({ ...this.filter, geRecordTime: this.startTime(), perPage: this.batchSize, after: { seq: after } });
+      const last = page.events[page.events.length - 1];
+      if (last === undefined) return { events, upTo };
+      events.push(...page.events);
+      upTo = page.nextAfter?.seq ?? (await this.deps.log.positionOf(last.eventID));
+      if (upTo === null) throw new Error(`event ${last.eventID} has no position in the log`);
+      if (page.nextAfter === null) return { events, upTo };
+      after = upTo;
+    }
+  }
+
+  /** Events recorded at or after both the subscription's initialRecordTime and the query's own GE_recordTime. */
+  private startTime(): string {
+    const { initialRecordTime } = this.subscription;
+    return this.filter.geRecordTime !== undefined && this.filter.geRecordTime > initialRecordTime ? this.filter.geRecordTime : initialRecordTime;
+  }
+
   /** Delivers everything matching after the stored checkpoint; each batch is acknowledged in the store before the next is read. */
   private async drain(): Promise<void> {
     // The stored checkpoint, not a remembered one: after a restart, or another instance's delivery, nothing acknowledged is sent again.
     const current = await this.deps.store.find(this.subscription.subscriptionID);
     if (current === null) return this.stop();
     let checkpoint = current.checkpoint;
-    const { initialRecordTime } = this.subscription;
-    const geRecordTime = this.filter.geRecordTime !== undefined && this.filter.geRecordTime > initialRecordTime ? this.filter.geRecordTime : initialRecordTime;
+    const geRecordTime = this.startTime();
     while (!this.stopped) {
       const page = await this.deps.log.query({ ...this.filter, geRecordTime, perPage: this.batchSize, after: { seq: checkpoint } });
       const last = page.events[page.events.length - 1];
       if (last === undefined) return;
       const upTo = page.nextAfter?.seq ?? (await this.deps.log.positionOf(last.eventID));
       if (upTo === null) throw new Error(`event ${last.eventID} has no position in the log`);
-      const outcome = await this.deliver(page.events);
+      const outcome = await this.deliver(page.events, true);
       if (outcome === 'stopped') return;
       if (outcome === 'too-large') {
         this.batchSize = Math.max(1, Math.floor(page.events.length / 2));
@@ -159,8 +223,8 @@ class SubscriptionWorker {
     }
   }
 
-  /** POSTs one batch until the receiver answers 2xx (or 413, or the subscription ends): at least once. */
-  private async deliver(events: readonly EpcisObjectEvent[]): Promise<Outcome> {
+  /** POSTs one batch until the receiver answers 2xx (or 413 when it may be split, or the subscription ends): at least once. */
+  private async deliver(events: readonly EpcisObjectEvent[], splittable: boolean): Promise<Outcome> {
     const { subscriptionID, queryName, dest, signatureToken } = this.subscription;
     const body = JSON.stringify(queryDocument(events, queryName, subscriptionID));
     const headers: Record<string, string> = {
@@ -186,7 +250,7 @@ class SubscriptionWorker {
         });
         await response.body?.cancel();
         if (response.status >= 200 && response.status < 300) return 'acknowledged';
-        if (response.status === 413 && events.length > 1) return 'too-large';
+        if (response.status === 413 && splittable && events.length > 1) return 'too-large';
         failure = `HTTP ${response.status}`;
       } catch (error) {
         if (this.stopped) return 'stopped';

@@ -15,6 +15,7 @@ import { PostgresAuditLogWriter } from './postgres-audit-log.writer';
 import { PostgresNamedQueryRepository } from './postgres-named-query.repository';
 import { PostgresQuerySubscriptionRepository } from './postgres-query-subscription.repository';
 import { PostgresQuerySubscriptions1763700001340 } from './query-subscriptions.migration';
+import { PostgresScheduledSubscriptions1763700001350 } from './scheduled-subscriptions.migration';
 
 /** The audit service's schema, in the order it is built. */
 export const auditPostgresMigrations: readonly PostgresMigration[] = [
@@ -22,6 +23,7 @@ export const auditPostgresMigrations: readonly PostgresMigration[] = [
   PostgresAuditQueryIndexes1763700001310,
   PostgresNamedQueries1763700001320,
   PostgresQuerySubscriptions1763700001340,
+  PostgresScheduledSubscriptions1763700001350,
 ];
 
 /** The log's writer (for the consumer to apply batches with), the log and chain reads, named queries and their subscriptions, on POSTGRES_DATABASE. */

@@ -2,7 +2,7 @@ import type { QuerySubscription } from '@m2m-trust/audit-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
 import type { QuerySubscriptionPage, QuerySubscriptionRepository } from '../query-subscription.repository';
-import { QUERY_SUBSCRIPTION_COLUMNS, type QuerySubscriptionRow, toQuerySubscription } from '../query-subscription-row';
+import { QUERY_SUBSCRIPTION_COLUMNS, type QuerySubscriptionRow, scheduleColumn, toQuerySubscription } from '../query-subscription-row';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -12,7 +12,7 @@ export class PostgresQuerySubscriptionRepository implements QuerySubscriptionRep
 
   async create(s: QuerySubscription): Promise<boolean> {
     try {
-      await this.db.query(`INSERT INTO epcis_query_subscriptions (${QUERY_SUBSCRIPTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)`, [
+      await this.db.query(`INSERT INTO epcis_query_subscriptions (${QUERY_SUBSCRIPTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, NULL)`, [
         s.subscriptionID,
         s.queryName,
         s.dest,
@@ -20,6 +20,8 @@ export class PostgresQuerySubscriptionRepository implements QuerySubscriptionRep
         s.initialRecordTime,
         s.createdAt,
         s.checkpoint,
+        scheduleColumn(s),
+        s.reportIfEmpty,
       ]);
       return true;
     } catch (error) {
@@ -57,6 +59,14 @@ export class PostgresQuerySubscriptionRepository implements QuerySubscriptionRep
     const { rowCount } = await this.db.query(
       'UPDATE epcis_query_subscriptions SET checkpoint = GREATEST(checkpoint, $1), last_notified_at = $2 WHERE subscription_id = $3',
       [upTo, at, subscriptionID],
+    );
+    return rowCount === 1;
+  }
+
+  async ran(subscriptionID: string, upTo: number, ranAt: string, notifiedAt: string | null): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE epcis_query_subscriptions SET checkpoint = GREATEST(checkpoint, $1), last_run_at = $2, last_notified_at = COALESCE($3, last_notified_at) WHERE subscription_id = $4',
+      [upTo, ranAt, notifiedAt, subscriptionID],
     );
     return rowCount === 1;
   }

@@ -9,11 +9,12 @@ import { QUERY_SUBSCRIPTION_REPOSITORY } from '../query-subscription.repository'
 import { type EmbeddedAuditLog, openEmbeddedAuditLog } from './embedded-audit-log';
 import { NamedQueries1763700000520 } from './named-queries.migration';
 import { QuerySubscriptions1763700000800 } from './query-subscriptions.migration';
+import { ScheduledSubscriptions1763700000810 } from './scheduled-subscriptions.migration';
 import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';
 import { SqliteQuerySubscriptionRepository } from './sqlite-query-subscription.repository';
 
 /** The audit scope's tables in the embedded main database (named queries and their subscriptions); the log's own file migrates itself (openEmbeddedAuditLog). */
-export const auditSqliteMigrations = [NamedQueries1763700000520, QuerySubscriptions1763700000800];
+export const auditSqliteMigrations = [NamedQueries1763700000520, QuerySubscriptions1763700000800, ScheduledSubscriptions1763700000810];
 
 /** The embedded audit log (its file, follower and writer thread), for the event store to feed, start and close. */
 export const EMBEDDED_AUDIT_LOG = Symbol.for('m2m-trust.EmbeddedAuditLog');

@@ -3,7 +3,7 @@ import type { QuerySubscription } from '@m2m-trust/audit-domain';
 import type Database from 'better-sqlite3';
 
 import type { QuerySubscriptionPage, QuerySubscriptionRepository } from '../query-subscription.repository';
-import { QUERY_SUBSCRIPTION_COLUMNS, type QuerySubscriptionRow, toQuerySubscription } from '../query-subscription-row';
+import { QUERY_SUBSCRIPTION_COLUMNS, type QuerySubscriptionRow, scheduleColumn, toQuerySubscription } from '../query-subscription-row';
 
 /** Webhook subscriptions in the embedded database, beside the named queries. */
 export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepository {
@@ -13,11 +13,12 @@ export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepos
   private readonly every;
   private readonly remove;
   private readonly ack;
+  private readonly run;
 
   constructor(db: Database.Database) {
     // One statement: the query exists when the row goes in (the embedded database has one writer, so no delete falls between).
-    this.insert = db.prepare<[string, string, string, string | null, string, string, number, string]>(
-      `INSERT INTO epcis_query_subscriptions (${QUERY_SUBSCRIPTION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, NULL, ? WHERE EXISTS (SELECT 1 FROM epcis_named_queries WHERE name = ?)`,
+    this.insert = db.prepare<[string, string, string, string | null, string, string, number, string | null, number, string]>(
+      `INSERT INTO epcis_query_subscriptions (${QUERY_SUBSCRIPTION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL WHERE EXISTS (SELECT 1 FROM epcis_named_queries WHERE name = ?)`,
     );
     this.byId = db.prepare<[string], QuerySubscriptionRow>(`SELECT ${QUERY_SUBSCRIPTION_COLUMNS} FROM epcis_query_subscriptions WHERE subscription_id = ?`);
     this.page = db.prepare<[string, string, number], QuerySubscriptionRow>(
@@ -28,10 +29,14 @@ export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepos
     this.ack = db.prepare<[number, string, string]>(
       'UPDATE epcis_query_subscriptions SET checkpoint = MAX(checkpoint, ?), last_notified_at = ? WHERE subscription_id = ?',
     );
+    this.run = db.prepare<[number, string, string | null, string]>(
+      'UPDATE epcis_query_subscriptions SET checkpoint = MAX(checkpoint, ?), last_run_at = ?, last_notified_at = COALESCE(?, last_notified_at) WHERE subscription_id = ?',
+    );
   }
 
   async create(s: QuerySubscription): Promise<boolean> {
-    return this.insert.run(s.subscriptionID, s.queryName, s.dest, s.signatureToken, s.initialRecordTime, s.createdAt, s.checkpoint, s.queryName).changes === 1;
+    return this.insert.run(s.subscriptionID, s.queryName, s.dest, s.signatureToken, s.initialRecordTime, s.createdAt, s.checkpoint, scheduleColumn(s), s.reportIfEmpty ? 1 : 0, s.queryName)
+      .changes === 1;
   }
 
   async find(subscriptionID: string): Promise<QuerySubscription | null> {
@@ -55,5 +60,9 @@ export class SqliteQuerySubscriptionRepository implements QuerySubscriptionRepos
 
   async acknowledge(subscriptionID: string, upTo: number, at: string): Promise<boolean> {
     return this.ack.run(upTo, at, subscriptionID).changes === 1;
+  }
+
+  async ran(subscriptionID: string, upTo: number, ranAt: string, notifiedAt: string | null): Promise<boolean> {
+    return this.run.run(upTo, ranAt, notifiedAt, subscriptionID).changes === 1;
   }
 }

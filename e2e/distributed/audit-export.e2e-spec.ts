@@ -48,6 +48,13 @@ describe('distributed mode: compliance exports through the gateway', () => {
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );
   };
+  /** GET /epcis/export in `format` through the gateway: answered 200 with `type`, read whole. */
+  const download = async (format: string, type: RegExp): Promise<{ response: Response; bytes: Buffer }> => {
+    const response = await get(`/epcis/export?format=${format}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(type);
+    return { response, bytes: Buffer.from(await response.arrayBuffer()) };
+  };
   /** The manifest at the end of a JSON-LD or XML export, its signature verified, and its body hash checked over the bytes before it. */
   const manifestOf = async (bytes: Buffer): Promise<ExportManifest> => {
     const split = splitExport(bytes);
@@ -91,10 +98,7 @@ describe('distributed mode: compliance exports through the gateway', () => {
   });
 
   it('exports JSON-LD whose events are as stored (eventID recomputes, no chain field), under a manifest signed by the audit service', async () => {
-    const response = await get('/epcis/export');
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^application\/ld\+json/);
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const { bytes } = await download('jsonld', /^application\/ld\+json/);
     const document = JSON.parse(bytes.toString('utf8')) as { epcisBody: { eventList: Record<string, unknown>[] } };
     expectValidEpcis(document);
     expect(await manifestOf(bytes)).toMatchObject({ format: 'jsonld', count: EVENTS, firstSeq: 1, lastSeq: EVENTS, complete: true });
@@ -113,10 +117,7 @@ describe('distributed mode: compliance exports through the gateway', () => {
   });
 
   it("exports EPCIS 2.0 XML with no chain field inside an event, valid against GS1's XSD (xmllint), which the CLI verifies", async () => {
-    const response = await get('/epcis/export?format=xml');
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^application\/xml/);
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const { bytes } = await download('xml', /^application\/xml/);
     const text = bytes.toString('utf8');
     expect(text.match(/<ObjectEvent>/g)).toHaveLength(EVENTS);
     expect(text).not.toMatch(/<m2m:(seq|prevHash|recordHash)>/);
@@ -132,10 +133,7 @@ describe('distributed mode: compliance exports through the gateway', () => {
   });
 
   it("exports a plain CSV whose relative Link resolves through the gateway to its manifest, signed over the CSV's bytes", async () => {
-    const response = await get('/epcis/export?format=csv');
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const { response, bytes } = await download('csv', /^text\/csv/);
     const lines = bytes.toString('utf8').trimEnd().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(EVENTS + 1);

@@ -1,4 +1,4 @@
-import { subscriptionError } from './subscription-controls';
+import { subscriptionError } from './subscription-error';
 
 /** The fields of a QuerySchedule, most significant last, with the values each may take. */
 const FIELDS = {

@@ -17,6 +17,16 @@ describe('subscription controls of GET /queries/{name}/events', () => {
     expect(isSubscriptionRequest({ perPage: '5' })).toBe(false);
   });
 
+  it('recognises a scheduled subscription by its schedule fields, parsed with the QuerySchedule grammar', () => {
+    expect(isSubscriptionRequest({ minute: '5', hour: '1' })).toBe(true);
+    expect(isSubscriptionRequest({ reportIfEmpty: 'true' })).toBe(false);
+    const controls = parseSubscriptionControls({ minute: '5', hour: '1', reportIfEmpty: 'true', initialRecordTime: '2026-01-01T00:00:00Z' });
+    expect(controls).toMatchObject({ reportIfEmpty: true, initialRecordTime: '2026-01-01T00:00:00.000Z' });
+    expect(controls.schedule?.minute).toEqual(new Set([5]));
+    expect(controls.schedule?.second).toBeNull();
+    expect(parseSubscriptionControls({ second: '[0-59]' }).reportIfEmpty).toBe(false);
+  });
+
   it('reads stream=true and an initialRecordTime, normalised to UTC', () => {
     expect(parseSubscriptionControls({ stream: 'true' })).toEqual({});
     expect(parseSubscriptionControls({ stream: 'true', initialRecordTime: '2026-01-01T01:00:00+01:00' })).toEqual({
@@ -30,6 +40,10 @@ describe('subscription controls of GET /queries/{name}/events', () => {
     [{ stream: 'true', reportIfEmpty: 'true' }],
     [{ stream: 'true', perPage: '10' }],
     [{ stream: 'true', initialRecordTime: 'yesterday' }],
+    [{ minute: '60' }],
+    [{ minute: '5', reportIfEmpty: 'yes' }],
+    [{ minute: '5', perPage: '10' }],
+    [{ stream: 'false', minute: '5' }],
   ])('refuses %j as a SubscriptionControlsException', (params) => {
     expect(codeOf(() => parseSubscriptionControls(params))).toBe(ErrorCode.SubscriptionControlsInvalid);
   });

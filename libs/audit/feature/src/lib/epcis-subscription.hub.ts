@@ -6,6 +6,8 @@ import {
   type EventQuery,
   filterOf,
   matchesEventFilter,
+  nextScheduledInstant,
+  type QuerySchedule,
   toEpcisEvent,
 } from '@m2m-trust/audit-domain';
 import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
@@ -17,6 +19,7 @@ import { PassThrough } from 'node:stream';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 
 import { queryDocument } from './epcis-http.helpers';
+import { laterRecordTime, matchingSince } from './matching-records';
 
 export interface EpcisSubscriptionOptions {
   /** Open subscriptions across all queries; one more is answered 503. */
@@ -55,6 +58,13 @@ export type SubscriptionStart = { readonly after: number } | { readonly fromReco
  */
 export type SubscriptionFormat = 'sse' | 'messages';
 
+/** A scheduled subscription: at each query time of `schedule`, one report of what matched since the last (from `initialRecordTime`, else from its start). */
+export interface SubscriptionPlan {
+  readonly schedule: QuerySchedule;
+  readonly reportIfEmpty: boolean;
+  readonly initialRecordTime?: string;
+}
+
 /** Why the hub ended a subscription. */
 export interface SubscriptionEnd {
   readonly reason: string;
@@ -85,6 +95,9 @@ class Subscription {
   pending: Map<string, EpcisObjectEvent> | null = null;
   closed = false;
   endedBy: SubscriptionEnd | null = null;
+  /** A scheduled subscription takes no live events: its timer runs the query at each query time. */
+  scheduled = false;
+  timer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly queryName: string,
@@ -98,7 +111,7 @@ class Subscription {
   }
 
   offer(event: EpcisObjectEvent): void {
-    if (this.closed || !matchesEventFilter(event, this.filter)) return;
+    if (this.closed || this.scheduled || !matchesEventFilter(event, this.filter)) return;
     if (this.pending) {
       this.pending.set(event.eventID, event);
       if (this.pending.size > this.options.maxPendingEvents) this.end('backlog', 'too many events arrived while replaying; reconnect with Last-Event-ID');
@@ -109,8 +122,17 @@ class Subscription {
 
   /** Writes one event; false once the subscription is over. */
   send(event: EpcisObjectEvent): boolean {
+    return this.sendLine(frame(this.format, event, this.queryName, this.id));
+  }
+
+  /** Writes one scheduled report: every event of a run in one EPCISQueryDocument, one message. */
+  report(events: readonly EpcisObjectEvent[]): boolean {
+    return this.sendLine(`${JSON.stringify(queryDocument(events, this.queryName, this.id))}\n`);
+  }
+
+  private sendLine(text: string): boolean {
     if (this.closed) return false;
-    this.stream.write(frame(this.format, event, this.queryName, this.id));
+    this.stream.write(text);
     // A reader that does not keep up is dropped rather than buffered without bound.
     if (this.stream.writableLength + this.stream.readableLength > this.options.maxBufferedBytes) {
       this.end('slow-consumer', 'the subscriber reads too slowly; reconnect with Last-Event-ID');
@@ -137,6 +159,8 @@ class Subscription {
     if (this.closed) return;
     this.closed = true;
     this.pending = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.onClosed(this);
   }
 }
@@ -196,12 +220,7 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
 
   /** Opens a subscription on a query's filters (its ordering and counts do not apply to a stream); the caller sends `stream` as the response body, or its lines as WebSocket messages. */
   open(queryName: string, filter: EventFilter, start: SubscriptionStart, format: SubscriptionFormat = 'sse'): OpenSubscription {
-    if (this.subscriptions.size >= this.options.maxSubscribers) {
-      throw new DomainError(ErrorCode.SubscriptionLimitReached, `All ${this.options.maxSubscribers} subscription slots are taken; retry later`);
-    }
-    const subscription = new Subscription(queryName, filterOf(filter), format, this.options, (s) => this.closed(s));
-    this.subscriptions.add(subscription);
-    this.startHeartbeat();
+    const subscription = this.add(queryName, filter, format);
     // Sent at once so the client sees the headers and knows the subscription is live; `retry` paces reconnects.
     subscription.write(`retry: 2000\n: subscription ${subscription.id} to ${queryName}\n\n`);
     if (start !== null) {
@@ -211,6 +230,46 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
         subscription.end('error', 'replaying stored events failed; reconnect with Last-Event-ID');
       });
     }
+    return { id: subscription.id, stream: subscription.stream, ended: () => subscription.endedBy };
+  }
+
+  /**
+   * Opens a scheduled subscription, written as JSON lines (one WebSocket
+   * message each): at each query time, computed by nextScheduledInstant from
+   * the previous run, the matching events recorded since the previous run go
+   * out as one EPCISQueryDocument (an empty one only with reportIfEmpty). The
+   * state (the last run, the log position reported up to) lives with the
+   * subscription: a new one starts again from its own initialRecordTime.
+   */
+  schedule(queryName: string, filter: EventFilter, plan: SubscriptionPlan): OpenSubscription {
+    const subscription = this.add(queryName, filter, 'messages');
+    subscription.scheduled = true;
+    const openedAt = new Date();
+    const geRecordTime = laterRecordTime(subscription.filter, plan.initialRecordTime ?? openedAt.toISOString());
+    let checkpoint = 0;
+    const run = async (): Promise<void> => {
+      const { events, upTo } = await matchingSince(this.log, subscription.filter, geRecordTime, checkpoint, REPLAY_PAGE);
+      if (upTo !== null) checkpoint = upTo;
+      if ((events.length > 0 || plan.reportIfEmpty) && !subscription.report(events)) return;
+      arm(new Date());
+    };
+    const arm = (lastRun: Date): void => {
+      if (subscription.closed) return;
+      const due = nextScheduledInstant(plan.schedule, lastRun);
+      if (due === null) return subscription.end('schedule-ended', 'the schedule has no further query time');
+      // Slices of at most a minute: setTimeout's range is bounded, and a changed clock is noticed.
+      const wait = due.getTime() - Date.now();
+      if (wait > 60_000) subscription.timer = setTimeout(() => arm(lastRun), 60_000);
+      else
+        subscription.timer = setTimeout(() => {
+          subscription.timer = null;
+          void run().catch((error: unknown) => {
+            this.logger.error({ err: error, subscriptionId: subscription.id }, 'scheduled subscription run failed');
+            subscription.end('error', 'running the scheduled query failed; subscribe again');
+          });
+        }, Math.max(0, wait));
+    };
+    arm(openedAt);
     return { id: subscription.id, stream: subscription.stream, ended: () => subscription.endedBy };
   }
 
@@ -243,11 +302,7 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
     let query: EventQuery =
       'after' in start
         ? { ...filter, perPage: REPLAY_PAGE, after: { seq: start.after } }
-        : {
-            ...filter,
-            perPage: REPLAY_PAGE,
-            geRecordTime: filter.geRecordTime !== undefined && filter.geRecordTime > start.fromRecordTime ? filter.geRecordTime : start.fromRecordTime,
-          };
+        : { ...filter, perPage: REPLAY_PAGE, geRecordTime: laterRecordTime(filter, start.fromRecordTime) };
     for (;;) {
       if (subscription.closed) return;
       const page = await this.log.query(query);
@@ -263,6 +318,17 @@ export class EpcisSubscriptionHub implements OnModuleInit, BeforeApplicationShut
     const pending = subscription.pending;
     subscription.pending = null;
     for (const event of pending?.values() ?? []) if (!subscription.send(event)) return;
+  }
+
+  /** Takes a slot for a new subscription (503 when none is left). */
+  private add(queryName: string, filter: EventFilter, format: SubscriptionFormat): Subscription {
+    if (this.subscriptions.size >= this.options.maxSubscribers) {
+      throw new DomainError(ErrorCode.SubscriptionLimitReached, `All ${this.options.maxSubscribers} subscription slots are taken; retry later`);
+    }
+    const subscription = new Subscription(queryName, filterOf(filter), format, this.options, (s) => this.closed(s));
+    this.subscriptions.add(subscription);
+    this.startHeartbeat();
+    return subscription;
   }
 
   private closed(subscription: Subscription): void {

@@ -16,7 +16,7 @@ import {
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { RequireScope } from '@m2m-trust/shared-platform';
 
-import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -52,6 +52,14 @@ function acceptsEventStream(accept: string | undefined): boolean {
 }
 
 /** Named queries (POST /queries and friends) and their results, paged or streamed. */
+/** The binding's QuerySchedule fields as query string parameters of a WebSocket handshake. */
+const ApiScheduleFields = (): MethodDecorator =>
+  applyDecorators(
+    ...(['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const).map((name) =>
+      ApiQuery({ name, required: false, type: String, description: 'A scheduled WebSocket subscription: the query times, numbers and [low-high] ranges separated by commas (UTC)' }),
+    ),
+  );
+
 @ApiTags('Audit (EPCIS 2.0)')
 @RequireScope('audit:read')
 @Controller('epcis/queries')
@@ -139,15 +147,21 @@ export class NamedQueryController {
     summary:
       "A named query's results, paged like /events; or, with stream=true, a subscription that pushes each new matching event " +
       'as an EPCISQueryDocument: over a WebSocket (Upgrade: websocket, as the binding subscribes; 101, one text message per event) ' +
-      'or as Server-Sent Events (Accept: text/event-stream)',
+      'or as Server-Sent Events (Accept: text/event-stream); or, with a schedule (second, minute, hour, dayOfMonth, month, dayOfWeek; not with stream), ' +
+      'a WebSocket that gets one EPCISQueryDocument of the events recorded since the previous one at each query time',
   })
   @ApiParam({ name: 'queryName' })
   @ApiPaging()
   @ApiQuery({ name: 'stream', required: false, description: 'true: subscribe (a WebSocket with Upgrade: websocket, else text/event-stream)', type: String })
-  @ApiQuery({ name: 'initialRecordTime', required: false, description: 'With stream=true: first replay events recorded since then', type: String })
+  @ApiQuery({ name: 'initialRecordTime', required: false, description: 'With stream=true: first replay events recorded since then; with a schedule: where the first report starts (default: the handshake)', type: String })
+  @ApiScheduleFields()
+  @ApiQuery({ name: 'reportIfEmpty', required: false, description: 'With a schedule: also send a report with no events (default false)', type: Boolean })
   @ApiProduces('application/ld+json', 'application/json', 'application/xml', 'text/event-stream')
   @ApiOkResponse({ description: 'An EPCISQueryDocument, or an event stream' })
-  @ApiResponse({ status: 101, description: 'Switching Protocols: a WebSocket subscription; each new matching event comes as one text message, an EPCISQueryDocument' })
+  @ApiResponse({
+    status: 101,
+    description: 'Switching Protocols: a WebSocket subscription; each new matching event (stream=true), or each scheduled report, comes as one text message, an EPCISQueryDocument',
+  })
   async results(
     @Param('queryName') name: string,
     @Query() params: Record<string, unknown>,
@@ -157,7 +171,7 @@ export class NamedQueryController {
     const flat = singleValued(params);
     const { query, criteria } = await this.queries.get(name);
     if (isSubscriptionRequest(flat)) return this.subscribe(query, criteria, flat, request, reply);
-    if (isWebSocketUpgrade(request)) throw subscriptionError('stream', 'a WebSocket subscription needs stream=true');
+    if (isWebSocketUpgrade(request)) throw subscriptionError('stream', 'a WebSocket subscription needs stream=true or a schedule');
     // Subscription controls without stream=true say more than a 406 to an Accept that names only the stream.
     assertPagingOnly(flat);
     const media = mediaFor(request, EVENT_DOCUMENT_MEDIA);
@@ -176,6 +190,12 @@ export class NamedQueryController {
     reply: FastifyReply,
   ): Promise<void> {
     const controls = parseSubscriptionControls(params);
+    if (controls.schedule !== undefined) {
+      if (!isWebSocketUpgrade(request)) throw subscriptionError('stream', 'a scheduled subscription is a WebSocket (Upgrade: websocket) or a webhook; Server-Sent Events need stream=true');
+      const { schedule, reportIfEmpty = false, initialRecordTime } = controls;
+      const plan = initialRecordTime === undefined ? { schedule, reportIfEmpty } : { schedule, reportIfEmpty, initialRecordTime };
+      return this.webSockets.accept(request, reply, this.subscriptions.schedule(query.name, filter, plan));
+    }
     if (isWebSocketUpgrade(request)) {
       const start: SubscriptionStart = controls.initialRecordTime === undefined ? null : { fromRecordTime: controls.initialRecordTime };
       return this.webSockets.accept(request, reply, this.subscriptions.open(query.name, filter, start, 'messages'));

@@ -27,6 +27,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 
 import { queryDocument } from './epcis-http.helpers';
 import { EpcisSubscriptionHub } from './epcis-subscription.hub';
+import { laterRecordTime, matchingSince } from './matching-records';
 
 export interface WebhookOptions extends DestinationPolicy {
   /** The first pause after a failed attempt, and the longest (doubling in between, with jitter). */
@@ -176,26 +177,13 @@ class SubscriptionWorker {
   }
 
   /** Every matching record after `checkpoint`, and the position of the last one. */
-  private async collect(checkpoint: number): Promise<{ events: EpcisObjectEvent[]; upTo: number | null }> {
-    const events: EpcisObjectEvent[] = [];
-    let upTo: number | null = null;
-    let after = checkpoint;
-    for (;;) {
-      const page = await this.deps.log.query({ ...this.filter, geRecordTime: this.startTime(), perPage: this.batchSize, after: { seq: after } });
-      const last = page.events[page.events.length - 1];
-      if (last === undefined) return { events, upTo };
-      events.push(...page.events);
-      upTo = page.nextAfter?.seq ?? (await this.deps.log.positionOf(last.eventID));
-      if (upTo === null) throw new Error(`event ${last.eventID} has no position in the log`);
-      if (page.nextAfter === null) return { events, upTo };
-      after = upTo;
-    }
+  private collect(checkpoint: number): Promise<{ events: EpcisObjectEvent[]; upTo: number | null }> {
+    return matchingSince(this.deps.log, this.filter, this.startTime(), checkpoint, this.batchSize);
   }
 
   /** Events recorded at or after both the subscription's initialRecordTime and the query's own GE_recordTime. */
   private startTime(): string {
-    const { initialRecordTime } = this.subscription;
-    return this.filter.geRecordTime !== undefined && this.filter.geRecordTime > initialRecordTime ? this.filter.geRecordTime : initialRecordTime;
+    return laterRecordTime(this.filter, this.subscription.initialRecordTime);
   }
 
   /** Delivers everything matching after the stored checkpoint; each batch is acknowledged in the store before the next is read. */

@@ -16,7 +16,7 @@ import {
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { RequireScope } from '@m2m-trust/shared-platform';
 
-import { applyDecorators, Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -83,8 +83,6 @@ export class NamedQueryController {
   })
   @ApiCreatedResponse({ description: 'Created; Location names the query' })
   @ApiConflictResponse({ description: 'epcisException:ResourceAlreadyExistsException' })
-  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
-  @Header('GS1-CBV-Version', CBV_VERSION)
   async create(
     @Body() body: unknown,
     @Query() params: Record<string, unknown>,
@@ -100,8 +98,6 @@ export class NamedQueryController {
   @ApiOperation({ summary: 'The named queries, in name order; pages continue through the Link header' })
   @ApiPaging()
   @ApiOkResponse({ description: '[{name, query}]' })
-  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
-  @Header('GS1-CBV-Version', CBV_VERSION)
   async list(
     @Query() params: Record<string, unknown>,
     @Req() request: FastifyRequest,
@@ -119,8 +115,6 @@ export class NamedQueryController {
   @ApiOperation({ summary: 'A named query' })
   @ApiOkResponse({ description: '{name, query}' })
   @ApiNotFoundResponse({ description: 'epcisException:NoSuchNameException' })
-  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
-  @Header('GS1-CBV-Version', CBV_VERSION)
   async get(
     @Param('queryName') name: string,
     @Query() params: Record<string, unknown>,

@@ -1,7 +1,7 @@
-import { CBV_VERSION, decodeNamePageToken, encodeNamePageToken, EPCIS_VERSION, parsePerPage, type QuerySubscriptionView, subscriptionView } from '@m2m-trust/audit-domain';
+import { decodeNamePageToken, encodeNamePageToken, parsePerPage, type QuerySubscriptionView, subscriptionView } from '@m2m-trust/audit-domain';
 import { RequireScope } from '@m2m-trust/shared-platform';
 
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -94,8 +94,6 @@ export class QuerySubscriptionController {
   @ApiCreatedResponse({ description: 'Subscribed; Location names the subscription', schema: SUBSCRIPTION_SCHEMA })
   @ApiBadRequestResponse({ description: 'epcisException:SubscriptionControlsException' })
   @ApiNotFoundResponse({ description: 'epcisException:NoSuchNameException' })
-  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
-  @Header('GS1-CBV-Version', CBV_VERSION)
   async create(
     @Param('queryName') queryName: string,
     @Body() body: unknown,
@@ -113,8 +111,6 @@ export class QuerySubscriptionController {
   @ApiPaging()
   @ApiOkResponse({ description: 'The subscriptions', schema: { type: 'array', items: SUBSCRIPTION_SCHEMA } })
   @ApiNotFoundResponse({ description: 'epcisException:NoSuchNameException' })
-  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
-  @Header('GS1-CBV-Version', CBV_VERSION)
   async list(
     @Param('queryName') queryName: string,
     @Query() params: Record<string, unknown>,
@@ -134,8 +130,6 @@ export class QuerySubscriptionController {
   @ApiParam({ name: 'subscriptionID' })
   @ApiOkResponse({ description: 'The subscription', schema: SUBSCRIPTION_SCHEMA })
   @ApiNotFoundResponse({ description: 'epcisException:NoSuchNameException' })
-  @Header('GS1-EPCIS-Version', EPCIS_VERSION)
-  @Header('GS1-CBV-Version', CBV_VERSION)
   async get(
     @Param('queryName') queryName: string,
     @Param('subscriptionID') subscriptionID: string,

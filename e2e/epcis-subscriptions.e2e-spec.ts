@@ -109,6 +109,25 @@ describe('EPCIS webhook subscriptions (POST /epcis/queries/{name}/subscriptions)
     expect((await api.get(`/epcis/queries/${name}/subscriptions`)).body).toEqual([]);
   });
 
+  it('names a subscription by its id alone too (/epcis/subscriptions/{id}): the same resource, read and deleted there', async () => {
+    const device = newDevice('sub-by-id');
+    await queryFor('sub-by-id', device);
+    const created = await subscribe('sub-by-id', { dest: `${receiver.url}/by-id`, signatureToken: 'sub-by-id-secret', stream: true });
+    expect(created.status).toBe(201);
+    const id = created.body.subscriptionID;
+    const byId = await api.get<SubscriptionAnswer>(`/epcis/subscriptions/${id}`);
+    expect(byId.status).toBe(200);
+    expect(byId.body).toEqual(created.body);
+    expect(JSON.stringify(byId.body)).not.toContain('sub-by-id-secret');
+    expect((await api.call('DELETE', `/epcis/subscriptions/${id}`)).status).toBe(204);
+    for (const path of [`/epcis/subscriptions/${id}`, `/epcis/queries/sub-by-id/subscriptions/${id}`]) {
+      const gone = await api.get(path);
+      expect([path, gone.status, gone.body]).toEqual([path, 404, expect.objectContaining({ type: 'epcisException:NoSuchNameException', code: 'SUBSCRIPTION_NOT_FOUND' })]);
+    }
+    expect((await api.call('DELETE', '/epcis/subscriptions/not-a-uuid')).status).toBe(404);
+    expect((await new Api(server.url, null).get(`/epcis/subscriptions/${id}`)).status).toBe(401);
+  });
+
   it('answers 404 NoSuchNameException for a query or a subscription that does not exist', async () => {
     for (const [method, path, body] of [
       ['POST', '/epcis/queries/no-such-query/subscriptions', { dest: `${receiver.url}/x`, stream: true }],

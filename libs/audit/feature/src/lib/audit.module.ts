@@ -20,6 +20,7 @@ import { NamedQueryController } from './named-query.controller';
 import { NamedQueryService } from './named-query.service';
 import { QuerySubscriptionController } from './query-subscription.controller';
 import { QuerySubscriptionService } from './query-subscription.service';
+import { SubscriptionByIdController } from './subscription-by-id.controller';
 import { WEBHOOK_OPTIONS, WebhookDeliverer, type WebhookOptions } from './webhook-deliverer';
 
 /** Deliveries as the operator configured them; a POST carries up to 500 events and gets 10 s. */
@@ -35,6 +36,7 @@ const webhookOptions = (config: AppConfig): WebhookOptions => ({ ...config.audit
     ...EPCIS_VOCABULARY_CONTROLLERS,
     NamedQueryController,
     QuerySubscriptionController,
+    SubscriptionByIdController,
   ],
   providers: [
     AuditChainVerifier,

@@ -73,6 +73,13 @@ export class EpcisDiscoveryController {
     answerOptions(this.host, request, reply);
   }
 
+  @Options('subscriptions/:subscriptionID')
+  @ApiParam({ name: 'subscriptionID' })
+  @ApiDiscovery()
+  discoverSubscriptionById(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
+    answerOptions(this.host, request, reply);
+  }
+
   @Options('capture/:captureID')
   @ApiParam({ name: 'captureID' })
   @ApiDiscovery()

@@ -41,7 +41,7 @@ const SCHEDULE_SCHEMA: SchemaObject = {
   example: { second: '0', minute: '5', hour: '1' },
 };
 
-const SUBSCRIPTION_SCHEMA: SchemaObject = {
+export const SUBSCRIPTION_SCHEMA: SchemaObject = {
   type: 'object',
   required: ['subscriptionID', 'queryName', 'dest', 'initialRecordTime', 'createdAt'],
   properties: {

@@ -67,6 +67,13 @@ export class QuerySubscriptionService {
     return found;
   }
 
+  /** A subscription by its id alone (`/epcis/subscriptions/{id}`): the id is a UUID, unique across queries. */
+  async byId(subscriptionID: string): Promise<QuerySubscription> {
+    const found = SUBSCRIPTION_ID.test(subscriptionID) ? await this.subscriptions.find(subscriptionID) : null;
+    if (found === null) throw new DomainError(ErrorCode.SubscriptionNotFound, `No subscription ${subscriptionID}`);
+    return found;
+  }
+
   async list(queryName: string, after: string | null, limit: number): Promise<QuerySubscriptionPage> {
     await this.queries.get(queryName);
     return this.subscriptions.list(queryName, after, limit);

@@ -14,14 +14,14 @@ const QUERY_PARAMETERS = [
   ['EQ_bizStep', 'CBV business steps (bare word or URI), `|`-separated'],
   ['EQ_disposition', 'CBV dispositions (bare word or URI), `|`-separated'],
   ['MATCH_epc', 'Device URIs (urn:m2m-trust:device:<deviceId>), `|`-separated'],
-  ['MATCH_anyEPC', 'Same as MATCH_epc for this repository'],
+  ['MATCH_anyEPC', 'Matches the same events as MATCH_epc here (events carry only an epcList); given with MATCH_epc, both must hold'],
   ['EQ_eventID', 'Event hash IDs, `|`-separated'],
   ['GE_eventTime', 'Events at or after this RFC 3339 time'],
   ['LT_eventTime', 'Events before this RFC 3339 time'],
   ['GE_recordTime', 'Recorded at or after this RFC 3339 time'],
   ['LT_recordTime', 'Recorded before this RFC 3339 time'],
   ['EQ_m2m:reason', 'Failure reason (extension field), `|`-separated; also m2m:challengeId, keyThumbprint, actor, requestId, method'],
-  ['orderBy', 'eventTime or recordTime; absent: record order'],
+  ['orderBy', 'eventTime, recordTime or an m2m: extension field (code-point order); absent: record order'],
   ['orderDirection', 'ASC or DESC (default DESC with orderBy, ASC in record order)'],
   ['eventCountLimit', 'At most this many events in all, across pages (requires orderBy)'],
   ['maxEventCount', 'More matching events than this is a 413 QueryTooLargeException'],
@@ -29,7 +29,10 @@ const QUERY_PARAMETERS = [
   ['nextPageToken', "Token from the previous page's Link header"],
 ] as const;
 
-/** Documents the query parameters in the OpenAPI description (but those a route's path already fixes). */
+/**
+ * Documents the commonly used query parameters in the OpenAPI description (but those a route's path already fixes);
+ * every other EPCIS 2.0 parameter is accepted too, listed with its meaning here in docs/epcis.md.
+ */
 export const ApiEpcisQuery =
   (...fixedByPath: string[]): MethodDecorator =>
   (target, key, descriptor) => {

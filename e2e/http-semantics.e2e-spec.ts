@@ -105,7 +105,8 @@ describe('HTTP semantics the standards define', () => {
       ['an undecodable URL', (h: string) => `GET /v1/devices/%E0%A4%A HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`, 400, 'MALFORMED_URL'],
       ['a path parameter past the longest any route takes', (h: string) => `GET /v1/devices/${'a'.repeat(300)} HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`, 414, 'URI_TOO_LONG'],
       ['oversized header fields', (h: string) => `GET /health HTTP/1.1\r\nHost: ${h}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADER_FIELDS_TOO_LARGE'],
-      ['TRACE', (h: string) => `TRACE /v1/devices HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`, 501, 'METHOD_NOT_IMPLEMENTED'],
+      ['TRACE on a resource', (h: string) => `TRACE /v1/devices HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`, 405, 'METHOD_NOT_ALLOWED'],
+      ['a method the resource does not answer', (h: string) => `PUT /v1/devices/some-device HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`, 405, 'METHOD_NOT_ALLOWED'],
       ['CONNECT', (h: string) => `CONNECT example.test:443 HTTP/1.1\r\nHost: ${h}\r\n\r\n`, 501, 'METHOD_NOT_IMPLEMENTED'],
       ['an unknown method', (h: string) => `BREW /v1/devices HTTP/1.1\r\nHost: ${h}\r\n\r\n`, 501, 'METHOD_NOT_IMPLEMENTED'],
       ['a header line that is not a field', (h: string) => `GET /health HTTP/1.1\r\nHost: ${h}\r\nnot a field\r\n\r\n`, 400, 'MALFORMED_REQUEST'],
@@ -116,6 +117,30 @@ describe('HTTP semantics the standards define', () => {
       expect(answer.body).toMatchObject({ status, code, type: `urn:m2m-trust:problem:${code.toLowerCase().replace(/_/g, '-')}`, requestId: expect.any(String) });
       // The refused bytes are not echoed back.
       expect(JSON.stringify(answer.body)).not.toContain('aaaaaaaaaaaaaaaaaaaa');
+    });
+
+    it.each([
+      ['PUT', '/v1/devices', 'GET, HEAD, POST'],
+      ['PATCH', '/v1/devices/some-device', 'GET, HEAD'],
+      ['DELETE', '/epcis/events', 'GET, HEAD, POST, OPTIONS'],
+      ['PATCH', '/.well-known/jwks.json', 'GET, HEAD'],
+    ])('answers %s %s with 405 and the Allow header RFC 9110 requires', async (method, path, allow) => {
+      const answer = await fetch(`${server.url}${path}`, { method, headers: { 'x-api-key': server.adminKey } });
+      expect(answer.status).toBe(405);
+      expect(answer.headers.get('allow')).toBe(allow);
+      // Each method Allow names is one the path answers with something other than 405.
+      for (const named of allow.split(', ').filter((m) => m !== 'POST' && m !== 'DELETE')) {
+        expect((await fetch(`${server.url}${path}`, { method: named, headers: { 'x-api-key': server.adminKey } })).status).not.toBe(405);
+      }
+      expect(await answer.json()).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' });
+    });
+
+    it('keeps an unknown path 404 whatever the method', async () => {
+      for (const method of ['GET', 'PUT', 'PATCH']) {
+        const answer = await fetch(`${server.url}/v1/nothing-here`, { method });
+        expect(answer.status).toBe(404);
+        expect(answer.headers.get('allow')).toBeNull();
+      }
     });
 
     it('keeps serving after each of them', async () => {

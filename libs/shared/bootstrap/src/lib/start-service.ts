@@ -13,7 +13,7 @@ import {
   PinoNestLogger,
   type PlatformOptions,
   preRouteErrorOptions,
-  refuseUnimplementedMethods,
+  refuseUnroutedMethods,
   registerHttpObservability,
   requestIdFor,
   resolveAdminApiKey,
@@ -33,6 +33,8 @@ import { type BannerLink, bannerText } from './banner';
 import { assertCanListen, portUnavailable, PortUnavailableError } from './port-probe';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Device ids are up to 128 characters; Fastify's default would answer 414 before that. */
+const ROUTER_OPTIONS = { maxParamLength: 256 };
 
 export interface ServiceDefinition {
   /** Names the process in its logs: gateway, registry-service, … */
@@ -91,8 +93,7 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
     // request.ip (the rate limits' client address) comes from X-Forwarded-For only when a named proxy sent it.
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     return503OnClosing: true,
-    // Device ids are up to 128 characters; Fastify's default would answer 414 before that.
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: ROUTER_OPTIONS,
     // An undecodable URL, an over-long parameter, oversized headers: problem+json too, with their own codes.
     ...preRouteErrorOptions,
   });
@@ -102,7 +103,7 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   // The API speaks JSON only: anything else is 415, not a string body that fails validation.
   fastify.removeContentTypeParser(['text/plain']);
   registerHttpObservability(fastify, metrics, logger);
-  refuseUnimplementedMethods(fastify);
+  refuseUnroutedMethods(fastify, ROUTER_OPTIONS);
   await service.configure?.(app, options);
   stopOnSignals(app, logger);
   try {

@@ -39,6 +39,7 @@ export const ErrorCode = {
   HeaderFieldsTooLarge: 'HEADER_FIELDS_TOO_LARGE',
   MalformedRequest: 'MALFORMED_REQUEST',
   MethodNotImplemented: 'METHOD_NOT_IMPLEMENTED',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -56,6 +56,7 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.INTERNAL;
     case ErrorCode.NotImplemented:
     case ErrorCode.MethodNotImplemented:
+    case ErrorCode.MethodNotAllowed:
       return status.UNIMPLEMENTED;
     default:
       return assertUnreachable(code);

@@ -53,7 +53,10 @@ const EVERY_OPERATION: Record<string, string> = {
   '503': 'SERVICE_UNAVAILABLE: the server is starting, stopping or overloaded (or, distributed, a service behind the gateway is down)',
 };
 /** Also on every operation with a path parameter. */
-const WITH_PATH_PARAMETERS: Record<string, string> = { '414': 'URI_TOO_LONG: a path segment is longer than any resource accepts' };
+const WITH_PATH_PARAMETERS: Record<string, string> = {
+  '404': 'The resource does not exist; ROUTE_NOT_FOUND when a parameter holds an unencoded "/" (send it as %2F) and so names no route',
+  '414': 'URI_TOO_LONG: a path segment is longer than any resource accepts',
+};
 /** Also on every operation that takes a body. */
 const WITH_BODY: Record<string, string> = {
   '413': 'PAYLOAD_TOO_LARGE: the body is larger than M2M_HTTP_BODY_LIMIT_BYTES',
@@ -162,9 +165,10 @@ const PRE_ROUTE_ERRORS = `
 
 Errors raised before a route runs are problem+json too: an undecodable URL is 400 \`MALFORMED_URL\`, a path segment
 longer than 256 characters 414 \`URI_TOO_LONG\`, oversized header fields 431 \`HEADER_FIELDS_TOO_LARGE\`, bytes that
-are not HTTP/1.1 400 \`MALFORMED_REQUEST\`, and a method no resource implements (TRACE, CONNECT or an unknown one)
-501 \`METHOD_NOT_IMPLEMENTED\`; an unknown path is 404 \`ROUTE_NOT_FOUND\`.
-Codes by status: ${[400, 401, 403, 404, 409, 413, 414, 415, 423, 429, 431, 500, 501, 503].map((status) => `${status}: ${codesOf(status)}`).join('; ')}.`;
+are not HTTP/1.1 400 \`MALFORMED_REQUEST\`, a method a resource does not answer (PUT on a collection, TRACE) 405
+\`METHOD_NOT_ALLOWED\` with an \`Allow\` header naming those it does, a method no resource implements (CONNECT or one
+the server does not know) 501 \`METHOD_NOT_IMPLEMENTED\`; an unknown path is 404 \`ROUTE_NOT_FOUND\`.
+Codes by status: ${[400, 401, 403, 404, 405, 409, 413, 414, 415, 423, 429, 431, 500, 501, 503].map((status) => `${status}: ${codesOf(status)}`).join('; ')}.`;
 
 /**
  * What @nestjs/swagger cannot know, added to the document it generated: the

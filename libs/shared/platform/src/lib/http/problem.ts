@@ -86,6 +86,9 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
     // RFC 9110 section 15.6.2: a method the server supports for no resource (TRACE, CONNECT, or one it does not know).
     case ErrorCode.MethodNotImplemented:
       return { status: 501, title: 'The server implements this method for no resource', type: ours(code) };
+    // RFC 9110 section 15.5.6: the resource exists, other methods serve it (the Allow header lists them).
+    case ErrorCode.MethodNotAllowed:
+      return { status: 405, title: 'The resource does not answer this method', type: ours(code) };
     default:
       return assertUnreachable(code);
   }

@@ -1,0 +1,2 @@
+export declare const SCHEMATHESIS: string;
+export declare function installSchemathesis(): string;

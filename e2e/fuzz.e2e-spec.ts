@@ -16,9 +16,9 @@ interface Fuzzed {
 }
 
 /** Runs schemathesis to its end (bounded by --max-time) and keeps everything it printed. */
-function schemathesis(st: string, args: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<Fuzzed> {
+function schemathesis(st: string, args: readonly string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<Fuzzed> {
   return new Promise((done) => {
-    execFile(st, [...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(st, [...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       done({ code, output: `${stdout}${stderr}` });
     });
@@ -91,6 +91,8 @@ describe('fuzzing the HTTP API from its OpenAPI document (schemathesis)', () => 
         ...(process.env['FUZZ_SEED'] ? ['--seed', process.env['FUZZ_SEED']] : []),
         ...(process.env['FUZZ_MAX_EXAMPLES'] ? ['--max-examples', process.env['FUZZ_MAX_EXAMPLES']] : []),
       ],
+      // Its working directory holds its example database (.schemathesis/): the report folder, not the checkout.
+      report,
       seeded,
       // A bound in examples (tools/fuzz/schemathesis.toml), not in time: --max-time would make it repeat until the time is spent.
       scaled(600_000),

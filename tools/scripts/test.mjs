@@ -92,6 +92,8 @@ const infra = up({ log: (line) => infraLog.push(`infra: ${line}\n`) }).then(
 
 // grpcurl (built from source with Go, a few minutes the first time) for the grpcurl suite, beside the build.
 const grpcurl = step('grpcurl (tools/scripts/grpcurl.cjs)', process.execPath, [join(root, 'tools/scripts/grpcurl.cjs')], { kept: true });
+// Schemathesis (PyPI, into a virtual environment under tmp/) for the fuzz suite, beside the build too.
+const schemathesis = step('schemathesis (tools/scripts/schemathesis.cjs)', process.execPath, [join(root, 'tools/scripts/schemathesis.cjs')], { kept: true });
 
 const build = await step('build', process.execPath, [join(root, 'tools/scripts/build.mjs')]);
 build.report();
@@ -116,6 +118,7 @@ const pytest = step('pytest: Python SDK (clients/python)', 'bash', [join(root, '
 const infraError = await infra;
 // The grpcurl suite builds it itself when this failed, and reports why.
 (await grpcurl).report();
+(await schemathesis).report();
 process.stdout.write(`\n== infrastructure: PostgreSQL and Kafka (tools/infra/infra.mjs)\n${infraLog.join('')}`);
 if (infraError) {
   process.stdout.write(

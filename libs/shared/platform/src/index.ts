@@ -8,6 +8,7 @@ export * from './lib/http/api-key-verifier';
 export * from './lib/http/event-metadata.decorator';
 export * from './lib/http/form-body';
 export * from './lib/http/openapi-document';
+export * from './lib/http/plain-text.schema';
 export * from './lib/http/pre-route-errors';
 export * from './lib/http/problem';
 export * from './lib/http/problem-details.filter';

@@ -7,6 +7,7 @@ export * from './lib/http/api-key.guard';
 export * from './lib/http/api-key-verifier';
 export * from './lib/http/event-metadata.decorator';
 export * from './lib/http/form-body';
+export * from './lib/http/json-body';
 export * from './lib/http/openapi-document';
 export * from './lib/http/plain-text.schema';
 export * from './lib/http/pre-route-errors';

@@ -21,6 +21,9 @@ import { ErrorCode } from './error-code';
  */
 export const PLAIN_TEXT_PATTERN = '^[^\\u0000-\\u001F\\u007F-\\u009F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$';
 
+/** A lone surrogate in a JavaScript string: a high one not followed by a low one, or a low one not preceded by a high one. */
+export const LONE_SURROGATE_PATTERN = '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+
 /** The rule in one sentence, for validation messages and the OpenAPI document. */
 export const PLAIN_TEXT_HINT = 'control characters (U+0000 to U+001F, U+007F to U+009F, line breaks and tab included), lone surrogates and Unicode noncharacters are not allowed';
 

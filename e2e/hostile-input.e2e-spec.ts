@@ -1,19 +1,15 @@
 import { eventually } from '@m2m-trust/shared-domain/testing';
 
-import { status } from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 
 import { GrpcApi, grpcTargetOf, trailer } from './grpc-client';
-import { Api, clientAssertion, newDevice, register } from './support/client';
+import { Api, newDevice, register } from './support/client';
+import { CONTROL_TEXTS, HOSTILE_JTI_SHA256, nestedObjects, postBytes as post, presentHostileAssertion, xmllint } from './support/hostile';
 import { type RunningServer, startServer } from './support/server';
 
 // Hostile strings and JSON bodies (issue 17): what callers give is refused when it is
 // their own data, recorded safely when it must be audited, and never breaks an export.
-
-/** A stranger's jti: NUL, an ANSI escape, a C1 control, a lone surrogate (JSON's "\ud800"), U+FFFF. */
-const HOSTILE_JTI = 'jti\u0000\u001b[2J\u0085\ud800\uffff-end';
-const CONTROLS = ['NUL \u0000', 'escape \u001b[31m', 'line\nbreak', 'tab\there', 'DEL \u007f', 'C1 \u0085', 'noncharacter \ufffe'];
 
 async function download(server: RunningServer, query: string): Promise<Buffer> {
   const response = await fetch(`${server.url}/epcis/export${query}`, { headers: { authorization: `Bearer ${server.adminKey}` } });
@@ -21,13 +17,7 @@ async function download(server: RunningServer, query: string): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer());
 }
 
-/** A JSON body as raw bytes, so that what JSON.stringify would never write (invalid UTF-8) reaches the server. */
-async function postBytes(server: RunningServer, path: string, bytes: Buffer, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': contentType }, body: bytes });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-const nestedMetadata = (depth: number): string => `${'{"k":'.repeat(depth)}1${'}'.repeat(depth)}`;
+const postBytes = (server: RunningServer, path: string, bytes: Buffer) => post(server.url, server.adminKey, path, bytes);
 
 describe('hostile strings and JSON bodies', () => {
   let server: RunningServer;
@@ -43,16 +33,10 @@ describe('hostile strings and JSON bodies', () => {
     it('is audited by the digest of its jti, and every unfiltered export stays well-formed (xmllint, Python csv)', async () => {
       const device = newDevice('hostile-jti');
       expect((await register(api, device)).status).toBe(201);
-      const forged = await clientAssertion(device, server.url, { claims: { jti: HOSTILE_JTI }, signer: newDevice().privateKey });
-      const answer = await fetch(`${server.url}/oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: forged }),
-      });
-      expect(answer.status).toBe(401);
+      expect(await presentHostileAssertion(server.url, device, server.url)).toBe(401);
 
       // jose reads the claims with JSON.parse, so the lone surrogate arrives as one; UTF-8 writes it as U+FFFD.
-      const digest = createHash('sha256').update(HOSTILE_JTI, 'utf8').digest('hex');
+      const digest = HOSTILE_JTI_SHA256;
       const jsonld = await eventually('the refused assertion in the audit log', async () => {
         const text = (await download(server, '')).toString('utf8');
         return text.includes(digest) ? text : null;
@@ -64,8 +48,7 @@ describe('hostile strings and JSON bodies', () => {
       expect(jsonld).not.toContain('\\u0000');
 
       const xml = await download(server, '?format=xml');
-      const lint = spawnSync('xmllint', ['--noout', '-'], { input: xml });
-      expect({ status: lint.status, stderr: lint.stderr.toString() }).toEqual({ status: 0, stderr: '' });
+      expect(xmllint(xml)).toEqual({ status: 0, stderr: '' });
       expect(xml.toString('utf8')).toContain(`<m2m:assertionIdSha256>${digest}</m2m:assertionIdSha256>`);
 
       const csv = await download(server, '?format=csv');
@@ -76,7 +59,7 @@ describe('hostile strings and JSON bodies', () => {
   });
 
   describe("an operator's own text is plain text or 400, and nothing is stored", () => {
-    it.each(CONTROLS)('refuses an API-key name %j', async (name) => {
+    it.each(CONTROL_TEXTS)('refuses an API-key name %j', async (name) => {
       const before = (await api.get<{ items: unknown[] }>('/v1/api-keys')).body.items.length;
       const answer = await api.post('/v1/api-keys', { name, scopes: ['audit:read'] });
       expect([answer.status, answer.body['code'], answer.headers.get('content-type')]).toEqual([400, 'VALIDATION_FAILED', 'application/problem+json; charset=utf-8']);
@@ -89,7 +72,7 @@ describe('hostile strings and JSON bodies', () => {
       expect(key.status).toBe(201);
       const device = newDevice('hostile-reason');
       expect((await register(api, device)).status).toBe(201);
-      for (const reason of CONTROLS) {
+      for (const reason of CONTROL_TEXTS) {
         const keyAnswer = await api.post(`/v1/api-keys/${key.body.id}/revoke`, { reason });
         expect([keyAnswer.status, keyAnswer.body['code']]).toEqual([400, 'VALIDATION_FAILED']);
         const deviceAnswer = await api.post(`/v1/devices/${device.deviceId}/revoke`, { reason });
@@ -121,14 +104,14 @@ describe('hostile strings and JSON bodies', () => {
     it('refuses a body nested deeper than 32 levels with 400, however deep, and accepts 32', async () => {
       for (const depth of [33, 10_000]) {
         const device = newDevice('deep');
-        const body = `{"deviceId":"${device.deviceId}","publicKey":"${device.publicKeyHex}","metadata":${nestedMetadata(depth - 1)}}`;
+        const body = `{"deviceId":"${device.deviceId}","publicKey":"${device.publicKeyHex}","metadata":${nestedObjects(depth - 1)}}`;
         const answer = await postBytes(server, '/v1/devices', Buffer.from(body));
         expect([depth, answer.status, answer.body['code']]).toEqual([depth, 400, 'VALIDATION_FAILED']);
         expect(answer.body['detail']).toMatch(/more than 32 levels deep/);
         expect((await api.get(`/v1/devices/${device.deviceId}`)).status).toBe(404);
       }
       const device = newDevice('deep-enough');
-      const body = `{"deviceId":"${device.deviceId}","publicKey":"${device.publicKeyHex}","metadata":${nestedMetadata(31)}}`;
+      const body = `{"deviceId":"${device.deviceId}","publicKey":"${device.publicKeyHex}","metadata":${nestedObjects(31)}}`;
       expect((await postBytes(server, '/v1/devices', Buffer.from(body))).status).toBe(201);
       expect((await api.get('/v1/devices?limit=1000')).status).toBe(200);
     });
@@ -153,7 +136,7 @@ describe('hostile strings and JSON bodies', () => {
     });
 
     it('answers the OAuth token endpoint in its own error format', async () => {
-      const answer = await postBytes(server, '/oauth2/token', Buffer.from(`{"grant_type":${nestedMetadata(40)}}`));
+      const answer = await postBytes(server, '/oauth2/token', Buffer.from(`{"grant_type":${nestedObjects(40)}}`));
       expect([answer.status, answer.body['error']]).toEqual([400, 'invalid_request']);
     });
   });

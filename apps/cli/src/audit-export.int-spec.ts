@@ -144,7 +144,7 @@ beforeAll(async () => {
     const deviceId = `export-${process.pid}-${i}`;
     await client.m2m.registerDevice({ deviceId, publicKey: publicKeyHex, label: `Meter ${i}, "east"` });
     await client.m2m.authenticate({ deviceId, privateKey });
-    if (i !== 1) await client.m2m.revokeDevice(deviceId, { reason: 'retired,\n"finally"' });
+    if (i !== 1) await client.m2m.revokeDevice(deviceId, { reason: 'retired, "finally"' });
   }
   keysFile = file('keys.json');
   writeFileSync(keysFile, JSON.stringify(await client.audit.checkpointKeys()));

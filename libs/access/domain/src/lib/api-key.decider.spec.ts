@@ -55,6 +55,10 @@ describe('API key decider', () => {
       ['an expiry that is a date only', { expiresAt: '2027-01-01' }],
       ['an expiry that is no date', { expiresAt: 'tomorrow' }],
       ['a hash that is no SHA-256 digest', { secretHash: 'secret' }],
+      ['a name with NUL', { name: 'ci\u0000' }],
+      ['a name with a terminal escape', { name: '\u001b[31mci' }],
+      ['a name with a lone surrogate', { name: 'ci \ud83d' }],
+      ['a name with a noncharacter', { name: 'ci \ufffe' }],
     ])('refuses %s as a validation error', (_, overrides) => {
       spec.given([]).when(create(overrides)).thenFails(ErrorCode.ValidationFailed);
     });
@@ -89,6 +93,10 @@ describe('API key decider', () => {
 
     it('refuses an unknown key', () => {
       spec.given([]).when(revoke).thenFails(ErrorCode.ApiKeyNotFound);
+    });
+
+    it.each(['rotated\r\n', 'DEL \u007f', 'lone \udfff'])('refuses a reason that is not plain text: %j', (reason) => {
+      spec.given([created]).when({ ...revoke, data: { ...revoke.data, reason } }).thenFails(ErrorCode.ValidationFailed);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { assertUnreachable, type Decider, DomainError, ErrorCode,type ErrorDetail } from '@m2m-trust/shared-domain';
+import { assertUnreachable, type Decider, DomainError, ErrorCode, type ErrorDetail, plainTextDetail, requirePlainText } from '@m2m-trust/shared-domain';
 import { API_KEY_SCOPES, type ApiKeyCreated, type ApiKeyEvent, type ApiKeyRevoked, type ApiKeyScope } from '@m2m-trust/shared-events';
 
 import type { ApiKeyCommand, CreateApiKey, RevokeApiKey } from './api-key.commands';
@@ -33,6 +33,8 @@ function problemsOf(data: CreateApiKey['data']): ErrorDetail[] {
   if (data.name.trim().length === 0 || data.name.length > API_KEY_NAME_MAX_LENGTH) {
     problems.push({ path: '/name', message: `must be 1 to ${API_KEY_NAME_MAX_LENGTH} characters, not blank` });
   }
+  const name = plainTextDetail('/name', data.name);
+  if (name !== null) problems.push(name);
   if (data.scopes.length === 0) problems.push({ path: '/scopes', message: 'must name at least one scope' });
   data.scopes.forEach((scope, index) => {
     if (!isScope(scope)) problems.push({ path: `/scopes/${index}`, message: `must be one of ${API_KEY_SCOPES.join(', ')}` });
@@ -81,6 +83,7 @@ function revoke(command: RevokeApiKey, state: ApiKeyState): ApiKeyRevoked[] {
       // Revoking twice is answered like the first time and records nothing, as for devices.
       return [];
     case 'active':
+      requirePlainText('/reason', command.data.reason);
       return [{ type: 'ApiKeyRevoked', data: { apiKeyId: command.data.apiKeyId, reason: command.data.reason, revokedAt: command.data.now } }];
     default:
       return assertUnreachable(state);

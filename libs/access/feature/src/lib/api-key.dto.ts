@@ -1,5 +1,6 @@
 import { API_KEY_NAME_MAX_LENGTH } from '@m2m-trust/access-domain';
 import { API_KEY_SCOPES } from '@m2m-trust/shared-events';
+import { PlainTextString } from '@m2m-trust/shared-platform';
 
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -16,7 +17,7 @@ export type ApiKeyIdParams = Static<typeof ApiKeyIdParamsSchema>;
 
 export const CreateApiKeyBodySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: API_KEY_NAME_MAX_LENGTH, description: 'What the key is for', examples: ['CI pipeline'] }),
+    name: PlainTextString({ minLength: 1, maxLength: API_KEY_NAME_MAX_LENGTH, description: 'What the key is for', examples: ['CI pipeline'] }),
     scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true, description: 'What the key may do, each at most once' }),
     expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'RFC 3339 date-time in the future; omitted: the key does not expire' })),
   },
@@ -25,7 +26,7 @@ export const CreateApiKeyBodySchema = Type.Object(
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBodySchema>;
 
 export const RevokeApiKeyBodySchema = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why the key is revoked; recorded in the audit log' })) },
+  { reason: Type.Optional(PlainTextString({ maxLength: 500, description: 'Why the key is revoked; recorded in the audit log' })) },
   { additionalProperties: false },
 );
 export type RevokeApiKeyBody = Static<typeof RevokeApiKeyBodySchema>;

@@ -1,12 +1,13 @@
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 import type { DomainEvent, RecordedEvent } from '@m2m-trust/shared-events';
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
-import { AUDITED_EVENT_TYPES, toEpcisEvent } from './epcis-mapping';
+import { AUDITED_EVENT_TYPES, CALLER_TEXT_MAX_LENGTH, toEpcisEvent } from './epcis-mapping';
 import { EPCIS_CONTEXT, M2M_EXTENSION_FIELDS } from './epcis-vocabulary';
 
 const schema = JSON.parse(readFileSync(resolve(__dirname, '../../../../../../shared/epcis/schema/EPCIS-JSON-Schema.json'), 'utf8'));
@@ -154,5 +155,44 @@ describe('EPCIS mapping', () => {
     const epcis = toEpcisEvent(recorded({ type: 'DeviceRevoked', data: { deviceId: 'd', reason: null, revokedAt: '2026-11-21T08:00:03.000Z' } }, { requestId: 'r' } as never))!;
     expect(epcis).not.toHaveProperty('m2m:reason');
     expect(epcis).not.toHaveProperty('m2m:actor');
+  });
+
+  describe('strings from callers (docs/epcis.md)', () => {
+    const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+    const refusedAssertion = (assertionId: string): DomainEvent => ({
+      type: 'DeviceAuthenticationFailed',
+      data: { challengeId: null, deviceId: 'meter-1', keyThumbprint: null, method: 'private_key_jwt', reason: 'SIGNATURE_INVALID', failedAt: '2026-11-21T08:00:02.000Z', assertionId },
+    });
+
+    it.each([
+      ['NUL', 'jti\u0000x', Buffer.from('jti\u0000x')],
+      ['an ANSI escape', '\u001b[2Jjti', Buffer.from('\u001b[2Jjti')],
+      ['a C1 control', 'jti\u0085', Buffer.from('jti\u0085')],
+      ['a noncharacter XML forbids', 'jti\uffff', Buffer.from('jti\uffff')],
+      // WHATWG's UTF-8 encoder: a lone surrogate is written as U+FFFD (EF BF BD).
+      ['a lone surrogate', 'jti\ud800', Buffer.from([0x6a, 0x74, 0x69, 0xef, 0xbf, 0xbd])],
+      ['text past the length bound', 'j'.repeat(CALLER_TEXT_MAX_LENGTH + 1), Buffer.from('j'.repeat(CALLER_TEXT_MAX_LENGTH + 1))],
+    ])('records a refused assertion whose jti holds %s as the SHA-256 of its UTF-8 bytes only', (_, jti, utf8) => {
+      const epcis = toEpcisEvent(recorded(refusedAssertion(jti)))!;
+      expect(epcis).not.toHaveProperty('m2m:assertionId');
+      expect(epcis['m2m:assertionIdSha256']).toBe(sha256(utf8));
+      expect(JSON.stringify(epcis)).toMatch(/^[\x20-\x7e]*$/);
+      expect(validate({ '@context': EPCIS_CONTEXT, ...epcis }) ? null : validate.errors).toBeNull();
+    });
+
+    it('records plain text within the bound as it is', () => {
+      const jti = `é🔐=${'j'.repeat(CALLER_TEXT_MAX_LENGTH - 4)}`;
+      expect(jti.length).toBe(CALLER_TEXT_MAX_LENGTH);
+      expect(toEpcisEvent(recorded(refusedAssertion(jti)))!['m2m:assertionId']).toBe(jti);
+    });
+
+    it('applies the same rule to names and reasons an older release let in (the deciders refuse them now)', () => {
+      const revoked = toEpcisEvent(recorded({ type: 'DeviceRevoked', data: { deviceId: 'meter-1', reason: 'lost\u0000', revokedAt: '2026-11-21T08:00:03.000Z' } }))!;
+      expect(revoked).toMatchObject({ 'm2m:reasonSha256': sha256(Buffer.from('lost\u0000')) });
+      expect(revoked).not.toHaveProperty('m2m:reason');
+      const created = events.find(([e]) => e.type === 'ApiKeyCreated')![0] as Extract<DomainEvent, { type: 'ApiKeyCreated' }>;
+      const named = toEpcisEvent(recorded({ ...created, data: { ...created.data, name: 'ops\r\nbot' } }))!;
+      expect(Object.keys(named).filter((key) => key.startsWith('m2m:name'))).toEqual(['m2m:nameSha256']);
+    });
   });
 });

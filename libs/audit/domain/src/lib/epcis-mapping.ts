@@ -1,6 +1,8 @@
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
-import { assertUnreachable } from '@m2m-trust/shared-domain';
+import { assertUnreachable, isPlainText } from '@m2m-trust/shared-domain';
 import type { DomainEvent, DomainEventType, RecordedEvent } from '@m2m-trust/shared-events';
+
+import { createHash } from 'node:crypto';
 
 import { apiKeyEpc, deviceEpc, EPCIS_PREFIXES, type EpcisAction } from './epcis-vocabulary';
 
@@ -25,7 +27,32 @@ interface Classification {
   readonly eventTime: string;
   /** The one EPC the event is about: a device's or an API key's URN. */
   readonly epc: string;
-  readonly extensions: Readonly<Record<string, string | null | undefined>>;
+  readonly extensions: Readonly<Record<string, string | CallerText | null | undefined>>;
+}
+
+/** Text a caller chose (a name, a reason, an assertion's jti): recorded by {@link callerTextFields}. */
+interface CallerText {
+  readonly callerText: string;
+}
+const callerText = (value: string | null | undefined): CallerText | null => (value === null || value === undefined ? null : { callerText: value });
+
+/** The longest caller text recorded as it is (UTF-16 code units: a reason is at most 500, a jti 256). */
+export const CALLER_TEXT_MAX_LENGTH = 512;
+
+/**
+ * How a string a caller chose is recorded (docs/epcis.md, "Strings from
+ * callers"): as it is under `m2m:<field>` when it is plain text (no control
+ * character, lone surrogate or noncharacter) of at most
+ * {@link CALLER_TEXT_MAX_LENGTH} code units; otherwise only its digest, under
+ * `m2m:<field>Sha256`: the SHA-256 of its UTF-8 encoding (a lone surrogate
+ * encoded as U+FFFD), lowercase hex. The API refuses such text where it is the
+ * caller's own data; what still arrives is a stranger's (the `jti` of a
+ * refused client assertion) or from before the rule, and must be audited
+ * without letting it into exports as it is.
+ */
+export function callerTextFields(field: string, value: string): Record<string, string> {
+  if (value.length <= CALLER_TEXT_MAX_LENGTH && isPlainText(value)) return { [`m2m:${field}`]: value };
+  return { [`m2m:${field}Sha256`]: createHash('sha256').update(value, 'utf8').digest('hex') };
 }
 
 /** Which domain events the audit log records, and as what (docs/epcis.md). */
@@ -47,7 +74,7 @@ function classify(event: DomainEvent): Classification | null {
         disposition: 'inactive',
         eventTime: event.data.revokedAt,
         epc: deviceEpc(event.data.deviceId),
-        extensions: { reason: event.data.reason },
+        extensions: { reason: callerText(event.data.reason) },
       };
     case 'DeviceAuthenticated':
       return {
@@ -61,7 +88,7 @@ function classify(event: DomainEvent): Classification | null {
           challengeId: event.data.challengeId,
           keyThumbprint: event.data.keyThumbprint,
           tokenId: event.data.tokenId,
-          assertionId: event.data.assertionId,
+          assertionId: callerText(event.data.assertionId),
         },
       };
     case 'DeviceAuthenticationFailed':
@@ -76,7 +103,7 @@ function classify(event: DomainEvent): Classification | null {
           reason: event.data.reason,
           challengeId: event.data.challengeId,
           keyThumbprint: event.data.keyThumbprint,
-          assertionId: event.data.assertionId,
+          assertionId: callerText(event.data.assertionId),
         },
       };
     case 'DeviceLocked':
@@ -95,7 +122,7 @@ function classify(event: DomainEvent): Classification | null {
         disposition: 'active',
         eventTime: event.data.unlockedAt,
         epc: deviceEpc(event.data.deviceId),
-        extensions: { reason: event.data.reason },
+        extensions: { reason: callerText(event.data.reason) },
       };
     case 'ApiKeyCreated':
       return {
@@ -105,7 +132,7 @@ function classify(event: DomainEvent): Classification | null {
         eventTime: event.data.createdAt,
         epc: apiKeyEpc(event.data.apiKeyId),
         // Never the secret's hash: the log is for auditors, the hash only for checking keys.
-        extensions: { name: event.data.name, scopes: event.data.scopes.join(' '), expiresAt: event.data.expiresAt },
+        extensions: { name: callerText(event.data.name), scopes: event.data.scopes.join(' '), expiresAt: event.data.expiresAt },
       };
     case 'ApiKeyRevoked':
       return {
@@ -114,7 +141,7 @@ function classify(event: DomainEvent): Classification | null {
         disposition: 'inactive',
         eventTime: event.data.revokedAt,
         epc: apiKeyEpc(event.data.apiKeyId),
-        extensions: { reason: event.data.reason },
+        extensions: { reason: callerText(event.data.reason) },
       };
     case 'ChallengeIssued':
       // Issuing a challenge proves nothing about a device; its outcome is what is audited.
@@ -155,7 +182,8 @@ export function toEpcisEvent(event: RecordedEvent): EpcisObjectEvent | null {
     disposition: c.disposition,
   };
   for (const [name, value] of Object.entries(c.extensions)) {
-    if (value !== null && value !== undefined) body[`m2m:${name}`] = value;
+    if (typeof value === 'string') body[`m2m:${name}`] = value;
+    else if (value !== null && value !== undefined) Object.assign(body, callerTextFields(name, value.callerText));
   }
   if (event.metadata.actor) body['m2m:actor'] = event.metadata.actor;
   if (event.metadata.requestId) body['m2m:requestId'] = event.metadata.requestId;

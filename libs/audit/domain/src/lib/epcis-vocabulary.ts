@@ -29,6 +29,7 @@ export const CBV_DISPOSITION_URI = 'https://ref.gs1.org/cbv/Disp-';
 export const M2M_EXTENSION_FIELDS = [
   'actor',
   'assertionId',
+  'assertionIdSha256',
   'challengeId',
   'expiresAt',
   'failures',
@@ -37,7 +38,9 @@ export const M2M_EXTENSION_FIELDS = [
   'lockNumber',
   'method',
   'name',
+  'nameSha256',
   'reason',
+  'reasonSha256',
   'requestId',
   'scopes',
   'sourceEventId',

@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { type BodySummary, type BodyWalker, RecordTally } from './export-body';
 import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
 import { linksInEvents } from './export-manifest';
+import { csvChars } from './forbidden-characters';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
 
 /** The last line of a CSV export written before its manifest moved beside it (read, never written). */
@@ -12,15 +13,24 @@ export const CSV_MANIFEST_MARKER = '#m2m-manifest,';
 
 /**
  * What a spreadsheet may take for a formula when a cell starts with it
- * (OWASP, CSV injection), and the quote that marks such a cell as text.
+ * (OWASP, CSV injection): = + - @, tab, CR, and LF; and their full-width
+ * forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), which input methods and some
+ * spreadsheets fold into the ASCII ones.
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
 /**
- * A value that starts like a formula, or with the quote itself (so that the
- * rule can be undone), is written with a `'` in front: a spreadsheet shows it
- * as text; a reader gets the value back by removing one leading `'`.
+ * Every text cell of the CSV export: control characters (but tab and line
+ * breaks, which RFC 4180 quoting carries) and lone surrogates written as
+ * U+FFFD, since a record from before callers' text was checked may hold
+ * them; then a value that starts like a formula, or with the quote itself (so
+ * that the rule can be undone), is written with a `'` in front: a
+ * spreadsheet shows it as text; a reader gets the value back by removing one
+ * leading `'`.
  */
-export const spreadsheetSafe = (value: string): string => (FORMULA_START.test(value) || value.startsWith("'") ? `'${value}` : value);
+export const spreadsheetSafe = (text: string): string => {
+  const value = csvChars(text);
+  return FORMULA_START.test(value) || value.startsWith("'") ? `'${value}` : value;
+};
 
 /** The value a cell of the CSV export stands for (the inverse of {@link spreadsheetSafe}). */
 export const csvCellValue = (cell: string): string => (cell.startsWith("'") ? cell.slice(1) : cell);

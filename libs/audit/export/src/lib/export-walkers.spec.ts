@@ -1,6 +1,8 @@
 import { EMPTY_CHAIN_TAIL, EPCIS_PREFIXES, nextChainLink, withChainLink } from '@m2m-trust/audit-domain';
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 
+import { execFileSync, spawnSync } from 'node:child_process';
+
 import { CsvExportWalker } from './csv.format';
 import { type BodyWalker } from './export-body';
 import { exportReader, exportWriter } from './export-format';
@@ -208,6 +210,64 @@ describe('XmlExportWalker', () => {
     const events = backwards.bytes.toString('utf8').split('\n');
     const missingLink = Buffer.from(events.filter((line) => !line.includes(`seq="${records[0]!.seq}"`)).join('\n'));
     expect(walk(new XmlExportWalker(false), missingLink, 7).fault).toMatchObject({ scope: 'document', problem: 'document_malformed' });
+  });
+});
+
+describe('an old record holding every character class a format forbids (as a database written before the checks may)', () => {
+  // C0 controls (NUL, SOH, BS, VT, FF, ESC, US), DEL, C1 (NEL, APC), lone surrogates (high and low),
+  // noncharacters (U+FDD0, U+FFFE, U+FFFF, U+10FFFF), line and paragraph separators, tab and line breaks, markup.
+  const HOSTILE = 'a\u0000b\u0001\u0008\u000b\u000c\u001b[2J\u001f\u007f\u0085\u009f x\ud800y\udc00z \ufdd0\ufffe\uffff\u{10ffff}\u2028\u2029\t\r\n<&>"\'end';
+  const STARTS = ['\u0000=1+1', '\u001b=1', '\n=1+1', '\uff1d1+1', '\uff0bcmd', '\uff0d1', '\uff20SUM(A1)'];
+  const records = chain([HOSTILE, ...STARTS]);
+  /** The C0 controls in `text` but those `allowed`, and (`c1`) DEL and the C1 controls. */
+  const controls = (text: string, allowed: string, c1: boolean): string[] =>
+    [...text].filter((c) => {
+      const code = c.codePointAt(0) as number;
+      return (code < 0x20 && !allowed.includes(c)) || (c1 && code >= 0x7f && code <= 0x9f);
+    });
+
+  it('JSON-LD: escapes controls and lone surrogates as JSON does (\\u0000, \\ud800), so each event is still the one hashed and verifies', () => {
+    const exported = body('jsonld', records);
+    const text = exported.bytes.toString('utf8');
+    expect(controls(text, '\n', false)).toEqual([]);
+    expect(text).not.toMatch(/[\ud800-\udfff]/u);
+    expect(text).toContain('a\\u0000b\\u0001\\b\\u000b\\f\\u001b[2J\\u001f');
+    expect(text).toContain('x\\ud800y\\udc00z');
+    expect(walk(walkerOf('jsonld', exported), exported, 3)).toEqual({ fault: null, summary: { count: 8, firstSeq: 1, lastSeq: 8, lastHash: records[7]!.hash } });
+    // Python's json module, strict: it refuses a control character left raw inside a string.
+    const parsed = execFileSync('python3', ['-c', 'import json,sys; d=json.loads(sys.stdin.read()); print(len(d["epcisBody"]["eventList"]))'], { input: `${text}}` });
+    expect(parsed.toString().trim()).toBe('8');
+  });
+
+  it('XML: writes what XML 1.0 forbids as U+FFFD, and xmllint finds the document well-formed', () => {
+    const exported = body('xml', records);
+    const text = exported.bytes.toString('utf8');
+    expect(text).toMatch(/^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u);
+    expect(text).toContain('<m2m:reason>a\ufffdb\ufffd\ufffd\ufffd\ufffd\ufffd[2J\ufffd\u007f\u0085\u009f x\ufffdy\ufffdz \ufdd0\ufffd\ufffd\u{10ffff}&#x2028;&#x2029;\t&#13;&#10;&lt;&amp;&gt;&quot;&apos;end</m2m:reason>');
+    const lint = spawnSync('xmllint', ['--noout', '-'], { input: exported.bytes });
+    expect({ status: lint.status, stderr: lint.stderr.toString() }).toEqual({ status: 0, stderr: '' });
+    expect(walk(walkerOf('xml', exported), exported, 5)).toEqual({ fault: null, summary: { count: 8, firstSeq: 1, lastSeq: 8, lastHash: records[7]!.hash } });
+  });
+
+  it('CSV: writes controls and lone surrogates as U+FFFD, so no cell starts with a control, and neutralises full-width formula starts', () => {
+    const exported = body('csv', records);
+    const text = exported.bytes.toString('utf8');
+    expect(walk(walkerOf('csv', exported), exported, 2).fault).toBeNull();
+    // Python's csv module (RFC 4180 dialect): every row has every column; no cell holds a control but tab and line breaks.
+    const script = 'import csv,json,sys; print(json.dumps([r[8] for r in csv.reader(sys.stdin) if len(r) == 16]))';
+    const reasons = JSON.parse(execFileSync('python3', ['-c', script], { input: text, env: { ...process.env, PYTHONIOENCODING: 'utf-8' } }).toString()) as string[];
+    expect(reasons).toHaveLength(9);
+    for (const cell of reasons.slice(1)) expect(controls(cell, '\t\r\n', true)).toEqual([]);
+    expect(reasons.slice(1)).toEqual([
+      'a\ufffdb\ufffd\ufffd\ufffd\ufffd\ufffd[2J\ufffd\ufffd\ufffd\ufffd x\ufffdy\ufffdz \ufdd0\ufffe\uffff\u{10ffff}\u2028\u2029\t\r\n<&>"\'end',
+      '\ufffd=1+1',
+      '\ufffd=1',
+      "'\n=1+1",
+      "'\uff1d1+1",
+      "'\uff0bcmd",
+      "'\uff0d1",
+      "'\uff20SUM(A1)",
+    ]);
   });
 });
 

@@ -3,15 +3,33 @@ import { CBV_BIZSTEP_URI, CBV_DISPOSITION_URI, type ChainLink, M2M_NAMESPACE } f
 import { type BodySummary, type BodyWalker, RecordTally } from './export-body';
 import { type ExportReader, type ExportTrailer, type ExportWriter, type SplitExport, type TrailerProblem } from './export-codec';
 import { linksInEvents } from './export-manifest';
+import { xmlChars } from './forbidden-characters';
 import { LineSplitter } from './line.splitter';
 import { documentFault, recordFault, type VerifyFault } from './verify-fault';
 
 /** The last line of an XML export: a processing instruction after the root element (base64url never holds `?>`). */
 export const XML_MANIFEST_MARKER = '<?m2m-manifest ';
 
-// Line breaks become character references too, so every event stays on one line of the file.
-const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;' };
-export const xmlText = (value: string): string => value.replace(/[&<>"'\n\r]/g, (c) => XML_ESCAPES[c] as string);
+// Line breaks (Unicode's line and paragraph separators too) become character references, so every event stays on one line of the file.
+const XML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+  '\u2028': '&#x2028;',
+  '\u2029': '&#x2029;',
+};
+/**
+ * Text or an attribute value as XML 1.0 admits it: markup escaped, and what
+ * no XML 1.0 document may hold (NUL and other controls, lone surrogates,
+ * U+FFFE, U+FFFF: not even as a character reference) written as U+FFFD.
+ */
+export const xmlText = (value: string): string => xmlChars(value).replace(/[&<>"'\n\r\u2028\u2029]/g, (c) => XML_ESCAPES[c] as string);
+/** The project's extension fields, as the mapping names them: an element name, whatever else a record might hold. */
+const EXTENSION_ELEMENT = /^m2m:[A-Za-z][A-Za-z0-9]*$/;
 /** Bare CBV words become their CBV 2.0 URIs: the XML schema types these fields as URIs. */
 const cbvUri = (value: string, base: string): string => (/^[a-z_]+$/.test(value) ? `${base}${value}` : value);
 const STANDARD_FIELDS = new Set(['type', 'eventTime', 'recordTime', 'eventTimeZoneOffset', 'eventID', 'epcList', 'action', 'bizStep', 'disposition']);
@@ -42,7 +60,7 @@ export function xmlEventElement(event: Readonly<Record<string, unknown>>, traili
     element('bizStep', text('bizStep') && cbvUri(text('bizStep') as string, CBV_BIZSTEP_URI)) +
     element('disposition', text('disposition') && cbvUri(text('disposition') as string, CBV_DISPOSITION_URI));
   for (const [name, value] of Object.entries(event)) {
-    if (STANDARD_FIELDS.has(name) || !name.startsWith('m2m:') || typeof value !== 'string') continue;
+    if (STANDARD_FIELDS.has(name) || !EXTENSION_ELEMENT.test(name) || typeof value !== 'string') continue;
     xml += element(name, value);
   }
   return `${xml}${trailing}</${type}>`;
@@ -91,10 +109,11 @@ export class XmlExportWriter implements ExportWriter {
   }
 }
 
-const EVENT = /^<ObjectEvent>.*<\/ObjectEvent>$/;
+// `s`: an export written before line separators became references may hold U+2028 inside an event's line.
+const EVENT = /^<ObjectEvent>.*<\/ObjectEvent>$/s;
 const LINK = /^<m2m:link seq="([1-9]\d*)" prevHash="[0-9a-f]{64}" recordHash="([0-9a-f]{64})"\/>$/;
 /** An event line of an export written before the chain section, with its link inside. */
-const EVENT_WITH_LINK = /^<ObjectEvent>.*<m2m:seq>([1-9]\d*)<\/m2m:seq>.*<m2m:recordHash>([0-9a-f]{64})<\/m2m:recordHash><\/ObjectEvent>$/;
+const EVENT_WITH_LINK = /^<ObjectEvent>.*<m2m:seq>([1-9]\d*)<\/m2m:seq>.*<m2m:recordHash>([0-9a-f]{64})<\/m2m:recordHash><\/ObjectEvent>$/s;
 const LEGACY_END = '</EventList></EPCISBody></epcis:EPCISDocument>';
 
 /**

@@ -60,6 +60,10 @@ describe('device decider', () => {
       // y = 2 has no x on Ed25519.
       spec.given([]).when(register(`02${'00'.repeat(31)}`)).thenFails(ErrorCode.InvalidPublicKey);
     });
+
+    it.each(['NUL \u0000', 'escape \u001b[2J', 'lone \ud800 surrogate', 'noncharacter \u{10ffff}'])('refuses a label that is not plain text: %j', (label) => {
+      spec.given([]).when({ ...register(KEY_HEX), data: { ...register(KEY_HEX).data, label } }).thenFails(ErrorCode.ValidationFailed);
+    });
   });
 
   describe('RevokeDevice', () => {
@@ -73,6 +77,10 @@ describe('device decider', () => {
 
     it('refuses an unknown device', () => {
       spec.given([]).when(revoke).thenFails(ErrorCode.DeviceNotFound);
+    });
+
+    it.each(['line\nbreak', 'C1 \u0085', 'lone \udc00'])('refuses a reason that is not plain text: %j', (reason) => {
+      spec.given([registered]).when({ ...revoke, data: { ...revoke.data, reason } }).thenFails(ErrorCode.ValidationFailed);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { checkPublicKey, jwkThumbprint, toHex } from '@m2m-trust/shared-crypto';
-import { assertUnreachable, type Decider, DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { assertUnreachable, type Decider, DomainError, ErrorCode, requirePlainText } from '@m2m-trust/shared-domain';
 import type { DeviceEvent, DeviceRegistered, DeviceRevoked } from '@m2m-trust/shared-events';
 
 import type { DeviceCommand, RegisterDevice, RevokeDevice } from './device.commands';
@@ -38,6 +38,7 @@ function register(command: RegisterDevice, state: DeviceState): DeviceRegistered
     const code = checked.problem === 'malformed' ? ErrorCode.ValidationFailed : ErrorCode.InvalidPublicKey;
     throw new DomainError(code, KEY_PROBLEMS[checked.problem], [{ path: '/publicKey', message: KEY_PROBLEMS[checked.problem] }]);
   }
+  requirePlainText('/label', command.data.label);
   return [
     {
       type: 'DeviceRegistered',
@@ -61,6 +62,7 @@ function revoke(command: RevokeDevice, state: DeviceState): DeviceRevoked[] {
       // Revoking twice is answered like the first time and records nothing.
       return [];
     case 'active':
+      requirePlainText('/reason', command.data.reason);
       return [{ type: 'DeviceRevoked', data: { deviceId: command.data.deviceId, reason: command.data.reason, revokedAt: command.data.now } }];
     default:
       return assertUnreachable(state);

@@ -1,6 +1,6 @@
 import { PUBLIC_KEY_FORMAT_HINT } from '@m2m-trust/registry-domain';
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
-import { VALIDATION_HINT } from '@m2m-trust/shared-platform';
+import { PlainTextString, VALIDATION_HINT } from '@m2m-trust/shared-platform';
 
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -20,7 +20,7 @@ export const RegisterDeviceBodySchema = Type.Object(
       examples: ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'],
       [VALIDATION_HINT]: PUBLIC_KEY_FORMAT_HINT,
     }),
-    label: Type.Optional(Type.String({ maxLength: 200, description: 'Human-readable name' })),
+    label: Type.Optional(PlainTextString({ maxLength: 200, description: 'Human-readable name' })),
     metadata: Type.Optional(
       Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32, description: 'Free-form attributes, at most 32 keys' }),
     ),
@@ -30,7 +30,7 @@ export const RegisterDeviceBodySchema = Type.Object(
 export type RegisterDeviceBody = Static<typeof RegisterDeviceBodySchema>;
 
 export const RevokeDeviceBodySchema = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why the device is revoked; recorded in the audit log' })) },
+  { reason: Type.Optional(PlainTextString({ maxLength: 500, description: 'Why the device is revoked; recorded in the audit log' })) },
   { additionalProperties: false },
 );
 export type RevokeDeviceBody = Static<typeof RevokeDeviceBodySchema>;

@@ -20,6 +20,7 @@ import {
   ServiceAudience,
   unknownVariableMessage,
   unknownVariables,
+  useJsonBodies,
   usesPrettyLogs,
 } from '@m2m-trust/shared-platform';
 
@@ -102,6 +103,8 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only: anything else is 415, not a string body that fails validation.
   fastify.removeContentTypeParser(['text/plain']);
+  // UTF-8, nesting and lone surrogates checked before any route runs (docs/abuse-limits.md, "Input limits").
+  useJsonBodies(app, config.http.bodyLimitBytes);
   registerHttpObservability(fastify, metrics, logger);
   refuseUnroutedMethods(fastify, ROUTER_OPTIONS);
   await service.configure?.(app, options);

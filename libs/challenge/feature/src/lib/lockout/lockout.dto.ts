@@ -1,4 +1,5 @@
 import { DEVICE_ID_PATTERN } from '@m2m-trust/shared-domain';
+import { PlainTextString } from '@m2m-trust/shared-platform';
 
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -9,7 +10,7 @@ export const LockoutParamsSchema = Type.Object(
 export type LockoutParams = Static<typeof LockoutParamsSchema>;
 
 export const UnlockDeviceBodySchema = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why the lock is lifted; recorded in the audit log' })) },
+  { reason: Type.Optional(PlainTextString({ maxLength: 500, description: 'Why the lock is lifted; recorded in the audit log' })) },
   { additionalProperties: false },
 );
 export type UnlockDeviceBody = Static<typeof UnlockDeviceBodySchema>;

@@ -340,7 +340,7 @@ describe('gRPC API', () => {
   describe('refusals', () => {
     it.each([
       ['a small-order public key', `01${'00'.repeat(31)}`, 'INVALID_PUBLIC_KEY'],
-      ...MIXED_ORDER_KEY_VECTORS.map((vector) => [`a key with a small-order component (${vector.name})`, vector.publicKey, 'INVALID_PUBLIC_KEY'] as const),
+      ...MIXED_ORDER_KEY_VECTORS.map((vector) => [`a key with a small-order component (${vector.name})`, vector.publicKey, 'INVALID_PUBLIC_KEY']),
       ['a non-canonical point encoding', `ed${'ff'.repeat(30)}7f`, 'INVALID_PUBLIC_KEY'],
       ['a key of the wrong length', 'abcd', 'VALIDATION_FAILED'],
     ])('refuses %s with INVALID_ARGUMENT, and registers nothing', async (_, publicKey, errorCode) => {

@@ -36,7 +36,7 @@ describe('distributed mode: a device through gateway, registry, challenge and au
   describe('bad input answers problem+json with its code and changes nothing', () => {
     it.each([
       ['a small-order public key', { publicKey: `01${'00'.repeat(31)}` }, 400, 'INVALID_PUBLIC_KEY'],
-      ...MIXED_ORDER_KEY_VECTORS.map((vector) => [`a key with a small-order component (${vector.name})`, { publicKey: vector.publicKey }, 400, 'INVALID_PUBLIC_KEY'] as const),
+      ...MIXED_ORDER_KEY_VECTORS.map((vector): [string, { publicKey: string }, number, string] => [`a key with a small-order component (${vector.name})`, { publicKey: vector.publicKey }, 400, 'INVALID_PUBLIC_KEY']),
       ['a non-canonical point encoding', { publicKey: `ed${'ff'.repeat(30)}7f` }, 400, 'INVALID_PUBLIC_KEY'],
       ['a key of the wrong length', { publicKey: 'abcd' }, 400, 'VALIDATION_FAILED'],
       ['an unknown field', { colour: 'red' }, 400, 'VALIDATION_FAILED'],

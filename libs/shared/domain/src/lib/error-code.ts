@@ -39,6 +39,8 @@ export const ErrorCode = {
   HeaderFieldsTooLarge: 'HEADER_FIELDS_TOO_LARGE',
   MalformedRequest: 'MALFORMED_REQUEST',
   MethodNotImplemented: 'METHOD_NOT_IMPLEMENTED',
+  // A signed request (RFC 9421) reached a server that was not told its public URL (M2M_PUBLIC_URL, docs/http-signatures.md).
+  PublicUrlNotConfigured: 'PUBLIC_URL_NOT_CONFIGURED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -40,6 +40,7 @@ describe('grpcStatusOf', () => {
     HEADER_FIELDS_TOO_LARGE: status.RESOURCE_EXHAUSTED,
     MALFORMED_REQUEST: status.INVALID_ARGUMENT,
     METHOD_NOT_IMPLEMENTED: status.UNIMPLEMENTED,
+    PUBLIC_URL_NOT_CONFIGURED: status.UNAVAILABLE,
   };
 
   // The Record type above already fails to compile when a code is missing; this checks the values.

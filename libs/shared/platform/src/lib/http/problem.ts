@@ -86,6 +86,9 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
     // RFC 9110 section 15.6.2: a method the server supports for no resource (TRACE, CONNECT, or one it does not know).
     case ErrorCode.MethodNotImplemented:
       return { status: 501, title: 'The server implements this method for no resource', type: ours(code) };
+    // The operator's to fix, not the caller's: signed requests stay refused until M2M_PUBLIC_URL is set; other routes work.
+    case ErrorCode.PublicUrlNotConfigured:
+      return { status: 503, title: 'The server is not configured to verify signed requests', type: ours(code) };
     default:
       return assertUnreachable(code);
   }

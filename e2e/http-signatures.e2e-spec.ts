@@ -1,11 +1,11 @@
 import { type RequestSigningOptions, signRequest } from '@m2m-trust/sdk';
 
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 
 import { scaled } from '../tools/jest/scale.cjs';
 import { ROOT, type RunningApp, startApp } from '../tools/scripts/cluster.cjs';
 import { Api, type Device, newDevice, register } from './support/client';
+import { getWithHost } from './support/get-with-host';
 import { outputThrough } from './support/logs';
 import { newDataDir, type RunningServer, startServer } from './support/server';
 
@@ -120,20 +120,6 @@ describe('device requests signed with HTTP Message Signatures (RFC 9421)', () =>
     expect(await outputThrough(server, answer.headers.get('x-request-id'))).not.toContain(value);
   });
 });
-
-/** GET <path> on the server with the Host header given (fetch cannot set Host). */
-function getWithHost(url: string, path: string, host: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, unknown> }> {
-  return new Promise((done, fail) => {
-    const request = httpRequest(new URL(path, url), { method: 'GET', headers: { ...headers, host } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => done({ status: response.statusCode ?? 0, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-    });
-    request.on('error', fail);
-    request.end();
-  });
-}
 
 const pemOf = (d: Device): string => d.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const signFor = (d: Device, url: string, options: Partial<RequestSigningOptions> = {}) =>

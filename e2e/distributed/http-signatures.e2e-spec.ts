@@ -1,9 +1,8 @@
 import { signRequest } from '@m2m-trust/sdk';
 import { eventually } from '@m2m-trust/shared-domain/testing';
 
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
-
 import { Api } from '../support/client';
+import { getWithHost, type HostAnswer } from '../support/get-with-host';
 import { type Cluster, startCluster } from './support/cluster';
 import { newDevice, type TestDevice } from './support/devices';
 
@@ -31,19 +30,9 @@ describe('signed requests through the distributed gateway (RFC 9421)', () => {
   const signFor = (device: TestDevice, url: string): Promise<Record<string, string>> =>
     signRequest({ method: 'GET', url }, { deviceId: device.deviceId, privateKey: device.privateKey }).then((fields) => ({ ...fields }));
 
-  /** GET /v1/me on gateway 0 with the Host given (fetch cannot set Host). */
-  const me = (headers: Record<string, string>, host?: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, unknown> }> =>
-    new Promise((done, fail) => {
-      const target = new URL('/v1/me', cluster.gateways[0]!.url);
-      const request = httpRequest(target, { method: 'GET', headers: { ...headers, host: host ?? target.host } }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => done({ status: response.statusCode ?? 0, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-      });
-      request.on('error', fail);
-      request.end();
-    });
+  /** GET /v1/me on gateway 0, with the Host given or the gateway's own. */
+  const me = (headers: Record<string, string>, host?: string): Promise<HostAnswer> =>
+    getWithHost(cluster.gateways[0]!.url, '/v1/me', host ?? new URL(cluster.gateways[0]!.url).host, headers);
 
   const registered = async (prefix: string): Promise<TestDevice> => {
     const device = await newDevice(prefix);

@@ -1,4 +1,5 @@
 import { Api, newDevice, register } from './support/client';
+import { REFUSED_KEY_VECTORS } from './support/key-vectors';
 import { type RunningServer, startServer } from './support/server';
 
 describe('devices API', () => {
@@ -81,6 +82,7 @@ describe('devices API', () => {
     });
 
     it.each([
+      ...REFUSED_KEY_VECTORS.map((vector): [string, { publicKey: string }, string] => [`the refused key vector "${vector.name}"`, { publicKey: vector.publicKey }, vector.expected]),
       ['a small-order public key', { publicKey: `01${'00'.repeat(31)}` }, 'INVALID_PUBLIC_KEY'],
       ['a non-canonical point encoding', { publicKey: `ed${'ff'.repeat(30)}7f` }, 'INVALID_PUBLIC_KEY'],
       ['a key of the wrong length', { publicKey: 'abcd' }, 'VALIDATION_FAILED'],

@@ -9,6 +9,7 @@ import { track } from '../tools/scripts/child-registry.cjs';
 import { mainOf } from '../tools/scripts/cluster.cjs';
 import { asHttpDevice, type GrpcAnswer, GrpcApi, grpcTargetOf, trailer } from './grpc-client';
 import { Api, authenticate, type Device, newDevice, register } from './support/client';
+import { MIXED_ORDER_KEY_VECTORS } from './support/key-vectors';
 import { outputThrough } from './support/logs';
 import { newDataDir, type RunningServer, startServer } from './support/server';
 
@@ -339,6 +340,7 @@ describe('gRPC API', () => {
   describe('refusals', () => {
     it.each([
       ['a small-order public key', `01${'00'.repeat(31)}`, 'INVALID_PUBLIC_KEY'],
+      ...MIXED_ORDER_KEY_VECTORS.map((vector) => [`a key with a small-order component (${vector.name})`, vector.publicKey, 'INVALID_PUBLIC_KEY']),
       ['a non-canonical point encoding', `ed${'ff'.repeat(30)}7f`, 'INVALID_PUBLIC_KEY'],
       ['a key of the wrong length', 'abcd', 'VALIDATION_FAILED'],
     ])('refuses %s with INVALID_ARGUMENT, and registers nothing', async (_, publicKey, errorCode) => {

@@ -33,6 +33,8 @@ type Mode = 'embedded' | 'distributed';
 const ADMIN_KEY = `config-admin-key-${randomBytes(12).toString('hex')}`;
 const AUDIENCE = 'https://audience.config.test';
 const ISSUER = 'https://issuer.config.test';
+/** What devices sign requests for (RFC 9421), unlike AUDIENCE: proves M2M_PUBLIC_URL wins over M2M_AUDIENCE's URL. */
+const PUBLIC_URL = 'https://public.config.test';
 /** Not 127.0.0.1: a process that ignored HOST would not be found here. */
 const HOST = '127.0.0.2';
 
@@ -258,12 +260,23 @@ const ROWS: { readonly [K in ConfigVariable]: Row } = {
   }),
   M2M_SIGNATURE_MAX_AGE_SECONDS: both(async (target) => {
     const device = await registered(target, 'sig');
-    // Signed for the public URL (M2M_AUDIENCE), sent to wherever this test reaches the service.
-    const signed = (created: number) => signRequest({ method: 'GET', url: `${AUDIENCE}/v1/me` }, { deviceId: device.deviceId, privateKey: pemOf(device), created });
-    const me = async (created: number) => (await fetch(`${target.url}/v1/me`, { headers: { ...(await signed(created)) } })).status;
+    const { headers } = fromOwnAddress(target);
+    // Signed for the public URL (M2M_PUBLIC_URL), sent to wherever this test reaches the service.
+    const signed = (created: number) => signRequest({ method: 'GET', url: `${PUBLIC_URL}/v1/me` }, { deviceId: device.deviceId, privateKey: pemOf(device), created });
+    const me = async (created: number) => (await fetch(`${target.url}/v1/me`, { headers: { ...headers, ...(await signed(created)) } })).status;
     // 45 s old is within the default (300 s), not within the 30 s set.
     expect(await me(Date.now() - 45_000)).toBe(401);
     expect(await me(Date.now() - 5_000)).toBe(200);
+  }),
+  M2M_PUBLIC_URL: both(async (target) => {
+    const device = await registered(target, 'pub');
+    const { headers } = fromOwnAddress(target);
+    const me = async (origin: string) =>
+      (await fetch(`${target.url}/v1/me`, { headers: { ...headers, ...(await signRequest({ method: 'GET', url: `${origin}/v1/me` }, { deviceId: device.deviceId, privateKey: pemOf(device) })) } })).status;
+    // Not the URL this test reaches, nor M2M_AUDIENCE: the one set.
+    expect(await me(target.url)).toBe(401);
+    expect(await me(AUDIENCE)).toBe(401);
+    expect(await me(PUBLIC_URL)).toBe(200);
   }),
   M2M_RATE_LIMIT_DEVICE_PER_MINUTE: both(async (target) => {
     const device = await registered(target, 'devlimit');
@@ -410,6 +423,7 @@ function settingsFor(mode: Mode, ports: { http: number; grpc: number }, dataDir:
     M2M_TOKEN_KEY_ROTATION_SECONDS: '7200',
     M2M_CLIENT_ASSERTION_MAX_SECONDS: '40',
     M2M_SIGNATURE_MAX_AGE_SECONDS: '30',
+    M2M_PUBLIC_URL: PUBLIC_URL,
     M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '10',
     M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: '7',
     M2M_RATE_LIMIT_API_KEY_PER_MINUTE: '90',

@@ -1,6 +1,10 @@
 import { type M2MClient, M2MConflictError, signChallenge } from '@m2m-trust/sdk';
 
+import { status } from '@grpc/grpc-js';
+
+import { GrpcApi, trailer } from '../grpc-client';
 import { Api } from '../support/client';
+import { MIXED_ORDER_KEY_VECTORS } from '../support/key-vectors';
 import { AUTHENTICATED, deviceEpc, FAILED, kindOf, queryEvents, REGISTERED, REVOKED, settle, verifyChain } from './support/audit';
 import { type Cluster, startCluster } from './support/cluster';
 import { authenticateWith, newDevice, type TestDevice } from './support/devices';
@@ -32,6 +36,7 @@ describe('distributed mode: a device through gateway, registry, challenge and au
   describe('bad input answers problem+json with its code and changes nothing', () => {
     it.each([
       ['a small-order public key', { publicKey: `01${'00'.repeat(31)}` }, 400, 'INVALID_PUBLIC_KEY'],
+      ...MIXED_ORDER_KEY_VECTORS.map((vector): [string, { publicKey: string }, number, string] => [`a key with a small-order component (${vector.name})`, { publicKey: vector.publicKey }, 400, 'INVALID_PUBLIC_KEY']),
       ['a non-canonical point encoding', { publicKey: `ed${'ff'.repeat(30)}7f` }, 400, 'INVALID_PUBLIC_KEY'],
       ['a key of the wrong length', { publicKey: 'abcd' }, 400, 'VALIDATION_FAILED'],
       ['an unknown field', { colour: 'red' }, 400, 'VALIDATION_FAILED'],
@@ -42,6 +47,14 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       expect(answer.status).toBe(status);
       expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(answer.body).toMatchObject({ status, code, requestId: expect.any(String), title: expect.any(String) });
+      expect((await api.get(`/v1/devices/${other.deviceId}`)).status).toBe(404);
+    });
+
+    it.each(MIXED_ORDER_KEY_VECTORS.map((vector) => [vector.name, vector.publicKey]))('refuses over gRPC a key with a small-order component (%s)', async (_, publicKey) => {
+      const other = await newDevice('refused-grpc');
+      refusedIds.push(other.deviceId);
+      const answer = await new GrpcApi(cluster.gateways[0]!.grpcUrl, cluster.adminKey).registerDevice({ deviceId: other.deviceId, publicKey });
+      expect(answer.ok ? 'answered OK' : { code: answer.code, errorCode: trailer(answer, 'm2m-error-code') }).toEqual({ code: status.INVALID_ARGUMENT, errorCode: 'INVALID_PUBLIC_KEY' });
       expect((await api.get(`/v1/devices/${other.deviceId}`)).status).toBe(404);
     });
 

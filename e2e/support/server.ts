@@ -39,6 +39,8 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
     GRPC_PORT: null,
     M2M_DATA_DIR: dataDir,
     M2M_LOG_LEVEL: 'info',
+    // Devices sign for the URL the server listens on, as after `npm start` (docs/http-signatures.md).
+    M2M_PUBLIC_URL: 'listening',
     // Suites authenticate thousands of times from one address; a suite about the limits sets its own.
     ...GENEROUS_RATE_LIMITS,
     ...(adminKey ? { M2M_ADMIN_API_KEY: adminKey } : {}),

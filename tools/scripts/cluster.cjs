@@ -53,12 +53,14 @@ async function freePort() {
  * Starts one app as a child process and resolves once it listens.
  * `env` is the whole environment of the child (plus PATH and HOME, loopback
  * and any free ports by default); a variable set to null is left unset.
+ * `main`: another script to run than the app's built main.js (`npm start`'s
+ * tools/scripts/start.mjs, say).
  */
-function startApp(app, env, { name = app, echo = null, timeoutMs = 180_000 } = {}) {
+function startApp(app, env, { name = app, echo = null, timeoutMs = 180_000, main = mainOf(app) } = {}) {
   // JSON logs whatever the caller's M2M_LOG_FORMAT: the "listening" line is read from them.
   const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', GRPC_PORT: '0', ...env, M2M_LOG_FORMAT: 'json' };
   for (const [key, value] of Object.entries(childEnv)) if (value === null || value === undefined) delete childEnv[key];
-  const child = track(spawn(process.execPath, [mainOf(app)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [main], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   let pending = '';
   // 'close', not 'exit': by then its last lines ("stopped") have been read from the pipes too.

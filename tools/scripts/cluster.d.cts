@@ -29,7 +29,7 @@ export function mainOf(app: string): string;
 export function startApp(
   app: string,
   env: Record<string, string | null>,
-  options?: { name?: string; echo?: ((text: string) => void) | null; timeoutMs?: number },
+  options?: { name?: string; echo?: ((text: string) => void) | null; timeoutMs?: number; main?: string },
 ): Promise<RunningApp>;
 export function serviceEnv(kind: 'registry' | 'challenge' | 'audit', base: ServiceBase): Record<string, string>;
 export function gatewayDatabaseEnv(base: Pick<ServiceBase, 'databaseUrl' | 'schemaPrefix'>): Record<string, string>;

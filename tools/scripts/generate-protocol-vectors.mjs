@@ -4,6 +4,7 @@
 // running this again reproduces the file byte for byte.
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Point } from '@noble/ed25519';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const keyFromSeed = (seedHex) => createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(seedHex, 'hex')]), format: 'der', type: 'pkcs8' });
@@ -37,6 +38,15 @@ const sig = Buffer.from(v0.signature, 'hex');
 const sPlusL = Buffer.concat([sig.subarray(0, 32), le32(fromLe(sig.subarray(32)) + L)]);
 const flipped = Buffer.from(sig); flipped[0] ^= 0x01;
 
+// Mixed order: a valid key plus a point of small order (docs/protocol.md, "Keys"). On the curve, canonical, not
+// of small order itself, but outside the prime-order subgroup: [L]A is not the identity.
+const plus = (hex) => Point.fromHex(v0.publicKey).add(Point.fromHex(hex)).toHex();
+const mixed = [
+  ['order 2 (y = p - 1)', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'],
+  ['order 4 (y = 0)', '0000000000000000000000000000000000000000000000000000000000000000'],
+  ['order 8', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'],
+].map(([name, torsion]) => ({ name: `mixed order: the first valid key + the ${name} point`, publicKey: plus(torsion), expected: 'INVALID_PUBLIC_KEY', validKey: v0.publicKey, smallOrderPoint: torsion }));
+
 const vectors = {
   description: 'Challenge-response test vectors for m2m-trust-challenge/v1 (docs/protocol.md). Keys are RFC 8032 test keys: never use them on a device.',
   algorithm: 'Ed25519 (RFC 8032), signing the UTF-8 bytes of `nonce`',
@@ -61,6 +71,7 @@ const vectors = {
     { name: 'non-canonical: identity with the sign bit ("negative zero")', publicKey: '0100000000000000000000000000000000000000000000000000000000000080', expected: 'INVALID_PUBLIC_KEY' },
     { name: 'not on the curve (y = 2)', publicKey: '0200000000000000000000000000000000000000000000000000000000000000', expected: 'INVALID_PUBLIC_KEY' },
     { name: '31 bytes', publicKey: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f70751', expected: 'VALIDATION_FAILED' },
+    ...mixed,
   ],
 };
 writeFileSync(new URL('../../docs/protocol/vectors.json', import.meta.url), `${JSON.stringify(vectors, null, 2)}\n`);

@@ -110,7 +110,7 @@ export async function proxyRegistryService(fastify: FastifyInstance, config: App
  * a device's GET /v1/me, and lockouts. The challenge service checks API keys,
  * client assertions, bearer tokens and signatures itself (its M2M_AUDIENCE and
  * M2M_TOKEN_ISSUER name this gateway); the gateway keeps the per-address
- * limit of the token endpoint, since only it sees the client's address.
+ * limit of the token endpoint and of GET /v1/me, since only it sees the client's address.
  */
 export async function proxyChallengeService(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const { challengeUrl } = requireDistributed(config, ['challengeUrl']);
@@ -138,7 +138,8 @@ export async function proxyChallengeService(app: NestFastifyApplication, config:
     scope.get('/.well-known/oauth-authorization-server', forward);
     scope.post('/oauth2/token', { ...form, preHandler: byAddress }, forward);
     scope.post('/oauth2/introspect', form, forward);
-    scope.get('/v1/me', forward);
+    // Device-authenticated: the address is counted here, the device by the challenge service once it verified the credential.
+    scope.get('/v1/me', { preHandler: byAddress }, forward);
     scope.get('/v1/devices/:deviceId/lockout', forward);
     scope.post('/v1/devices/:deviceId/unlock', raw, forward);
   });

@@ -141,7 +141,8 @@ export type ApiErrorCode =
   | 'HEADER_FIELDS_TOO_LARGE'
   | 'MALFORMED_REQUEST'
   | 'METHOD_NOT_IMPLEMENTED'
-  | 'METHOD_NOT_ALLOWED';
+  | 'METHOD_NOT_ALLOWED'
+  | 'PUBLIC_URL_NOT_CONFIGURED';
 
 /** One EPCIS 2.0 ObjectEvent of the audit log (docs/epcis.md), with the `m2m:` extension fields. */
 export interface EpcisEvent {

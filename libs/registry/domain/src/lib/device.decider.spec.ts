@@ -56,6 +56,10 @@ describe('device decider', () => {
       spec.given([]).when(register(`01${'00'.repeat(31)}`)).thenFails(ErrorCode.InvalidPublicKey);
     });
 
+    it('refuses a key with a small-order component (a valid key plus the order-8 point, docs/protocol.md)', () => {
+      spec.given([]).when(register('9158312a9a8d6e3b34c891d6d61444f8b8211c5117ebad15bdb0bd68b07e0245')).thenFails(ErrorCode.InvalidPublicKey);
+    });
+
     it('refuses an encoding that is not on the curve', () => {
       // y = 2 has no x on Ed25519.
       spec.given([]).when(register(`02${'00'.repeat(31)}`)).thenFails(ErrorCode.InvalidPublicKey);

@@ -27,6 +27,7 @@ const KEY_PROBLEMS = {
   malformed: `publicKey is not 32 bytes as 64 hex or 43 base64url characters: ${PUBLIC_KEY_FORMAT_HINT}`,
   not_a_point: `publicKey is not the canonical encoding of a point on Ed25519: ${PUBLIC_KEY_FORMAT_HINT}`,
   small_order: 'publicKey is a point of small order, which any signature could match',
+  mixed_order: 'publicKey has a small-order component (it is not in the prime-order subgroup: [L]A is not the identity)',
 } as const;
 
 function register(command: RegisterDevice, state: DeviceState): DeviceRegistered[] {

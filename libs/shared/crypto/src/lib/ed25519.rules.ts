@@ -14,14 +14,17 @@ const L_BYTES = (() => {
   return bytes;
 })();
 
-export type PublicKeyProblem = 'malformed' | 'not_a_point' | 'small_order';
+export type PublicKeyProblem = 'malformed' | 'not_a_point' | 'small_order' | 'mixed_order';
 
 /**
  * Decides whether a public key may be registered. The pure-JS curve code runs
  * once per registration, never on the verify path: it rejects encodings that
- * are not canonical (y >= p, "negative zero") or not on the curve, and the
- * eight points of small order, which would let one signature verify for any
- * message.
+ * are not canonical (y >= p, "negative zero") or not on the curve, the eight
+ * points of small order, which would let one signature verify for any message,
+ * and points with a small-order component (A = P + T, T of order 2, 4 or 8):
+ * their signatures verify or not depending on whether the verifier multiplies
+ * by the cofactor, so two RFC 8032 verifiers can disagree on them. A key is
+ * accepted only in the prime-order subgroup, where [L]A is the identity.
  */
 export function checkPublicKey(text: string): { ok: true; key: Uint8Array } | { ok: false; problem: PublicKeyProblem } {
   const key = decodeFixedBytes(text, PUBLIC_KEY_LENGTH);
@@ -36,6 +39,7 @@ export function checkPublicKey(text: string): { ok: true; key: Uint8Array } | { 
   // re-encoding differs, so compare bytes to refuse the second spelling.
   if (Buffer.compare(Buffer.from(point.toBytes()), Buffer.from(key)) !== 0) return { ok: false, problem: 'not_a_point' };
   if (point.isSmallOrder()) return { ok: false, problem: 'small_order' };
+  if (!point.isTorsionFree()) return { ok: false, problem: 'mixed_order' };
   return { ok: true, key };
 }
 

@@ -40,6 +40,8 @@ export const ErrorCode = {
   MalformedRequest: 'MALFORMED_REQUEST',
   MethodNotImplemented: 'METHOD_NOT_IMPLEMENTED',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  // A signed request (RFC 9421) reached a server that was not told its public URL (M2M_PUBLIC_URL, docs/http-signatures.md).
+  PublicUrlNotConfigured: 'PUBLIC_URL_NOT_CONFIGURED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

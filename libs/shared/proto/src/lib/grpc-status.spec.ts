@@ -41,6 +41,7 @@ describe('grpcStatusOf', () => {
     MALFORMED_REQUEST: status.INVALID_ARGUMENT,
     METHOD_NOT_IMPLEMENTED: status.UNIMPLEMENTED,
     METHOD_NOT_ALLOWED: status.UNIMPLEMENTED,
+    PUBLIC_URL_NOT_CONFIGURED: status.UNAVAILABLE,
   };
 
   // The Record type above already fails to compile when a code is missing; this checks the values.

@@ -51,6 +51,7 @@ export function grpcStatusOf(code: ErrorCode): status {
     case ErrorCode.HeaderFieldsTooLarge:
       return status.RESOURCE_EXHAUSTED;
     case ErrorCode.ServiceUnavailable:
+    case ErrorCode.PublicUrlNotConfigured:
       return status.UNAVAILABLE;
     case ErrorCode.Internal:
       return status.INTERNAL;

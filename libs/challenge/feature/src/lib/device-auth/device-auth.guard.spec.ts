@@ -3,7 +3,8 @@ import { CLOCK, EVENT_BUS } from '@m2m-trust/shared-contracts';
 import { jwkThumbprint } from '@m2m-trust/shared-crypto';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { signRequest,type SignRequestOptions } from '@m2m-trust/shared-http-signatures';
-import { type AppConfig, HEALTH_CHECKS, loadConfig, Metrics, PlatformModule, Secret } from '@m2m-trust/shared-platform';
+import { type AppConfig, HEALTH_CHECKS, loadConfig, Metrics, PlatformModule, Secret, ServiceAudience } from '@m2m-trust/shared-platform';
+import { RateLimits } from '@m2m-trust/shared-rate-limit';
 import { type AccessTokenClaims, AccessTokens } from '@m2m-trust/token-feature';
 
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -16,7 +17,7 @@ import { type AuthenticatedDevice } from './authenticated-device';
 import { CurrentDevice, DeviceAuth } from './device-auth.decorator';
 import { DEVICE_AUTH_PROVIDERS } from './device-auth.providers';
 import { MeController } from './me.controller';
-import { SIGNATURE_REPLAY_CAPACITY } from './signature-replay.cache';
+import { type ReplayCapacity, SIGNATURE_REPLAY_CAPACITY } from './signature-replay.cache';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const MAX_AGE = 300;
@@ -55,12 +56,20 @@ class ReadingsController {
 
 const active = newDevice('scanner-1');
 const revoked = newDevice('scanner-2', 'revoked');
+const other = newDevice('scanner-3');
 const tokens = new FakeAccessTokens();
 
-async function startApp(env: Record<string, string> = {}, replayCapacity?: number): Promise<NestFastifyApplication> {
-  const config: AppConfig = loadConfig({ M2M_ADMIN_API_KEY: 'admin-key-for-device-auth-spec', M2M_SIGNATURE_MAX_AGE_SECONDS: String(MAX_AGE), ...env });
+const HOST = 'device-auth.test';
+
+async function startApp(env: Record<string, string | undefined> = {}, replayCapacity?: ReplayCapacity): Promise<NestFastifyApplication> {
+  const config: AppConfig = loadConfig({
+    M2M_ADMIN_API_KEY: 'admin-key-for-device-auth-spec',
+    M2M_SIGNATURE_MAX_AGE_SECONDS: String(MAX_AGE),
+    M2M_PUBLIC_URL: `http://${HOST}`,
+    ...env,
+  });
   const repository: DeviceCredentialsRepository = {
-    get: async (deviceId) => [active, revoked].find((device) => device.deviceId === deviceId)?.credentials ?? null,
+    get: async (deviceId) => [active, revoked, other].find((device) => device.deviceId === deviceId)?.credentials ?? null,
   };
   // What the composition root provides globally in the gateway.
   @Global()
@@ -75,6 +84,7 @@ async function startApp(env: Record<string, string> = {}, replayCapacity?: numbe
       { provide: DEVICE_CREDENTIALS_REPOSITORY, useValue: repository },
       { provide: EVENT_BUS, useValue: new InProcessEventBus(() => undefined) },
       { provide: AccessTokens, useValue: tokens },
+      { provide: RateLimits, useValue: new RateLimits({ limits: config.abuse.rateLimits, store: { kind: 'memory' } }) },
       ...(replayCapacity === undefined ? [] : [{ provide: SIGNATURE_REPLAY_CAPACITY, useValue: replayCapacity }]),
     ],
   })
@@ -91,8 +101,6 @@ interface Sent {
   readonly headers: Record<string, string>;
   readonly body?: string;
 }
-
-const HOST = 'device-auth.test';
 
 function signed(device: TestDevice, request: Partial<Sent> = {}, options: Partial<SignRequestOptions> = {}, origin = `http://${HOST}`): Sent {
   const method = request.method ?? 'GET';
@@ -151,7 +159,7 @@ describe('DeviceAuthGuard on GET /v1/me', () => {
   it.each([
     ['unsigned', { method: 'GET', url: '/v1/me', headers: { host: HOST } } as Sent, 'Authenticate as a device'],
     ['tampered path', { ...signed(active, {}, { nonce: 't1' }), url: '/v1/me?x=1' }, 'SIGNATURE_INVALID'],
-    ['signed for another host', { ...signed(active, {}, { nonce: 't2' }), headers: { ...signed(active, {}, { nonce: 't2' }).headers, host: 'elsewhere.test' } }, 'SIGNATURE_INVALID'],
+    ['signed for the host it names, not the public URL', signed(active, { headers: { host: 'elsewhere.test' } }, { nonce: 't2' }, 'http://elsewhere.test'), 'SIGNATURE_INVALID'],
     ['signed for https', signed(active, {}, { nonce: 't3' }, `https://${HOST}`), 'SIGNATURE_INVALID'],
     ['expired', signed(active, {}, { nonce: 't4', created: NOW.getTime() - (MAX_AGE + 1) * 1000 }), 'SIGNATURE_EXPIRED'],
     ['from the future', signed(active, {}, { nonce: 't5', created: NOW.getTime() + (MAX_AGE + 1) * 1000 }), 'SIGNATURE_FROM_FUTURE'],
@@ -204,37 +212,99 @@ describe('DeviceAuthGuard on GET /v1/me', () => {
   });
 });
 
+const inject = (app: NestFastifyApplication, request: Sent) =>
+  app.getHttpAdapter().getInstance().inject({ method: request.method, url: request.url, headers: request.headers, payload: request.body });
+
 describe('DeviceAuthGuard configuration', () => {
-  it('rebuilds the target URI from M2M_AUDIENCE when it is a URL, ignoring X-Forwarded-*', async () => {
-    const app = await startApp({ M2M_AUDIENCE: 'https://m2m.example.com' });
+  const started: NestFastifyApplication[] = [];
+  const start = async (env: Record<string, string | undefined> = {}, replayCapacity?: ReplayCapacity): Promise<NestFastifyApplication> => {
+    const app = await startApp(env, replayCapacity);
+    started.push(app);
     app.get(CLOCK).now = () => NOW;
-    const fastify = app.getHttpAdapter().getInstance();
-    try {
-      const good = signed(active, {}, { nonce: 'a1' }, 'https://m2m.example.com');
-      expect((await fastify.inject({ method: 'GET', url: '/v1/me', headers: good.headers })).statusCode).toBe(200);
-      const local = signed(active, {}, { nonce: 'a2' });
-      const forwarded = { ...local.headers, 'x-forwarded-proto': 'http', 'x-forwarded-host': HOST };
-      expect((await fastify.inject({ method: 'GET', url: '/v1/me', headers: forwarded })).statusCode).toBe(401);
-    } finally {
-      await app.close();
-    }
+    return app;
+  };
+  afterEach(async () => {
+    for (const app of started.splice(0)) await app.close();
   });
 
-  it('refuses with 503 rather than forget a live signature when the replay window is full', async () => {
-    const app = await startApp({}, 2);
-    app.get(CLOCK).now = () => NOW;
-    const fastify = app.getHttpAdapter().getInstance();
-    try {
-      for (const nonce of ['c1', 'c2']) expect((await fastify.inject({ method: 'GET', url: '/v1/me', headers: signed(active, {}, { nonce }).headers })).statusCode).toBe(200);
-      const full = await fastify.inject({ method: 'GET', url: '/v1/me', headers: signed(active, {}, { nonce: 'c3' }).headers });
-      expect(full.statusCode).toBe(503);
-      expect(full.headers['retry-after']).toBe('1');
-      // Once the first two are past their window they make room.
-      app.get(CLOCK).now = () => new Date(NOW.getTime() + (MAX_AGE + 1) * 1000);
-      const later = signed(active, {}, { nonce: 'c4', created: NOW.getTime() + (MAX_AGE + 1) * 1000 });
-      expect((await fastify.inject({ method: 'GET', url: '/v1/me', headers: later.headers })).statusCode).toBe(200);
-    } finally {
-      await app.close();
+  it('takes the target URI from M2M_PUBLIC_URL, never from the Host header or X-Forwarded-*', async () => {
+    const app = await start({ M2M_PUBLIC_URL: 'https://m2m.example.com' });
+    // Signed for the public URL: the Host header, forged or rewritten by a proxy, is not read.
+    const good = signed(active, { headers: { host: 'forged.test' } }, { nonce: 'p1' }, 'https://m2m.example.com');
+    expect((await inject(app, good)).statusCode).toBe(200);
+    // Signed over the forged Host (a request meant for another server, say): refused.
+    const overForged = await inject(app, signed(active, { headers: { host: 'forged.test' } }, { nonce: 'p2' }, 'http://forged.test'));
+    expect(overForged.statusCode).toBe(401);
+    expect(overForged.json().detail).toContain('SIGNATURE_INVALID');
+    const local = signed(active, {}, { nonce: 'p3' });
+    const forwarded = await inject(app, { ...local, headers: { ...local.headers, 'x-forwarded-proto': 'http', 'x-forwarded-host': HOST } });
+    expect(forwarded.statusCode).toBe(401);
+  });
+
+  it('falls back on M2M_AUDIENCE when it is an http(s) URL', async () => {
+    const app = await start({ M2M_PUBLIC_URL: undefined, M2M_AUDIENCE: 'https://m2m.example.com' });
+    expect((await inject(app, signed(active, { headers: { host: 'forged.test' } }, { nonce: 'a1' }, 'https://m2m.example.com'))).statusCode).toBe(200);
+    expect((await inject(app, signed(active, {}, { nonce: 'a2' }))).statusCode).toBe(401);
+  });
+
+  it('M2M_PUBLIC_URL=listening: the URL the server listens on', async () => {
+    const app = await start({ M2M_PUBLIC_URL: 'listening' });
+    app.get(ServiceAudience).useListeningUrl('http://127.0.0.1:18080');
+    expect((await inject(app, signed(active, { headers: { host: 'forged.test' } }, { nonce: 'l1' }, 'http://127.0.0.1:18080'))).statusCode).toBe(200);
+    expect((await inject(app, signed(active, { headers: { host: 'forged.test' } }, { nonce: 'l2' }, 'http://forged.test'))).statusCode).toBe(401);
+  });
+
+  it('without a public URL, refuses signed requests with 503 PUBLIC_URL_NOT_CONFIGURED; tokens still work', async () => {
+    const app = await start({ M2M_PUBLIC_URL: undefined, M2M_AUDIENCE: 'urn:m2m:not-a-url' });
+    const answer = await inject(app, signed(active, {}, { nonce: 'n1' }));
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['content-type']).toContain('application/problem+json');
+    expect(answer.json()).toMatchObject({ code: 'PUBLIC_URL_NOT_CONFIGURED', detail: expect.stringContaining('M2M_PUBLIC_URL') });
+    tokens.valid.set('cfg', { iss: 'i', sub: 'scanner-1', aud: 'a', iat: 0, exp: 1_900_000_000, jti: 'jti-cfg', deviceKeyThumbprint: active.credentials.keyThumbprint });
+    expect((await inject(app, { method: 'GET', url: '/v1/me', headers: { host: HOST, authorization: 'Bearer cfg' } })).statusCode).toBe(200);
+  });
+
+  it('counts each device-authenticated request against the device, only once its credential is verified', async () => {
+    const app = await start({ M2M_RATE_LIMIT_DEVICE_PER_MINUTE: '2' });
+    // Strangers naming the device (no key, or another key under its keyid) spend nothing of its budget.
+    for (let i = 0; i < 5; i++) {
+      expect((await inject(app, signed({ ...newDevice('x'), deviceId: 'scanner-1' }, {}, { nonce: `s${i}` }))).statusCode).toBe(401);
     }
+    tokens.valid.set('limit', { iss: 'i', sub: 'scanner-1', aud: 'a', iat: 0, exp: 1_900_000_000, jti: 'jti-limit', deviceKeyThumbprint: active.credentials.keyThumbprint });
+    expect((await inject(app, signed(active, {}, { nonce: 'r1' }))).statusCode).toBe(200);
+    expect((await inject(app, { method: 'GET', url: '/v1/me', headers: { host: HOST, authorization: 'Bearer limit' } })).statusCode).toBe(200);
+    const refused = await inject(app, signed(active, {}, { nonce: 'r2' }));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.headers).toMatchObject({ 'retry-after': expect.stringMatching(/^\d+$/), 'ratelimit-limit': '2', 'ratelimit-remaining': '0' });
+    // Another device has its own budget.
+    expect((await inject(app, signed(other, {}, { nonce: 'r3' }))).statusCode).toBe(200);
+  });
+
+  it('bounds the replay memory per device: a device over its quota alone is refused with 429', async () => {
+    const app = await start({}, { total: 100, perDevice: 2 });
+    for (const nonce of ['q1', 'q2']) expect((await inject(app, signed(active, {}, { nonce }))).statusCode).toBe(200);
+    const over = await inject(app, signed(active, {}, { nonce: 'q3' }));
+    expect(over.statusCode).toBe(429);
+    expect(over.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringContaining('at most 2 within 300 s') });
+    expect(over.headers).toMatchObject({ 'retry-after': String(MAX_AGE + 1), 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-policy': '2;w=300' });
+    // Others are unaffected, and the first two are still remembered (a replay is still a replay).
+    expect((await inject(app, signed(other, {}, { nonce: 'q1' }))).statusCode).toBe(200);
+    expect((await inject(app, signed(active, {}, { nonce: 'q1' }))).statusCode).toBe(401);
+    // Once its entries are past their window, the device has room again.
+    app.get(CLOCK).now = () => new Date(NOW.getTime() + (MAX_AGE + 1) * 1000);
+    expect((await inject(app, signed(active, {}, { nonce: 'q4', created: NOW.getTime() + (MAX_AGE + 1) * 1000 }))).statusCode).toBe(200);
+  });
+
+  it('refuses with 503 rather than forget a live signature when the replay memory is full', async () => {
+    const app = await start({}, { total: 2, perDevice: 10 });
+    expect((await inject(app, signed(active, {}, { nonce: 'c1' }))).statusCode).toBe(200);
+    expect((await inject(app, signed(other, {}, { nonce: 'c2' }))).statusCode).toBe(200);
+    const full = await inject(app, signed(active, {}, { nonce: 'c3' }));
+    expect(full.statusCode).toBe(503);
+    expect(full.headers['retry-after']).toBe('1');
+    // Once the first two are past their window they make room.
+    app.get(CLOCK).now = () => new Date(NOW.getTime() + (MAX_AGE + 1) * 1000);
+    expect((await inject(app, signed(active, {}, { nonce: 'c4', created: NOW.getTime() + (MAX_AGE + 1) * 1000 }))).statusCode).toBe(200);
   });
 });

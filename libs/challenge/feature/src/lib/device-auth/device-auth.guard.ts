@@ -1,16 +1,17 @@
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import { type HttpRequestParts, verifyRequestSignature } from '@m2m-trust/shared-http-signatures';
-import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
+import { APP_CONFIG, type AppConfig, type PublicUrl, ServiceAudience } from '@m2m-trust/shared-platform';
+import { RateLimits } from '@m2m-trust/shared-rate-limit';
 import { AccessTokens } from '@m2m-trust/token-feature';
 
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { type CachedCredentials, DeviceCredentialsCache } from '../device-credentials.cache';
 import type { AuthenticatedDevice, DeviceRequest } from './authenticated-device';
 import { rawBodyOf } from './raw-body.capture';
-import { SignatureReplayCache } from './signature-replay.cache';
+import { DEFAULT_REPLAY_CAPACITY, type ReplayCapacity, SIGNATURE_REPLAY_CAPACITY, SignatureReplayCache } from './signature-replay.cache';
 
 /**
  * Both schemes a device may use, for the 401's challenges (RFC 9110 section 11.6.1): RFC 6750 `Bearer`, with
@@ -32,22 +33,40 @@ const isActive = (credentials: CachedCredentials | null): credentials is CachedC
  * it. A request with signature fields is judged by them alone; otherwise
  * `Authorization: Bearer`. Either way the device must still be active.
  * Sets `request.device` and `request.actor = "device:<id>"`.
+ *
+ * Rate limits: the client address is counted before (the gateway's
+ * RateLimitGuard, from @DeviceAuth()'s metadata; in the distributed mode the
+ * gateway in front), the device only once its credential is verified, so a
+ * stranger cannot spend a device's budget (docs/abuse-limits.md).
  */
 @Injectable()
-export class DeviceAuthGuard implements CanActivate {
+export class DeviceAuthGuard implements CanActivate, OnApplicationBootstrap {
   private readonly maxAgeSeconds: number;
-  private readonly publicOrigin: string | null;
+  private readonly publicUrl: PublicUrl | null;
+  private readonly replayCapacity: ReplayCapacity;
 
   constructor(
     private readonly credentials: DeviceCredentialsCache,
     private readonly replays: SignatureReplayCache,
+    private readonly limits: RateLimits,
+    private readonly audience: ServiceAudience,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
     // Absent until a module provides the token issuer: then bearer tokens are refused, signatures still work.
     @Optional() @Inject(AccessTokens) private readonly tokens: AccessTokens | null = null,
+    @Optional() @Inject(SIGNATURE_REPLAY_CAPACITY) replayCapacity: ReplayCapacity | null = null,
   ) {
     this.maxAgeSeconds = config.signatures.maxAgeSeconds;
-    this.publicOrigin = originOf(config.challenge.audience);
+    this.publicUrl = config.signatures.publicUrl;
+    this.replayCapacity = replayCapacity ?? DEFAULT_REPLAY_CAPACITY;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.publicUrl === null) {
+      new Logger('device-auth').warn(
+        'M2M_PUBLIC_URL is not set (nor M2M_AUDIENCE as an http(s) URL): requests signed with RFC 9421 are refused (503 PUBLIC_URL_NOT_CONFIGURED) until it names the URL devices call; access tokens still work',
+      );
+    }
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -58,6 +77,8 @@ export class DeviceAuthGuard implements CanActivate {
       void http.getResponse<FastifyReply>().header('www-authenticate', deviceChallenge(outcome.tokenRefused === true));
       throw new DomainError(ErrorCode.Unauthorized, outcome.detail);
     }
+    // Proven to hold the device's credential: now, and only now, the device's own budget is spent.
+    await this.limits.consume('device', outcome.device.deviceId);
     request.device = outcome.device;
     request.actor = `device:${outcome.device.deviceId}`;
     return true;
@@ -88,9 +109,10 @@ export class DeviceAuthGuard implements CanActivate {
   }
 
   private async bySignature(request: FastifyRequest): Promise<Outcome> {
+    const origin = this.publicOrigin();
     const now = this.clock.now().getTime();
     let signer: CachedCredentials | null = null;
-    const result = await verifyRequestSignature(this.partsOf(request), {
+    const result = await verifyRequestSignature(this.partsOf(request, origin), {
       resolveKey: async (deviceId) => {
         const credentials = await this.credentials.current(deviceId);
         // A revoked device reads as unknown: a refusal says nothing of a device the caller has not proved to hold.
@@ -107,9 +129,19 @@ export class DeviceAuthGuard implements CanActivate {
     // Accepted once: by nonce when the device sent one (scoped to its keyid), else by the signature's bytes.
     const replayKey = result.nonce !== null ? `n:${result.keyId}:${result.nonce}` : `s:${Buffer.from(result.signature).toString('base64')}`;
     const created = (result.created as number) * 1000;
-    const seen = this.replays.use(replayKey, created + this.maxAgeSeconds * 1000, now);
-    if (seen === 'replayed') return refused('HTTP signature refused (SIGNATURE_REPLAYED): this signature or nonce was already used; sign each request afresh');
-    if (seen === 'full') throw new DomainError(ErrorCode.ServiceUnavailable, 'Too many signed requests in the replay window; retry shortly', [], { afterSeconds: 1 });
+    const seen = this.replays.use(credentials.deviceId, replayKey, created + this.maxAgeSeconds * 1000, now);
+    if (seen.outcome === 'replayed') return refused('HTTP signature refused (SIGNATURE_REPLAYED): this signature or nonce was already used; sign each request afresh');
+    if (seen.outcome === 'device_full') {
+      const afterSeconds = Math.ceil(seen.retryAfterMs / 1000);
+      const { perDevice } = this.replayCapacity;
+      throw new DomainError(ErrorCode.RateLimited, `Too many signed requests by this device: at most ${perDevice} within ${this.maxAgeSeconds} s; retry in ${afterSeconds} s`, [], {
+        afterSeconds,
+        limit: perDevice,
+        remaining: 0,
+        windowSeconds: this.maxAgeSeconds,
+      });
+    }
+    if (seen.outcome === 'full') throw new DomainError(ErrorCode.ServiceUnavailable, 'Too many signed requests in the replay window; retry shortly', [], { afterSeconds: 1 });
     return {
       ok: true,
       device: {
@@ -129,22 +161,21 @@ export class DeviceAuthGuard implements CanActivate {
   }
 
   /**
-   * The target URI the device addressed: the configured public origin
-   * (M2M_AUDIENCE, when it is an http(s) URL) or else the scheme Fastify saw
-   * and the Host header, then the path and query as received. X-Forwarded-*
-   * is not read: anyone can send it.
+   * The configured public origin (M2M_PUBLIC_URL, or an http(s) M2M_AUDIENCE,
+   * or the listening URL when told so), never the request's Host header or
+   * X-Forwarded-*: anyone can send those. Without one, no signature is judged.
    */
-  private partsOf(request: FastifyRequest): HttpRequestParts {
-    const origin = this.publicOrigin ?? `${request.protocol}://${request.headers.host ?? ''}`;
-    return { method: request.method, targetUri: `${origin}${request.url}`, headers: request.headers, body: rawBodyOf(request) };
+  private publicOrigin(): string {
+    if (this.publicUrl?.kind === 'origin') return this.publicUrl.origin;
+    if (this.publicUrl?.kind === 'listening') return new URL(this.audience.listeningUrl()).origin;
+    throw new DomainError(
+      ErrorCode.PublicUrlNotConfigured,
+      'Signed requests cannot be verified: the operator has not set M2M_PUBLIC_URL, the URL devices call (docs/http-signatures.md); use an access token meanwhile',
+    );
   }
-}
 
-function originOf(audience: string | null): string | null {
-  if (audience === null || !/^https?:\/\//i.test(audience)) return null;
-  try {
-    return new URL(audience).origin;
-  } catch {
-    return null;
+  /** The target URI the device addressed: the public origin, then the path and query as received. */
+  private partsOf(request: FastifyRequest, origin: string): HttpRequestParts {
+    return { method: request.method, targetUri: `${origin}${request.url}`, headers: request.headers, body: rawBodyOf(request) };
   }
 }

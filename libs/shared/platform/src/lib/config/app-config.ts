@@ -43,6 +43,8 @@ const EnvSchema = Type.Object({
   M2M_CLIENT_ASSERTION_MAX_SECONDS: Type.Integer({ minimum: 10, maximum: 3_600, default: 300 }),
   // HTTP Message Signatures (RFC 9421): how old `created` may be, and how far ahead of the clock.
   M2M_SIGNATURE_MAX_AGE_SECONDS: Type.Integer({ minimum: 1, maximum: 3_600, default: 300 }),
+  // The origin devices address and sign (`@target-uri`), or `listening`; checked further in publicUrlOf.
+  M2M_PUBLIC_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^\\S+$' })),
   // Abuse limits (docs/abuse-limits.md); 0 turns a limit off.
   M2M_RATE_LIMIT_DEVICE_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
   M2M_RATE_LIMIT_ADDRESS_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 600 }),
@@ -125,6 +127,8 @@ export interface AppConfig {
   readonly signatures: {
     /** M2M_SIGNATURE_MAX_AGE_SECONDS: a signed request's `created` may be at most this old (or this far ahead). */
     readonly maxAgeSeconds: number;
+    /** Where the target URI of a signed request comes from (docs/http-signatures.md); null: signed requests are refused. */
+    readonly publicUrl: PublicUrl | null;
   };
   readonly abuse: AbuseConfig;
   readonly logLevel: string;
@@ -212,6 +216,13 @@ export const APP_CONFIG = Symbol.for('m2m-trust.AppConfig');
 
 export const DEFAULT_GRPC_PORT = 50051;
 
+/**
+ * The public origin devices sign for: M2M_PUBLIC_URL, else M2M_AUDIENCE when
+ * it is an http(s) URL; `listening` (what `npm start` sets): the URL this
+ * process listens on, known once it listens. Never the request's Host header.
+ */
+export type PublicUrl = { readonly kind: 'origin'; readonly origin: string } | { readonly kind: 'listening' };
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -234,6 +245,17 @@ function trustedProxies(value: string | undefined): readonly string[] {
     if (!valid) throw new ConfigError(`Invalid configuration: M2M_TRUST_PROXY: "${entry}" is no IP address, CIDR or one of ${PROXY_PRESETS.join(', ')}`);
   }
   return entries;
+}
+
+/** M2M_PUBLIC_URL (or else an http(s) M2M_AUDIENCE) as the origin signed requests name; see PublicUrl. */
+function publicUrlOf(value: string | undefined, audience: string | undefined): PublicUrl | null {
+  if (value === 'listening') return { kind: 'listening' };
+  if (value === undefined) return audience !== undefined && /^https?:\/\//i.test(audience) && URL.canParse(audience) ? { kind: 'origin', origin: new URL(audience).origin } : null;
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.pathname !== '/' || url.search || url.hash || value.endsWith('?') || value.endsWith('#')) {
+    throw new ConfigError(`Invalid configuration: M2M_PUBLIC_URL: "${value}" is no http(s) origin such as https://m2m.example.com (no path, query or credentials), nor "listening"`);
+  }
+  return { kind: 'origin', origin: url.origin };
 }
 
 /** M2M_EPCIS_WEBHOOK_HOSTS as host names compared with a URL's (lower case, IPv6 without its brackets). */
@@ -294,7 +316,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyRotationSeconds: raw['M2M_TOKEN_KEY_ROTATION_SECONDS'] as number,
       assertionMaxSeconds: raw['M2M_CLIENT_ASSERTION_MAX_SECONDS'] as number,
     },
-    signatures: { maxAgeSeconds: raw['M2M_SIGNATURE_MAX_AGE_SECONDS'] as number },
+    signatures: {
+      maxAgeSeconds: raw['M2M_SIGNATURE_MAX_AGE_SECONDS'] as number,
+      publicUrl: publicUrlOf(raw['M2M_PUBLIC_URL'] as string | undefined, raw['M2M_AUDIENCE'] as string | undefined),
+    },
     abuse: {
       rateLimits: {
         devicePerMinute: raw['M2M_RATE_LIMIT_DEVICE_PER_MINUTE'] as number,

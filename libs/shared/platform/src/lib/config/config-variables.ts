@@ -167,6 +167,14 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     default: '`300`',
     meaning: "how old (or how far ahead) an RFC 9421 signature's `created` may be",
   },
+  M2M_PUBLIC_URL: {
+    embedded: true,
+    distributed: CHALLENGE,
+    launcher: forward,
+    default: '`M2M_AUDIENCE` when it is an http(s) URL, else none: signed requests are refused (503 `PUBLIC_URL_NOT_CONFIGURED`); `npm start` and `start:distributed` set one',
+    meaning:
+      'the origin (`https://host[:port]`, no path) devices address: the `@target-uri` of RFC 9421 signatures, never the `Host` header; `listening`: the URL the process listens on (local use, no proxy in front)',
+  },
   M2M_RATE_LIMIT_DEVICE_PER_MINUTE: {
     embedded: true,
     distributed: CHALLENGE,

@@ -89,6 +89,9 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
     // RFC 9110 section 15.5.6: the resource exists, other methods serve it (the Allow header lists them).
     case ErrorCode.MethodNotAllowed:
       return { status: 405, title: 'The resource does not answer this method', type: ours(code) };
+    // The operator's to fix, not the caller's: signed requests stay refused until M2M_PUBLIC_URL is set; other routes work.
+    case ErrorCode.PublicUrlNotConfigured:
+      return { status: 503, title: 'The server is not configured to verify signed requests', type: ours(code) };
     default:
       return assertUnreachable(code);
   }

@@ -49,7 +49,7 @@ export interface DeviceRegistryClient extends grpc.Client {
    * as an EPCIS ObjectEvent ADD / commissioning / active.
    * 
    * INVALID_ARGUMENT: VALIDATION_FAILED (a field breaks its rule below) or
-   * INVALID_PUBLIC_KEY (not a canonical point of the curve, or of small order).
+   * INVALID_PUBLIC_KEY (not a canonical point of the curve, of small order, or with a small-order component).
    * ALREADY_EXISTS: DEVICE_EXISTS (the device id is taken) or
    * DUPLICATE_PUBLIC_KEY (another device has this key).
    */
@@ -62,7 +62,7 @@ export interface DeviceRegistryClient extends grpc.Client {
    * as an EPCIS ObjectEvent ADD / commissioning / active.
    * 
    * INVALID_ARGUMENT: VALIDATION_FAILED (a field breaks its rule below) or
-   * INVALID_PUBLIC_KEY (not a canonical point of the curve, or of small order).
+   * INVALID_PUBLIC_KEY (not a canonical point of the curve, of small order, or with a small-order component).
    * ALREADY_EXISTS: DEVICE_EXISTS (the device id is taken) or
    * DUPLICATE_PUBLIC_KEY (another device has this key).
    */
@@ -113,7 +113,7 @@ export interface DeviceRegistryHandlers extends grpc.UntypedServiceImplementatio
    * as an EPCIS ObjectEvent ADD / commissioning / active.
    * 
    * INVALID_ARGUMENT: VALIDATION_FAILED (a field breaks its rule below) or
-   * INVALID_PUBLIC_KEY (not a canonical point of the curve, or of small order).
+   * INVALID_PUBLIC_KEY (not a canonical point of the curve, of small order, or with a small-order component).
    * ALREADY_EXISTS: DEVICE_EXISTS (the device id is taken) or
    * DUPLICATE_PUBLIC_KEY (another device has this key).
    */

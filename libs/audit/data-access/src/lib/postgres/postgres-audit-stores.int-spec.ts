@@ -49,7 +49,7 @@ describe('PostgresAuditChainStore and PostgresNamedQueryRepository (real Postgre
   it('keeps checkpoints in order; the first of a seq stands', async () => {
     const chain = new PostgresAuditChainStore(db.pool);
     expect(await chain.latestCheckpoint()).toBeNull();
-    const checkpoint = (seq: number, jws = `jws-${seq}`): StoredCheckpoint => ({ seq, head: `head-${seq}`, signedAt: `2026-01-0${seq}T00:00:00.000Z`, kid: 'k1', jws });
+    const checkpoint = (seq: number, jws = `jws-${seq}`): StoredCheckpoint => ({ seq, head: `head-${seq}`, signedAt: `2026-01-0${seq}T00:00:00.000Z`, kid: 'k1', jws, note: null });
     await chain.saveCheckpoint(checkpoint(4));
     await chain.saveCheckpoint(checkpoint(2));
     await chain.saveCheckpoint(checkpoint(4, 'a second signature of seq 4'));

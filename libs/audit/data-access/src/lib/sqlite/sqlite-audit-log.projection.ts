@@ -1,11 +1,12 @@
-import { AUDITED_EVENT_TYPES, EMPTY_CHAIN_TAIL, nextChainLink, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { AUDITED_EVENT_TYPES, EMPTY_CHAIN_TAIL, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { SqliteInlineProjection } from '@m2m-trust/shared-data-access/sqlite';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import { auditRecordRow } from '../audit-record-row';
-import { INSERT_AUDIT_RECORD_SQL } from './sqlite-audit-writer.thread';
+import { foldRecords } from '../audit-tree-rows';
+import { restoreSqliteFrontier } from './sqlite-audit-tree.backfill';
+import { INSERT_AUDIT_RECORD_SQL, INSERT_TREE_NODE_SQL } from './sqlite-audit-writer.thread';
 
 /**
  * Writes each audited domain event's EPCIS record in the transaction that
@@ -22,9 +23,11 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
   private readonly insert;
   private readonly head;
   private readonly seen;
+  private readonly insertNode;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(INSERT_AUDIT_RECORD_SQL);
+    this.insertNode = db.prepare(INSERT_TREE_NODE_SQL);
     this.head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     this.seen = db.prepare<[string], { seq: number }>('SELECT seq FROM audit_events WHERE source_event_id = ?');
   }
@@ -34,7 +37,9 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
     if (!e || this.seen.get(event.eventId)) return;
     // Read inside the append's transaction (the single writer): the chain head
     // as committed plus this batch's earlier records, never a stale cache.
-    const link = nextChainLink(this.head.get() ?? EMPTY_CHAIN_TAIL, e);
-    this.insert.run(...auditRecordRow(link, event.eventId, e));
+    const tail = this.head.get() ?? EMPTY_CHAIN_TAIL;
+    const { rows, tree } = foldRecords(tail, restoreSqliteFrontier(this.db, tail.seq), [[event.eventId, e]]);
+    this.insert.run(...(rows[0] as NonNullable<(typeof rows)[0]>));
+    tree.levels.forEach((level, i) => this.insertNode.run(level, tree.indexes[i], tree.hashes[i]));
   }
 }

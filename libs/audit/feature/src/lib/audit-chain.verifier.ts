@@ -52,10 +52,10 @@ export class AuditChainVerifier {
   async verify(): Promise<ChainReport> {
     const signed = new Map<number, Signed>();
     let checkpointsVerified = 0;
-    const verifier = this.checkpoints.verifier();
     for (const checkpoint of await this.chain.checkpoints()) {
       const claims = await verifyCheckpointJws(checkpoint.jws, this.checkpoints.keySet());
-      const note = checkpoint.note === null ? null : openCheckpointNote(checkpoint.note, verifier);
+      const verifier = checkpoint.note === null ? null : this.checkpoints.verifierFor(checkpoint.note);
+      const note = checkpoint.note === null || verifier === null ? null : openCheckpointNote(checkpoint.note, verifier);
       const noteHolds = checkpoint.note === null || (note !== null && note.size === checkpoint.seq && note.chainHead === checkpoint.head);
       if (!claims || claims.seq !== checkpoint.seq || claims.head !== checkpoint.head || !noteHolds) {
         return { ok: false, verifiedRecords: 0, head: null, checkpointsVerified, fault: { seq: checkpoint.seq, problem: 'checkpoint_signature_invalid' } };

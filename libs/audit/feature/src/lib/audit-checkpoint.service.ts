@@ -1,5 +1,5 @@
 import { AUDIT_CHAIN_STORE, type AuditChainStore, type StoredCheckpoint } from '@m2m-trust/audit-data-access';
-import { CHECKPOINT_JWS_TYPE, type CheckpointClaims, noteVerifierKey, parseVerifierKey, readTree, schemalessOrigin, signCheckpointNote, treeRoot } from '@m2m-trust/audit-domain';
+import { CHECKPOINT_JWS_TYPE, type CheckpointClaims, type NoteVerifier, noteVerifierKey, parseVerifierKey, readTree, schemalessOrigin, signCheckpointNote, treeRoot } from '@m2m-trust/audit-domain';
 import { CLOCK, type Clock } from '@m2m-trust/shared-contracts';
 import { APP_CONFIG, type AppConfig, ServiceAudience } from '@m2m-trust/shared-platform';
 
@@ -62,9 +62,18 @@ export class AuditCheckpointService implements OnModuleInit, BeforeApplicationSh
     return noteVerifierKey(this.origin(), this.publicKey);
   }
 
-  /** Whether a note was signed by this log's key (and under its current origin). */
-  verifier(): NonNullable<ReturnType<typeof parseVerifierKey>> {
-    return parseVerifierKey(this.verifierKey()) as NonNullable<ReturnType<typeof parseVerifierKey>>;
+  /**
+   * The verifier of a stored note: this log's key under the note's own origin
+   * line, so notes signed before the origin changed (a new port, a new
+   * setting) still check; null for a note without a usable origin.
+   */
+  verifierFor(note: string): NoteVerifier | null {
+    const origin = note.slice(0, note.indexOf('\n'));
+    try {
+      return parseVerifierKey(noteVerifierKey(origin, this.publicKey));
+    } catch {
+      return null;
+    }
   }
 
   /** The newest checkpoint, signing one first when the log has grown since. */

@@ -127,6 +127,8 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
         'audit_checkpoints:SELECT',
         'audit_events:INSERT',
         'audit_events:SELECT',
+        'audit_tree:INSERT',
+        'audit_tree:SELECT',
         'epcis_named_queries:DELETE',
         'epcis_named_queries:INSERT',
         'epcis_named_queries:SELECT',

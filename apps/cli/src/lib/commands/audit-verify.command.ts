@@ -7,11 +7,11 @@ import { type JSONWebKeySet } from 'jose';
 import { consistencyHolds, openNote, readNoteFile } from '../audit/checkpoint.check';
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';
 import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
+import { serviceGet } from '../audit/service.fetch';
 import { type Command, type Invocation, stringOption } from '../cli.command';
 import { ConfigError, UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { type Progress } from '../output/progress.bar';
-import { serviceGet } from '../audit/service.fetch';
 import { renderFields } from '../output/table.formatter';
 
 const MIB = 1024 * 1024;

@@ -1,7 +1,7 @@
-import { type ChainTail, type EpcisObjectEvent, nextChainEntry, TreeFrontier } from '@m2m-trust/audit-domain';
+import { type ChainTail, type EpcisObjectEvent, nextChainEntry, type TreeFrontier } from '@m2m-trust/audit-domain';
 
-import { type AuditRecordRow, auditRecordRow } from './audit-record-row';
 import type { IndexedColumns } from './audit-chain.store';
+import { type AuditRecordRow, auditRecordRow } from './audit-record-row';
 
 /** Complete subtrees a batch of records completed: levels, indexes and their 32-byte hashes end to end. */
 export interface TreeRows {

@@ -1,7 +1,7 @@
 import { APP_CONFIG, type AppConfig } from '@m2m-trust/shared-platform';
 
-import { Inject, Injectable, Logger } from '@nestjs/common';
 import { appendFile } from 'node:fs/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 
 /** Notes waiting for the webhook at most; past it the oldest go (every later note implies them, through consistency proofs). */
 const MAX_QUEUED = 1_000;

@@ -1,4 +1,4 @@
-import { frontierNodes, leafHash, recordBytes, type TreeNode, TreeFrontier } from '@m2m-trust/audit-domain';
+import { frontierNodes, leafHash, recordBytes, TreeFrontier,type TreeNode } from '@m2m-trust/audit-domain';
 import type { PgExecutor } from '@m2m-trust/shared-postgres';
 
 import type { TreeRows } from '../audit-tree-rows';

@@ -12,7 +12,11 @@ import {
 import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 
+import type { OptionSpec } from '../cli.command';
 import { ConfigError } from '../cli.error';
+
+/** --vkey, shared by the commands that check checkpoint notes. */
+export const VKEY_OPTION: OptionSpec = { type: 'string', value: 'VKEY', description: 'the note verifier key to check checkpoint notes with (GET /epcis/checkpoints/vkey)' };
 
 /** The Ed25519 public keys of a key set (the audit key signs both the JWS checkpoints and the notes). */
 function ed25519Keys(keys: JSONWebKeySet): Buffer[] {

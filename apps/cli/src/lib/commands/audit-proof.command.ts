@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
-import { inclusionHolds, openNote, readNoteFile } from '../audit/checkpoint.check';
+import { inclusionHolds, openNote, readNoteFile, VKEY_OPTION } from '../audit/checkpoint.check';
 import { serviceGet } from '../audit/service.fetch';
 import { type Command, stringOption } from '../cli.command';
 import { ConfigError, UsageError } from '../cli.error';
@@ -31,7 +31,7 @@ export const auditProofCommand: Command = {
   options: {
     checkpoint: { type: 'string', value: 'NOTE_FILE', file: true, description: 'the checkpoint note to prove against' },
     keys: { type: 'string', value: 'JWKS_FILE', file: true, description: "the service's key set (default: fetched from /epcis/checkpoints/keys)" },
-    vkey: { type: 'string', value: 'VKEY', description: 'the note verifier key (GET /epcis/checkpoints/vkey)' },
+    vkey: VKEY_OPTION,
   },
   async run(invocation) {
     const { values, positionals, output, cwd } = invocation;

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
-import { consistencyHolds, openNote, readNoteFile } from '../audit/checkpoint.check';
+import { consistencyHolds, openNote, readNoteFile, VKEY_OPTION } from '../audit/checkpoint.check';
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';
 import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
 import { serviceGet } from '../audit/service.fetch';
@@ -150,7 +150,7 @@ export const auditVerifyCommand: Command = {
     schema: { type: 'string', value: 'FILE', file: true, description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
     manifest: { type: 'string', value: 'JWS_FILE', file: true, description: "a CSV export's signed manifest (default: FILE.jws beside it)" },
     checkpoint: { type: 'string', value: 'NOTE_FILE', file: true, description: 'a checkpoint note saved earlier: prove the live log extends it' },
-    vkey: { type: 'string', value: 'VKEY', description: 'the note verifier key to check checkpoint notes with (GET /epcis/checkpoints/vkey)' },
+    vkey: VKEY_OPTION,
   },
   async run(invocation) {
     const { values, positionals, output, cwd } = invocation;

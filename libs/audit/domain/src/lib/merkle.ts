@@ -181,6 +181,15 @@ export function consistencyProof(read: HashReader, first: number, second: number
 const lsb = (n: number): number => n % 2;
 const half = (n: number): number => Math.floor(n / 2);
 
+/** The verifications' climb on the tree's right edge: while `fn` is a left child with no right sibling, up a level (RFC 9162 "until LSB(fn) is set or fn is 0"). */
+function pastRightEdge(fn: number, sn: number): [number, number] {
+  while (lsb(fn) === 0 && fn !== 0) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return [fn, sn];
+}
+
 /** RFC 9162 §2.1.3.2: whether `path` proves leaf `index` (hash `leaf`) is in the tree of `size` leaves with root `root`. */
 export function verifyInclusion(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
@@ -191,12 +200,7 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
     if (sn === 0) return false;
     if (lsb(fn) === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (lsb(fn) === 0) {
-        while (lsb(fn) === 0 && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
+      [fn, sn] = pastRightEdge(fn, sn);
     } else {
       r = nodeHash(r, p);
     }
@@ -226,12 +230,7 @@ export function verifyConsistency(first: number, second: number, proof: readonly
     if (lsb(fn) === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (lsb(fn) === 0) {
-        while (lsb(fn) === 0 && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
+      [fn, sn] = pastRightEdge(fn, sn);
     } else {
       sr = nodeHash(sr, c);
     }

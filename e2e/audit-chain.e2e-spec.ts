@@ -94,6 +94,17 @@ describe('tamper-evident audit chain', () => {
     expect(report).toMatchObject({ ok: false, fault: { seq: 3, problem: 'event_id_mismatch' } });
   });
 
+  it('reports a query column changed behind the triggers (the filtered queries would hide the record) as index_mismatch', async () => {
+    const report = await verifyAfter(dataDir, (db) => {
+      db.prepare("UPDATE audit_events SET disposition = 'https://ref.gs1.org/cbv/Disp-tampered' WHERE seq = 3").run();
+    });
+    expect(report).toMatchObject({ ok: false, fault: { seq: 3, problem: 'index_mismatch', column: 'disposition' } });
+    const moved = await verifyAfter(dataDir, (db) => {
+      db.prepare("UPDATE audit_events SET epc = 'urn:m2m-trust:device:someone-else' WHERE seq = 2").run();
+    });
+    expect(moved).toMatchObject({ ok: false, fault: { seq: 2, problem: 'index_mismatch', column: 'epc' } });
+  });
+
   it('names the record after a removed one', async () => {
     const report = await verifyAfter(dataDir, (db) => void db.prepare('DELETE FROM audit_events WHERE seq = 4').run());
     expect(report).toMatchObject({ ok: false, fault: { seq: 5, problem: 'sequence_gap' } });
@@ -111,7 +122,7 @@ describe('tamper-evident audit chain', () => {
 
   it('catches a rewrite that rehashed the whole chain, by the signed checkpoint', async () => {
     const report = await verifyAfter(dataDir, (db) => {
-      // The intruder edits record 2, recomputes its event ID and every hash after it.
+      // The intruder edits record 2, recomputes its event ID, its query columns and every hash after it.
       const rows = db.prepare('SELECT seq, document FROM audit_events ORDER BY seq').all() as { seq: number; document: string }[];
       let prev = GENESIS_HASH;
       for (const row of rows) {
@@ -122,7 +133,14 @@ describe('tamper-evident audit chain', () => {
           doc['eventID'] = computeEventHashId(content, { m2m: 'https://ns.m2m-trust.org/epcis/' });
         }
         const hash = recordHash(row.seq, prev, doc);
-        db.prepare('UPDATE audit_events SET document = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(JSON.stringify(doc), prev, hash, row.seq);
+        db.prepare('UPDATE audit_events SET document = ?, prev_hash = ?, hash = ?, event_id = ?, actor = ? WHERE seq = ?').run(
+          JSON.stringify(doc),
+          prev,
+          hash,
+          doc['eventID'],
+          doc['m2m:actor'] ?? null,
+          row.seq,
+        );
         prev = hash;
       }
     });

@@ -32,6 +32,7 @@ type Mode = 'embedded' | 'distributed';
 
 const ADMIN_KEY = `config-admin-key-${randomBytes(12).toString('hex')}`;
 const AUDIENCE = 'https://audience.config.test';
+const LOG_ORIGIN = 'audit.config.test/log';
 const ISSUER = 'https://issuer.config.test';
 /** What devices sign requests for (RFC 9421), unlike AUDIENCE: proves M2M_PUBLIC_URL wins over M2M_AUDIENCE's URL. */
 const PUBLIC_URL = 'https://public.config.test';
@@ -204,6 +205,24 @@ const ROWS: { readonly [K in ConfigVariable]: Row } = {
     });
     expect(claimsOf(latest.body.jws ?? '')).toMatchObject({ iss: AUDIENCE });
   }),
+  M2M_AUDIT_LOG_ORIGIN: both(async (target) => {
+    await registered(target, 'origin');
+    const note = await eventually('a checkpoint note', async () => {
+      const answer = await new Api(target.url, null).get<string>('/epcis/checkpoints/latest/note');
+      return answer.status === 200 && String(answer.body);
+    });
+    expect(note.split('\n')[0]).toBe(LOG_ORIGIN);
+  }),
+  M2M_AUDIT_CHECKPOINT_PUBLISH_FILE: both(async (target) => {
+    await registered(target, 'publish');
+    const published = await eventually('a published note', async () => {
+      const text = existsSync(target.settings['M2M_AUDIT_CHECKPOINT_PUBLISH_FILE'] as string) ? readFileSync(target.settings['M2M_AUDIT_CHECKPOINT_PUBLISH_FILE'] as string, 'utf8') : '';
+      return text.startsWith(`${LOG_ORIGIN}\n`) && text;
+    });
+    expect(published).toMatch(/\n\n\u2014 \S+ \S+\n$/);
+  }),
+  // Deliveries to a receiver are proven in e2e/audit-merkle.e2e-spec.ts; here, that each process runs with the value.
+  M2M_AUDIT_CHECKPOINT_PUBLISH_URL: both(effective('audit-service', ['audit', 'publish', 'url'], 'http://127.0.0.1:9/checkpoints')),
   // Deliveries to a receiver are proven in e2e/epcis-subscriptions.e2e-spec.ts; here, that each process runs with the value.
   M2M_EPCIS_WEBHOOK_HOSTS: both(effective('audit-service', ['audit', 'webhooks', 'allowedHosts'], ['127.0.0.1', 'receiver.example', '::1'])),
   M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: both(effective('audit-service', ['audit', 'webhooks', 'retryMinMs'], 20)),
@@ -414,6 +433,9 @@ function settingsFor(mode: Mode, ports: { http: number; grpc: number }, dataDir:
     M2M_LOG_LEVEL: 'debug',
     M2M_BODY_LIMIT_BYTES: '4096',
     M2M_AUDIT_CHECKPOINT_SECONDS: '1',
+    M2M_AUDIT_LOG_ORIGIN: LOG_ORIGIN,
+    M2M_AUDIT_CHECKPOINT_PUBLISH_FILE: join(dataDir, 'published-checkpoints.txt'),
+    M2M_AUDIT_CHECKPOINT_PUBLISH_URL: 'http://127.0.0.1:9/checkpoints',
     M2M_EPCIS_WEBHOOK_HOSTS: '127.0.0.1,Receiver.Example,[::1]',
     M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: '20',
     M2M_EPCIS_WEBHOOK_RETRY_MAX_MS: '4000',

@@ -6,7 +6,7 @@
 //   npm run bench                       # defaults
 //   BENCH_SECONDS=10 npm run bench      # longer runs per level
 //   BENCH_ONLY=auth|credentials|audit|webhooks|distributed npm run bench   # one part (or a list: auth,distributed)
-//   BENCH_AUDIT_SIZES=10000,100000 BENCH_EXPORT_EVENTS=100000 npm run bench
+//   BENCH_AUDIT_SIZES=10000,100000 BENCH_EXPORT_EVENTS=100000 BENCH_PROOF_RECORDS=100000 npm run bench
 //   BENCH_WEBHOOK_EVENTS=100000 npm run bench   # see webhook-bench.mjs
 //   BENCH_DIST_SECONDS=20 BENCH_REVOCATIONS=50 npm run bench   # see distributed-bench.mjs
 //
@@ -26,6 +26,7 @@ import { Pool } from 'undici';
 import { GENEROUS_RATE_LIMITS } from '../scripts/cluster.cjs';
 import { benchAuditAppendInChild } from './audit-append-bench.mjs';
 import { benchExportAndVerify } from './audit-export-bench.mjs';
+import { benchAuditProofs } from './audit-proof-bench.mjs';
 import { benchAuditQueries } from './audit-query-bench.mjs';
 import { benchCredentials, printCredentials } from './credentials-bench.mjs';
 import { drive as driveFor } from './load.mjs';
@@ -217,7 +218,16 @@ async function main() {
     for (const q of queries) console.log(`${String(q.size).padStart(9)} | ${String(q.query).padEnd(30)} | ${fmt(q.p50, 2).padStart(6)} | ${fmt(q.p99, 2).padStart(6)}`);
     const exported = await benchExportAndVerify({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? 1_000_000) });
     console.log(`\nexport of ${exported.events} events: ${fmt(exported.exportEventsPerSecond, 0)} events/s, server peak RSS ${fmt(exported.serverPeakRssMb, 0)} MB; offline verify ${fmt(exported.verifySeconds)} s (${exported.verifyOk ? 'ok' : 'FAILED'})`);
-    Object.assign(results, { append, queries, exported });
+    const proofs = await benchAuditProofs({ records: Number(process.env.BENCH_PROOF_RECORDS ?? 1_000_000) });
+    console.log(`\naudit proofs at ${proofs.records} records (tree built through the store's tables in ${fmt(proofs.buildSeconds)} s), ${proofs.samples} of each, ms:`);
+    console.log('                                   | p50    | p99    | max');
+    for (const [name, t] of [
+      ['inclusion proof served', proofs.inclusion],
+      ['consistency proof served', proofs.consistency],
+      ['inclusion checked as the CLI does', proofs.inclusionCheck],
+      ['consistency checked as the CLI does', proofs.consistencyCheck],
+    ]) console.log(`${name.padEnd(35)}| ${fmt(t.p50, 2).padStart(6)} | ${fmt(t.p99, 2).padStart(6)} | ${fmt(t.max, 2).padStart(6)}`);
+    Object.assign(results, { append, queries, exported, proofs });
   }
 
   if (part('webhooks')) {

@@ -7,6 +7,7 @@ import { cliVersion } from './cli.version';
 import { apiKeysCreateCommand, apiKeysListCommand, apiKeysRevokeCommand } from './commands/api-keys.command';
 import { auditQueryCommand } from './commands/audit.command';
 import { auditExportCommand } from './commands/audit-export.command';
+import { auditProofCommand } from './commands/audit-proof.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
 import { authCommand } from './commands/auth.command';
 import { completionCommand } from './commands/completion.command';
@@ -64,6 +65,7 @@ export const COMMANDS: readonly Command[] = [
   auditQueryCommand,
   auditExportCommand,
   auditVerifyCommand,
+  auditProofCommand,
   apiKeysCreateCommand,
   apiKeysListCommand,
   apiKeysRevokeCommand,

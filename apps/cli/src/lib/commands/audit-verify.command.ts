@@ -4,8 +4,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
+import { consistencyHolds, openNote, readNoteFile, VKEY_OPTION } from '../audit/checkpoint.check';
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';
 import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
+import { serviceGet } from '../audit/service.fetch';
 import { type Command, type Invocation, stringOption } from '../cli.command';
 import { ConfigError, UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
@@ -83,10 +85,46 @@ function describe(report: VerifyReport): string {
   return `${verdict}\n${renderFields(lines)}`;
 }
 
+interface LatestCheckpoint {
+  readonly note?: string | null;
+  readonly keys?: JSONWebKeySet;
+}
+
+/**
+ * Against the live log: the saved note's signature, the service's newest
+ * note, and a consistency proof from the saved tree size to the newest one.
+ * A log cut back below the saved size (its checkpoints with it) cannot give
+ * one, nor can a log whose history before the saved size was rewritten.
+ */
+async function verifyAgainstLog(invocation: Invocation, notePath: string): Promise<{ ok: boolean; lines: [string, string][]; fault?: string }> {
+  const settings = invocation.settings();
+  const saved = readNoteFile(notePath);
+  const latest = await serviceGet(settings, '/epcis/checkpoints/latest');
+  if (latest.status !== 200) return { ok: false, lines: [], fault: `the service has no checkpoint (answered ${latest.status}): the log is empty or gone` };
+  const body = latest.body as LatestCheckpoint;
+  const keysFile = stringOption(invocation.values, 'keys');
+  const keys = keysFile === undefined ? (body.keys ?? { keys: [] }) : readKeyFile(resolve(invocation.cwd, keysFile));
+  const vkey = stringOption(invocation.values, 'vkey');
+  const older = openNote(saved, keys, vkey);
+  if (!older) return { ok: false, lines: [], fault: `${notePath} is not a checkpoint note signed by the audit key` };
+  const lines: [string, string][] = [['saved', `${notePath}: tree size ${older.size}, root ${older.root.toString('hex')} (${older.origin})`]];
+  const newer = typeof body.note === 'string' ? openNote(body.note, keys, vkey) : null;
+  if (!newer) return { ok: false, lines, fault: "the service's newest checkpoint note is missing or not signed by the audit key" };
+  lines.push(['current', `tree size ${newer.size}, root ${newer.root.toString('hex')}`]);
+  if (newer.size < older.size) return { ok: false, lines, fault: `the log holds ${newer.size} records, fewer than the ${older.size} the saved checkpoint vouches for: its tail is gone` };
+  const proof = await serviceGet(settings, `/epcis/checkpoints/consistency?from=${older.size}&to=${newer.size}`);
+  const answer = proof.body as { proof?: unknown };
+  if (proof.status !== 200 || !consistencyHolds(older, newer, answer.proof)) {
+    return { ok: false, lines, fault: `no valid consistency proof from tree size ${older.size} to ${newer.size}: the log does not extend the saved checkpoint` };
+  }
+  lines.push(['checked', `RFC 9162 consistency proof (${(answer.proof as unknown[]).length} hashes): the current log extends the saved checkpoint`]);
+  return { ok: true, lines };
+}
+
 export const auditVerifyCommand: Command = {
   path: ['audit', 'verify'],
   summary: 'Check an export file offline: signed manifest, body hash, every record and the chain',
-  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA] [--manifest JWS_FILE]',
+  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA] [--manifest JWS_FILE] | --checkpoint NOTE_FILE [--vkey VKEY]',
   positionals: { name: 'FILE', max: 1, file: true },
   details:
     'Checks, stopping at the first failure: the manifest at the end of FILE and its\n' +
@@ -101,16 +139,30 @@ export const auditVerifyCommand: Command = {
     '(FILE.jws, as m2m audit export saves it, or --manifest). --schema\n' +
     "also validates the document and each event against GS1's EPCIS JSON Schema.\n" +
     'Reads FILE once, line by line. Exits 0 when everything holds, 1 naming the\n' +
-    'first record (seq and problem) or manifest check that does not.',
+    'first record (seq and problem) or manifest check that does not.\n' +
+    'Without FILE, --checkpoint NOTE_FILE (a checkpoint note saved earlier from\n' +
+    'GET /epcis/checkpoints/latest/note) checks the live log: the note is signed\n' +
+    'by the audit key (--keys, --vkey, or the key set the service publishes) and a\n' +
+    'consistency proof shows the current log extends it. A log cut back, its\n' +
+    'checkpoints with it, or rewritten before that size, exits 1.',
   options: {
     keys: { type: 'string', value: 'JWKS_FILE', file: true, description: "the service's key set (default: fetched from the service's /epcis/checkpoints/keys)" },
     schema: { type: 'string', value: 'FILE', file: true, description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
     manifest: { type: 'string', value: 'JWS_FILE', file: true, description: "a CSV export's signed manifest (default: FILE.jws beside it)" },
+    checkpoint: { type: 'string', value: 'NOTE_FILE', file: true, description: 'a checkpoint note saved earlier: prove the live log extends it' },
+    vkey: VKEY_OPTION,
   },
   async run(invocation) {
     const { values, positionals, output, cwd } = invocation;
     const [given] = positionals;
-    if (given === undefined) throw new UsageError('Name the export file: m2m audit verify FILE');
+    const checkpoint = stringOption(values, 'checkpoint');
+    if (given === undefined && checkpoint !== undefined) {
+      const result = await verifyAgainstLog(invocation, resolve(cwd, checkpoint));
+      output.result(result, () => `${result.ok ? 'VERIFIED' : `NOT VERIFIED: ${result.fault}`}\n${renderFields(result.lines)}`);
+      return result.ok ? ExitCode.Ok : ExitCode.Refused;
+    }
+    if (checkpoint !== undefined) throw new UsageError('--checkpoint checks the live log: give it without FILE (an export is checked against its own manifest)');
+    if (given === undefined) throw new UsageError('Name the export file: m2m audit verify FILE, or --checkpoint NOTE_FILE');
     const file = resolve(cwd, given);
     try {
       if (!statSync(file).isFile()) throw new ConfigError(`${file} is not a file`);

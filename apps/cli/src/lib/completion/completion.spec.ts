@@ -58,7 +58,7 @@ describe('bash completion', () => {
     const top = [...new Set(COMMANDS.map((c) => c.path[0]))];
     expect(complete('m2m', '')).toEqual(top);
     expect(complete('m2m', 'devices', 'l')).toEqual(['list', 'lockout']);
-    expect(complete('m2m', 'audit', '')).toEqual(['query', 'export', 'verify']);
+    expect(complete('m2m', 'audit', '')).toEqual(['query', 'export', 'verify', 'proof']);
   }, SHELL_TIMEOUT_MS);
 
   it("completes a command's own options and the global ones, and --version only for m2m itself", () => {

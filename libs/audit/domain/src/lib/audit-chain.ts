@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 import { EPCIS_PREFIXES } from './epcis-vocabulary';
+import { leafHash } from './merkle';
 
 /** The hash a chain starts from: the "previous hash" of record 1. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -25,9 +26,19 @@ export const CHAIN_FIELDS = { seq: 'm2m:seq', prevHash: 'm2m:prevHash', hash: 'm
  * hash independent of how a copy of the event was formatted.
  */
 export function recordHash(seq: number, prevHash: string, event: object): string {
+  return createHash('sha256').update(recordBytes(seq, prevHash, event), 'utf8').digest('hex');
+}
+
+/**
+ * The record's canonical bytes: the RFC 8785 JSON of { seq, prevHash, event }.
+ * Their SHA-256 is the record hash; they are also the record's leaf input in
+ * the Merkle tree (leaf hash = SHA-256(0x00 || these bytes)), so one
+ * canonicalisation serves both and the tree commits to the chain as well.
+ */
+export function recordBytes(seq: number, prevHash: string, event: object): string {
   const canonical = canonicalize({ seq, prevHash, event });
   if (canonical === undefined) throw new Error('event cannot be canonicalised');
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return canonical;
 }
 
 /** Where a chain ends: its last record's seq and record hash. A {@link ChainLink} is the tail of the chain it ends. */
@@ -44,6 +55,19 @@ export const EMPTY_CHAIN_TAIL: ChainTail = { seq: 0, hash: GENESIS_HASH };
 export function nextChainLink(tail: ChainTail, event: object): ChainLink {
   const seq = tail.seq + 1;
   return { seq, prevHash: tail.hash, hash: recordHash(seq, tail.hash, event) };
+}
+
+/** A new record's link and its Merkle leaf hash, from one canonicalisation of the record. */
+export interface ChainEntry {
+  readonly link: ChainLink;
+  readonly leaf: Buffer;
+}
+
+/** {@link nextChainLink} plus the record's leaf hash: the step writers that also keep the Merkle tree fold with. */
+export function nextChainEntry(tail: ChainTail, event: object): ChainEntry {
+  const seq = tail.seq + 1;
+  const bytes = Buffer.from(recordBytes(seq, tail.hash, event), 'utf8');
+  return { link: { seq, prevHash: tail.hash, hash: createHash('sha256').update(bytes).digest('hex') }, leaf: leafHash(bytes) };
 }
 
 export function withChainLink(event: Readonly<Record<string, unknown>>, link: ChainLink): Record<string, unknown> {

@@ -5,9 +5,11 @@ import { Module } from '@nestjs/common';
 import { AuditGrpcController } from './audit.grpc-controller';
 import { AuditChainController } from './audit-chain.controller';
 import { AuditChainVerifier } from './audit-chain.verifier';
+import { AuditCheckpointPublisher } from './audit-checkpoint.publisher';
 import { AuditCheckpointService } from './audit-checkpoint.service';
 import { AuditExportController } from './audit-export.controller';
 import { AuditExportService } from './audit-export.service';
+import { AuditProofService } from './audit-proof.service';
 import { AUDIT_SIGNING_KEY, loadAuditSigningKey } from './audit-signing-key';
 import { EpcisDiscoveryController } from './epcis-discovery.controller';
 import { EpcisEventsService } from './epcis-events.service';
@@ -40,8 +42,10 @@ const webhookOptions = (config: AppConfig): WebhookOptions => ({ ...config.audit
   ],
   providers: [
     AuditChainVerifier,
+    AuditCheckpointPublisher,
     AuditCheckpointService,
     AuditExportService,
+    AuditProofService,
     AuditGrpcController,
     EpcisEventsService,
     EpcisHeadersHook,

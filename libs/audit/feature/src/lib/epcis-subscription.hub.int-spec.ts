@@ -1,4 +1,4 @@
-import { AuditChain1763700000400, AuditLog1763700000300, AuditQueryIndexes1763700000510, NamedQueries1763700000520, SqliteAuditLogProjection, SqliteAuditLogReader } from '@m2m-trust/audit-data-access/sqlite';
+import { AuditChain1763700000400, AuditLog1763700000300, AuditQueryIndexes1763700000510, AuditTree1763700000900, NamedQueries1763700000520, SqliteAuditLogProjection, SqliteAuditLogReader } from '@m2m-trust/audit-data-access/sqlite';
 import { type EpcisObjectEvent, parseEventCriteria } from '@m2m-trust/audit-domain';
 import { InProcessEventBus } from '@m2m-trust/shared-data-access';
 import { openSqliteDatabase, type SqliteDatabase, SqliteEventStore } from '@m2m-trust/shared-data-access/sqlite';
@@ -104,6 +104,7 @@ describe('EpcisSubscriptionHub (real SQLite, real event store and bus)', () => {
     database = await openSqliteDatabase(mkdtempSync(join(tmpdir(), 'm2m-audit-hub-')), [
       AuditLog1763700000300,
       AuditChain1763700000400,
+      AuditTree1763700000900,
       AuditQueryIndexes1763700000510,
       NamedQueries1763700000520,
     ]);

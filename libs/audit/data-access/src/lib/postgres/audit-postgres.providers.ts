@@ -8,6 +8,7 @@ import { NAMED_QUERY_REPOSITORY } from '../named-query.repository';
 import { QUERY_SUBSCRIPTION_REPOSITORY } from '../query-subscription.repository';
 import { PostgresAuditLog1763700001300 } from './audit-log.migration';
 import { PostgresAuditQueryIndexes1763700001310 } from './audit-query-indexes.migration';
+import { PostgresAuditTree1763700001360 } from './audit-tree.migration';
 import { PostgresNamedQueries1763700001320 } from './named-queries.migration';
 import { PostgresAuditChainStore } from './postgres-audit-chain.store';
 import { PostgresAuditLogReader } from './postgres-audit-log.reader';
@@ -24,6 +25,7 @@ export const auditPostgresMigrations: readonly PostgresMigration[] = [
   PostgresNamedQueries1763700001320,
   PostgresQuerySubscriptions1763700001340,
   PostgresScheduledSubscriptions1763700001350,
+  PostgresAuditTree1763700001360,
 ];
 
 /** The log's writer (for the consumer to apply batches with), the log and chain reads, named queries and their subscriptions, on POSTGRES_DATABASE. */

@@ -73,7 +73,7 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE on the checkpoints by trigger, even for the owner', async () => {
-    await new PostgresAuditChainStore(owner.pool).saveCheckpoint({ seq: 1, head: 'h', signedAt: '2026-01-01T00:00:00.000Z', kid: 'k', jws: 'j' });
+    await new PostgresAuditChainStore(owner.pool).saveCheckpoint({ seq: 1, head: 'h', signedAt: '2026-01-01T00:00:00.000Z', kid: 'k', jws: 'j', note: null });
     for (const sql of ["UPDATE audit_checkpoints SET jws = 'forged'", 'DELETE FROM audit_checkpoints', 'TRUNCATE audit_checkpoints']) {
       await expect(owner.pool.query(sql)).rejects.toThrow(/checkpoints are append-only/);
     }
@@ -86,8 +86,8 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
     expect((await reader.query({ perPage: 100 })).events).toHaveLength(12);
     const chain = new PostgresAuditChainStore(service.pool);
     const head = await chain.head();
-    await chain.saveCheckpoint({ seq: 12, head: head?.hash ?? '', signedAt: '2026-01-01T00:00:00.000Z', kid: 'k', jws: 'j' });
-    await chain.saveCheckpoint({ seq: 12, head: 'other', signedAt: '2026-01-01T00:00:00.000Z', kid: 'k', jws: 'j' });
+    await chain.saveCheckpoint({ seq: 12, head: head?.hash ?? '', signedAt: '2026-01-01T00:00:00.000Z', kid: 'k', jws: 'j', note: null });
+    await chain.saveCheckpoint({ seq: 12, head: 'other', signedAt: '2026-01-01T00:00:00.000Z', kid: 'k', jws: 'j', note: null });
     expect((await chain.latestCheckpoint())?.head).toBe(head?.hash);
     const named = new PostgresNamedQueryRepository(service.pool);
     expect(await named.create({ name: 'failures', query: { EQ_disposition: ['non_conformant'] }, createdAt: '2026-01-01T00:00:00.000Z' })).toBe(true);
@@ -127,6 +127,8 @@ describe('the audit log on PostgreSQL is append-only (real PostgreSQL)', () => {
         'audit_checkpoints:SELECT',
         'audit_events:INSERT',
         'audit_events:SELECT',
+        'audit_tree:INSERT',
+        'audit_tree:SELECT',
         'epcis_named_queries:DELETE',
         'epcis_named_queries:INSERT',
         'epcis_named_queries:SELECT',

@@ -15,6 +15,7 @@ import { EXTENSION_QUERIES, NONE, PARAMETER_CASES } from '../audit-query.test-ta
 import { AuditChain1763700000400 } from '../sqlite/audit-chain.migration';
 import { AuditLog1763700000300 } from '../sqlite/audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from '../sqlite/audit-query-indexes.migration';
+import { AuditTree1763700000900 } from '../sqlite/audit-tree.migration';
 import { NamedQueries1763700000520 } from '../sqlite/named-queries.migration';
 import { SqliteAuditChainStore } from '../sqlite/sqlite-audit-chain.store';
 import { SqliteAuditLogProjection } from '../sqlite/sqlite-audit-log.projection';
@@ -55,6 +56,7 @@ describe('PostgresAuditLogReader (real PostgreSQL, against the SQLite reader)', 
     sqlite = await openSqliteDatabase(mkdtempSync(join(tmpdir(), 'm2m-audit-pg-contract-')), [
       AuditLog1763700000300,
       AuditChain1763700000400,
+      AuditTree1763700000900,
       AuditQueryIndexes1763700000510,
       NamedQueries1763700000520,
     ]);

@@ -1,8 +1,10 @@
-import { AUDITED_EVENT_TYPES, type ChainTail, type EpcisObjectEvent, GENESIS_HASH, nextChainLink, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { AUDITED_EVENT_TYPES, type ChainTail, type EpcisObjectEvent, GENESIS_HASH, toEpcisEvent } from '@m2m-trust/audit-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 import type { PgExecutor, PostgresProjection } from '@m2m-trust/shared-postgres';
 
-import { type AuditRecordRow, auditRecordRow } from '../audit-record-row';
+import { type AuditRecordRow } from '../audit-record-row';
+import { foldRecords } from '../audit-tree-rows';
+import { backfillPostgresAuditTree, insertTreeRows } from './postgres-audit-tree';
 
 /** A record a call appended, for whoever pushes new events to subscribers once the transaction commits. */
 export interface AppendedAuditRecord {
@@ -25,7 +27,7 @@ const HEAD_AND_SEEN = `WITH head AS (SELECT seq, hash FROM audit_events ORDER BY
   SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS hash,
     ARRAY(SELECT source_event_id FROM audit_events WHERE source_event_id = ANY($1::text[])) AS seen`;
 
-/** One round trip for the whole batch: one array per column, zipped back into rows by unnest. */
+/** One round trip for the records of the whole batch (and one for its tree rows): one array per column, zipped back into rows by unnest. */
 const INSERT_RECORDS = `INSERT INTO audit_events (seq, prev_hash, hash, event_id, source_event_id, event_type, event_time, record_time,
     action, biz_step, disposition, epc, reason, challenge_id, key_thumbprint, actor, request_id, method, document)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
@@ -55,7 +57,7 @@ export class PostgresAuditLogWriter implements PostgresProjection {
     await this.applyBatch(tx, [event]);
   }
 
-  /** Appends a consumer batch in three round trips, whatever its size; returns what it appended, in order. */
+  /** Appends a consumer batch in five round trips, whatever its size; returns what it appended, in order. */
   async applyBatch(tx: PgExecutor, events: readonly RecordedEvent[]): Promise<readonly AppendedAuditRecord[]> {
     const candidates = new Map<string, EpcisObjectEvent>();
     for (const event of events) {
@@ -74,16 +76,19 @@ export class PostgresAuditLogWriter implements PostgresProjection {
     for (const seen of head?.seen ?? []) candidates.delete(seen);
     if (candidates.size === 0) return [];
 
-    let tail: ChainTail = { seq: Number(head?.seq ?? 0), hash: head?.hash ?? GENESIS_HASH };
+    const tail: ChainTail = { seq: Number(head?.seq ?? 0), hash: head?.hash ?? GENESIS_HASH };
+    // Under the lock, the stored tree's right edge (built first for records from before the tree).
+    const frontier = await backfillPostgresAuditTree(tx, tail.seq);
+    const { rows: records, tree } = foldRecords(tail, frontier, candidates);
     const columns: unknown[][] = Array.from({ length: COLUMNS }, () => []);
+    const recorded = [...candidates.values()];
     const appended: AppendedAuditRecord[] = [];
-    for (const [sourceEventId, e] of candidates) {
-      const link = nextChainLink(tail, e);
-      auditRecordRow(link, sourceEventId, e).forEach((value, i) => (columns[i] as unknown[]).push(value));
-      appended.push({ seq: link.seq, event: e });
-      tail = link;
-    }
+    records.forEach((row, r) => {
+      row.forEach((value, i) => (columns[i] as unknown[]).push(value));
+      appended.push({ seq: row[0], event: recorded[r] as EpcisObjectEvent });
+    });
     await tx.query(INSERT_RECORDS, columns);
+    await insertTreeRows(tx, tree);
     return appended;
   }
 }

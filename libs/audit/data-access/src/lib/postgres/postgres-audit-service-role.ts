@@ -11,7 +11,7 @@ export interface AuditServiceRoleOptions {
 
 /**
  * Gives the audit service's role exactly what it needs and nothing more:
- * reading and appending the log and its checkpoints, saving and deleting
+ * reading and appending the log, its Merkle tree and its checkpoints, saving and deleting
  * named queries, and keeping webhook subscriptions and their delivery checkpoints. Without UPDATE, DELETE or TRUNCATE the role cannot rewrite
  * the log even if the append-only triggers were dropped; without CREATE it
  * cannot add objects to the schema. Creates the role (NOLOGIN) when missing,
@@ -62,7 +62,7 @@ export async function grantAuditServiceRole(executor: PgExecutor, options: Audit
     REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${s} FROM ${r};
     REVOKE ALL ON SCHEMA ${s} FROM ${r};
     GRANT USAGE ON SCHEMA ${s} TO ${r};
-    GRANT SELECT, INSERT ON ${s}.audit_events, ${s}.audit_checkpoints TO ${r};
+    GRANT SELECT, INSERT ON ${s}.audit_events, ${s}.audit_checkpoints, ${s}.audit_tree TO ${r};
     GRANT SELECT, INSERT, DELETE ON ${s}.epcis_named_queries TO ${r};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.epcis_query_subscriptions TO ${r};
   `);

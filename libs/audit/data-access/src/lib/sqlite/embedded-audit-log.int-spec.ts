@@ -136,7 +136,7 @@ describe('the embedded audit log, written behind the event store', () => {
     log = await open();
     await append(newEvents(3), 10);
     const head = await log.chain.head();
-    const checkpoint = { seq: head!.seq, head: head!.hash, signedAt: new Date().toISOString(), kid: 'k1', jws: 'a.b.c' };
+    const checkpoint = { seq: head!.seq, head: head!.hash, signedAt: new Date().toISOString(), kid: 'k1', jws: 'a.b.c', note: null };
     await log.chain.saveCheckpoint(checkpoint);
     expect(await log.chain.latestCheckpoint()).toEqual(checkpoint);
   });

@@ -1,4 +1,4 @@
-import type { ChainLink, EpcisObjectEvent, EventQuery } from '@m2m-trust/audit-domain';
+import type { ChainLink, EpcisObjectEvent, EventQuery, TreeNode } from '@m2m-trust/audit-domain';
 import { openSqliteDatabase, type SqliteDatabase } from '@m2m-trust/shared-data-access/sqlite';
 
 import type { AuditChainStore, ChainRecord, StoredCheckpoint } from '../audit-chain.store';
@@ -8,16 +8,18 @@ import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
 import { AuditSource1763700000700 } from './audit-source.migration';
+import { AuditTree1763700000900 } from './audit-tree.migration';
 import { SqliteAuditChainStore } from './sqlite-audit-chain.store';
 import { type AuditFollowerLogger, type AuditFollowerOptions, type FollowedEventStore, SqliteAuditLogFollower } from './sqlite-audit-log.follower';
 import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
+import { backfillSqliteAuditTree } from './sqlite-audit-tree.backfill';
 import { AUDIT_RECORD_COLUMNS, SqliteAuditWriterThread } from './sqlite-audit-writer.thread';
 
 /** The embedded server's audit log, a file of its own beside the event store's. */
 export const AUDIT_DATABASE_FILE = 'audit.sqlite';
 
 /** The audit file's schema: the chained log, its query indexes, its signed checkpoints, its position in the store. */
-export const AUDIT_FILE_MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, AuditSource1763700000700];
+export const AUDIT_FILE_MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, AuditSource1763700000700, AuditTree1763700000900];
 
 /** Queries see every write answered before they arrived. */
 class SettledAuditLogReader implements AuditLogRepository {
@@ -78,8 +80,25 @@ class FollowedAuditChainStore implements AuditChainStore {
     return this.chain.records(afterSeq, limit);
   }
 
+  recordOf(eventId: string): Promise<ChainRecord | null> {
+    return this.chain.recordOf(eventId);
+  }
+
+  async treeSize(): Promise<number> {
+    await this.follower.settled();
+    return this.chain.treeSize();
+  }
+
+  treeHashes(nodes: readonly TreeNode[]): Promise<readonly (Buffer | undefined)[]> {
+    return this.chain.treeHashes(nodes);
+  }
+
   latestCheckpoint(): Promise<StoredCheckpoint | null> {
     return this.chain.latestCheckpoint();
+  }
+
+  checkpointAt(seq: number): Promise<StoredCheckpoint | null> {
+    return this.chain.checkpointAt(seq);
   }
 
   checkpoints(): Promise<readonly StoredCheckpoint[]> {
@@ -120,6 +139,8 @@ export async function openEmbeddedAuditLog(
   const database = await openSqliteDatabase(dataDir, AUDIT_FILE_MIGRATIONS, { fileName: AUDIT_DATABASE_FILE, eventStore: false });
   const moved = moveLegacyAuditLog(main, database);
   if (moved > 0) logger.log(`moved ${moved} audit records from ${main.file} into ${database.file}`);
+  const built = backfillSqliteAuditTree(database.db);
+  if (built > 0) logger.log(`built the Merkle tree of ${built} audit records written before it`);
   // The writer reports to the follower, which it is created before; nothing is reported until the follower starts it.
   const writer = new SqliteAuditWriterThread(database.file, {
     committed: (generation, upTo) => follower.committed(generation, upTo),

@@ -8,22 +8,30 @@ import Database from 'better-sqlite3';
 
 import type { ChainRecord } from '../audit-chain.store';
 import { eventSource } from '../audit-log.test-events';
+import { INDEXED_COLUMN_NAMES, INDEXED_COLUMNS_SQL } from '../audit-tree-rows';
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
+import { AuditTree1763700000900 } from './audit-tree.migration';
 import { SqliteAuditChainStore } from './sqlite-audit-chain.store';
 import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
 
-const MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400];
+const MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditTree1763700000900];
 
 /** Every record after `after`, as the shared connection reads them. */
 function readDirectly(db: Database.Database, after: number, limit: number): ChainRecord[] {
-  const rows = db.prepare('SELECT seq, prev_hash, hash, document FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as {
+  const rows = db.prepare(`SELECT seq, prev_hash, hash, document, ${INDEXED_COLUMNS_SQL} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`).all(after, limit) as ({
     seq: number;
     prev_hash: string;
     hash: string;
     document: string;
-  }[];
-  return rows.map((row) => ({ seq: row.seq, prevHash: row.prev_hash, hash: row.hash, event: JSON.parse(row.document) as Record<string, unknown> }));
+  } & Record<string, string | null>)[];
+  return rows.map((row) => ({
+    seq: row.seq,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    event: JSON.parse(row.document) as Record<string, unknown>,
+    indexed: INDEXED_COLUMN_NAMES.map((column) => row[column] ?? null),
+  }));
 }
 
 /** The store's own connection for walks, if one is open (private: what these tests are about). */
@@ -58,7 +66,7 @@ describe('SqliteAuditChainStore, walking the log', () => {
     for (let after = 0; ; ) {
       const batch = await store.records(after, 64);
       if (batch.length === 0) break;
-      expect(batch).toEqual(readDirectly(database.db, after, 64));
+      expect(batch.map((record) => ({ ...record }))).toEqual(readDirectly(database.db, after, 64));
       for (const record of batch) {
         expect(walker.check(record.event, record)).toBeNull();
         after = record.seq;
@@ -106,11 +114,14 @@ describe('SqliteAuditChainStore, walking the log', () => {
 
   it('reads an in-memory database through its one connection', async () => {
     const memory = new Database(':memory:');
-    memory.exec(`CREATE TABLE audit_events (seq INTEGER PRIMARY KEY, prev_hash TEXT, hash TEXT, document TEXT);
-      CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY, head TEXT, signed_at TEXT, kid TEXT, jws TEXT);
-      INSERT INTO audit_events VALUES (1, 'p', 'h', '{"a":1}');`);
+    memory.exec(`CREATE TABLE audit_events (seq INTEGER PRIMARY KEY, prev_hash TEXT, hash TEXT, document TEXT, ${INDEXED_COLUMN_NAMES.map((c) => `${c} TEXT`).join(', ')});
+      CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY, head TEXT, signed_at TEXT, kid TEXT, jws TEXT, note TEXT);
+      CREATE TABLE audit_tree (level INTEGER, idx INTEGER, hash BLOB, PRIMARY KEY (level, idx));
+      INSERT INTO audit_events (seq, prev_hash, hash, document, event_id) VALUES (1, 'p', 'h', '{"a":1}', 'e');`);
     const store = new SqliteAuditChainStore(memory);
-    expect(await store.records(0, 10)).toEqual([{ seq: 1, prevHash: 'p', hash: 'h', event: { a: 1 } }]);
+    expect((await store.records(0, 10)).map((record) => ({ ...record }))).toEqual([
+      { seq: 1, prevHash: 'p', hash: 'h', event: { a: 1 }, indexed: ['e', ...INDEXED_COLUMN_NAMES.slice(1).map(() => null)] },
+    ]);
     expect(walkConnectionOf(store)).toBeNull();
     memory.close();
   });

@@ -1,15 +1,16 @@
-import type { ChainLink } from '@m2m-trust/audit-domain';
+import type { ChainLink, TreeNode } from '@m2m-trust/audit-domain';
 
 import Database from 'better-sqlite3';
 
-import type { AuditChainStore, ChainRecord, StoredCheckpoint } from '../audit-chain.store';
+import type { AuditChainStore, ChainRecord, IndexedColumns, StoredCheckpoint } from '../audit-chain.store';
+import { INDEXED_COLUMN_NAMES, INDEXED_COLUMNS_SQL } from '../audit-tree-rows';
 
-interface Row {
+type Row = {
   seq: number;
   prev_hash: string;
   hash: string;
   document: string;
-}
+} & Record<(typeof INDEXED_COLUMN_NAMES)[number], string | null>;
 
 interface CheckpointRow {
   seq: number;
@@ -17,6 +18,7 @@ interface CheckpointRow {
   signed_at: string;
   kid: string;
   jws: string;
+  note: string | null;
 }
 
 /**
@@ -34,12 +36,33 @@ class StoredRecord implements ChainRecord {
     readonly prevHash: string,
     readonly hash: string,
     readonly event: Record<string, unknown>,
+    readonly indexed: IndexedColumns,
   ) {}
 }
 
-const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({ seq: row.seq, head: row.head, signedAt: row.signed_at, kid: row.kid, jws: row.jws });
+const toRecord = (row: Row): ChainRecord =>
+  new StoredRecord(
+    row.seq,
+    row.prev_hash,
+    row.hash,
+    JSON.parse(row.document) as Record<string, unknown>,
+    INDEXED_COLUMN_NAMES.map((column) => row[column]),
+  );
 
-const RECORDS_SQL = 'SELECT seq, prev_hash, hash, document FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?';
+const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
+  seq: row.seq,
+  head: row.head,
+  signedAt: row.signed_at,
+  kid: row.kid,
+  jws: row.jws,
+  note: row.note ?? null,
+});
+
+/** Saves a checkpoint; the first of a seq stands. */
+export const SAVE_CHECKPOINT_SQL = 'INSERT INTO audit_checkpoints (seq, head, signed_at, kid, jws, note) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(seq) DO NOTHING';
+
+const RECORD_COLUMNS = `seq, prev_hash, hash, document, ${INDEXED_COLUMNS_SQL}`;
+const RECORDS_SQL = `SELECT ${RECORD_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`;
 
 /**
  * The page cache of the connection that walks the log, in KiB: the B-tree's
@@ -65,8 +88,12 @@ export class SqliteAuditChainStore implements AuditChainStore {
       head: db.prepare<[], { seq: number; prev_hash: string; hash: string }>('SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
       records: db.prepare<[number, number], Row>(RECORDS_SQL),
       latest: db.prepare<[], CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1'),
+      at: db.prepare<[number], CheckpointRow>('SELECT * FROM audit_checkpoints WHERE seq = ?'),
       all: db.prepare<[], CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY seq'),
-      save: db.prepare('INSERT INTO audit_checkpoints (seq, head, signed_at, kid, jws) VALUES (?, ?, ?, ?, ?) ON CONFLICT(seq) DO NOTHING'),
+      save: db.prepare(SAVE_CHECKPOINT_SQL),
+      recordOf: db.prepare<[string], Row>(`SELECT ${RECORD_COLUMNS} FROM audit_events WHERE event_id = ?`),
+      treeSize: db.prepare<[], { size: number | null }>('SELECT max(idx) + 1 AS size FROM audit_tree WHERE level = 0'),
+      node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM audit_tree WHERE level = ? AND idx = ?'),
     };
   }
 
@@ -76,9 +103,26 @@ export class SqliteAuditChainStore implements AuditChainStore {
   }
 
   async records(afterSeq: number, limit: number): Promise<readonly ChainRecord[]> {
-    return this.recordsStatement()
-      .all(afterSeq, limit)
-      .map((row) => new StoredRecord(row.seq, row.prev_hash, row.hash, JSON.parse(row.document) as Record<string, unknown>));
+    return this.recordsStatement().all(afterSeq, limit).map(toRecord);
+  }
+
+  async recordOf(eventId: string): Promise<ChainRecord | null> {
+    const row = this.s.recordOf.get(eventId);
+    return row ? toRecord(row) : null;
+  }
+
+  async treeSize(): Promise<number> {
+    return this.s.treeSize.get()?.size ?? 0;
+  }
+
+  async treeHashes(nodes: readonly TreeNode[]): Promise<readonly (Buffer | undefined)[]> {
+    // A proof needs at most about 2·log2(N) of them: point lookups on the primary key, a few microseconds each.
+    return nodes.map((node) => this.s.node.get(node.level, node.index)?.hash);
+  }
+
+  async checkpointAt(seq: number): Promise<StoredCheckpoint | null> {
+    const row = this.s.at.get(seq);
+    return row ? toCheckpoint(row) : null;
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint | null> {
@@ -91,7 +135,7 @@ export class SqliteAuditChainStore implements AuditChainStore {
   }
 
   async saveCheckpoint(c: StoredCheckpoint): Promise<void> {
-    this.s.save.run(c.seq, c.head, c.signedAt, c.kid, c.jws);
+    this.s.save.run(c.seq, c.head, c.signedAt, c.kid, c.jws, c.note);
   }
 
   /**

@@ -1,11 +1,12 @@
-import { type ChainTail, EMPTY_CHAIN_TAIL, nextChainLink, toEpcisEvent } from '@m2m-trust/audit-domain';
+import { type ChainTail, EMPTY_CHAIN_TAIL, type EpcisObjectEvent, toEpcisEvent, TreeFrontier } from '@m2m-trust/audit-domain';
 import type { SqliteStoreFollower } from '@m2m-trust/shared-data-access/sqlite';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
 import type Database from 'better-sqlite3';
 
-import { type AuditRecordRow, auditRecordRow } from '../audit-record-row';
+import { foldRecords } from '../audit-tree-rows';
+import { restoreSqliteFrontier } from './sqlite-audit-tree.backfill';
 import type { AuditWriterEvents, SqliteAuditWriterThread } from './sqlite-audit-writer.thread';
 
 /** What the follower reads of the event store: its head, and its events in order. */
@@ -59,6 +60,7 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
   private mode: 'stopped' | 'catching-up' | 'live' | 'waiting' = 'stopped';
   private generation = 0;
   private tail: ChainTail = EMPTY_CHAIN_TAIL;
+  private frontier = new TreeFrontier();
   /** Store position up to which events have been handed to the writer, and up to which the file holds them. */
   private sent = 0;
   private written = 0;
@@ -71,7 +73,7 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
   private readonly state;
 
   constructor(
-    auditDb: Database.Database,
+    private readonly auditDb: Database.Database,
     private readonly writer: SqliteAuditWriterThread,
     private readonly logger: AuditFollowerLogger,
     options: Partial<AuditFollowerOptions> = {},
@@ -169,6 +171,7 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
       this.writer.ensureRunning();
       const head = this.state.head.get();
       this.tail = head ? { seq: head.seq, hash: head.hash } : EMPTY_CHAIN_TAIL;
+      this.frontier = restoreSqliteFrontier(this.auditDb, this.tail.seq);
       this.sent = this.written = this.state.position.get()?.position ?? 0;
     } catch (error) {
       // The file cannot be read (or the thread not started): try again later, as after a failed write.
@@ -204,20 +207,20 @@ export class SqliteAuditLogFollower implements SqliteStoreFollower, AuditWriterE
     }
   }
 
-  /** Maps and chains the audited events of a batch and hands the records to the writer with the batch's last position. */
+  /** Maps, chains and adds to the tree the audited events of a batch, and hands the rows to the writer with the batch's last position. */
   private handOver(events: readonly RecordedEvent[]): void {
-    const rows: AuditRecordRow[] = [];
-    let tail = this.tail;
+    const audited: [string, EpcisObjectEvent][] = [];
     for (const event of events) {
       const epcis = toEpcisEvent(event);
-      if (!epcis) continue;
-      const link = nextChainLink(tail, epcis);
-      rows.push(auditRecordRow(link, event.eventId, epcis));
-      tail = link;
+      if (epcis) audited.push([event.eventId, epcis]);
     }
+    // On a copy: a fold that throws leaves the frontier as the file has it.
+    const frontier = this.frontier.clone();
+    const { tail, rows, tree } = foldRecords(this.tail, frontier, audited);
     this.tail = tail;
+    this.frontier = frontier;
     this.sent = (events[events.length - 1] as RecordedEvent).position;
-    this.writer.append(this.generation, rows, this.sent);
+    this.writer.append(this.generation, rows, tree, this.sent);
   }
 
   /** Resolves when the file reaches `target`, or when the generation ends (the caller checks which). */

@@ -5,7 +5,9 @@ import type { RecordedEvent } from '@m2m-trust/shared-events';
 import type Database from 'better-sqlite3';
 
 import { auditRecordRow } from '../audit-record-row';
-import { INSERT_AUDIT_RECORD_SQL } from './sqlite-audit-writer.thread';
+import { foldRecords } from '../audit-tree-rows';
+import { restoreSqliteFrontier } from './sqlite-audit-tree.backfill';
+import { INSERT_AUDIT_RECORD_SQL, INSERT_TREE_NODE_SQL } from './sqlite-audit-writer.thread';
 
 /**
  * Writes each audited domain event's EPCIS record in the transaction that
@@ -22,9 +24,13 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
   private readonly insert;
   private readonly head;
   private readonly seen;
+  private readonly insertNode;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(INSERT_AUDIT_RECORD_SQL);
+    // A database of a layout from before the tree (fixtures of older releases) gets records only: the start-up backfill builds their tree.
+    const tree = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_tree'").get();
+    this.insertNode = tree ? db.prepare(INSERT_TREE_NODE_SQL) : null;
     this.head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     this.seen = db.prepare<[string], { seq: number }>('SELECT seq FROM audit_events WHERE source_event_id = ?');
   }
@@ -34,7 +40,14 @@ export class SqliteAuditLogProjection implements SqliteInlineProjection {
     if (!e || this.seen.get(event.eventId)) return;
     // Read inside the append's transaction (the single writer): the chain head
     // as committed plus this batch's earlier records, never a stale cache.
-    const link = nextChainLink(this.head.get() ?? EMPTY_CHAIN_TAIL, e);
-    this.insert.run(...auditRecordRow(link, event.eventId, e));
+    const tail = this.head.get() ?? EMPTY_CHAIN_TAIL;
+    if (!this.insertNode) {
+      this.insert.run(...auditRecordRow(nextChainLink(tail, e), event.eventId, e));
+      return;
+    }
+    const insertNode = this.insertNode;
+    const { rows, tree } = foldRecords(tail, restoreSqliteFrontier(this.db, tail.seq), [[event.eventId, e]]);
+    this.insert.run(...(rows[0] as NonNullable<(typeof rows)[0]>));
+    tree.levels.forEach((level, i) => insertNode.run(level, tree.indexes[i], tree.hashes[i]));
   }
 }

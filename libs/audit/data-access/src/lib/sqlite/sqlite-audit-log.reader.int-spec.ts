@@ -17,12 +17,13 @@ import { EXTENSION_QUERIES, NONE, PARAMETER_CASES } from '../audit-query.test-ta
 import { AuditChain1763700000400 } from './audit-chain.migration';
 import { AuditLog1763700000300 } from './audit-log.migration';
 import { AuditQueryIndexes1763700000510 } from './audit-query-indexes.migration';
+import { AuditTree1763700000900 } from './audit-tree.migration';
 import { NamedQueries1763700000520 } from './named-queries.migration';
 import { SqliteAuditLogProjection } from './sqlite-audit-log.projection';
 import { SqliteAuditLogReader } from './sqlite-audit-log.reader';
 import { SqliteNamedQueryRepository } from './sqlite-named-query.repository';
 
-const MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditQueryIndexes1763700000510, NamedQueries1763700000520];
+const MIGRATIONS = [AuditLog1763700000300, AuditChain1763700000400, AuditTree1763700000900, AuditQueryIndexes1763700000510, NamedQueries1763700000520];
 /** Every page of a query, following the cursors the reader hands out. */
 async function allPages(reader: SqliteAuditLogReader, query: EventQuery): Promise<{ events: EpcisObjectEvent[]; pages: number }> {
   const events: EpcisObjectEvent[] = [];

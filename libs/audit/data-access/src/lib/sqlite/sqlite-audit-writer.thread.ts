@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 
 import type { StoredCheckpoint } from '../audit-chain.store';
 import type { AuditRecordRow } from '../audit-record-row';
+import type { TreeRows } from '../audit-tree-rows';
+import { SAVE_CHECKPOINT_SQL } from './sqlite-audit-chain.store';
 
 /** The columns of an audit record, in the order of {@link AuditRecordRow}. */
 export const AUDIT_RECORD_COLUMNS =
@@ -10,6 +12,17 @@ export const AUDIT_RECORD_COLUMNS =
 export const INSERT_AUDIT_RECORD_SQL = `INSERT INTO audit_events (${AUDIT_RECORD_COLUMNS}) VALUES (${AUDIT_RECORD_COLUMNS.split(',')
   .map(() => '?')
   .join(', ')})`;
+
+export const INSERT_TREE_NODE_SQL = 'INSERT INTO audit_tree (level, idx, hash) VALUES (?, ?, ?)';
+
+/** Tree rows as they cross to the writer thread: the hashes end to end in one buffer (one copy, not one object a hash). */
+interface PackedTreeRows {
+  readonly levels: readonly number[];
+  readonly indexes: readonly number[];
+  readonly hashes: Uint8Array;
+}
+
+const packTree = (tree: TreeRows): PackedTreeRows => ({ levels: tree.levels, indexes: tree.indexes, hashes: Buffer.concat(tree.hashes) });
 
 /** Records one transaction of the writer takes at most, however many are queued. */
 const MAX_RECORDS_PER_TRANSACTION = 20_000;
@@ -33,9 +46,15 @@ db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -65536');
 const insert = db.prepare(workerData.insertSql);
 const savePosition = db.prepare('UPDATE audit_source SET position = ? WHERE id = 1');
-const saveCheckpoint = db.prepare('INSERT INTO audit_checkpoints (seq, head, signed_at, kid, jws) VALUES (?, ?, ?, ?, ?) ON CONFLICT(seq) DO NOTHING');
+const insertNode = db.prepare(workerData.insertNodeSql);
+const saveCheckpoint = db.prepare(workerData.saveCheckpointSql);
 const commit = db.transaction((appends) => {
-  for (const append of appends) for (const row of append.rows) insert.run(row);
+  for (const append of appends) {
+    for (const row of append.rows) insert.run(row);
+    const { levels, indexes, hashes } = append.tree;
+    const all = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+    for (let i = 0; i < levels.length; i++) insertNode.run(levels[i], indexes[i], all.subarray(i * 32, i * 32 + 32));
+  }
   savePosition.run(appends[appends.length - 1].upTo);
 });
 let dropping = -1;
@@ -115,7 +134,14 @@ export class SqliteAuditWriterThread {
     if (this.worker || this.stopped) return;
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), file: this.file, insertSql: INSERT_AUDIT_RECORD_SQL, maxRecords: MAX_RECORDS_PER_TRANSACTION },
+      workerData: {
+        driver: require.resolve('better-sqlite3'),
+        file: this.file,
+        insertSql: INSERT_AUDIT_RECORD_SQL,
+        insertNodeSql: INSERT_TREE_NODE_SQL,
+        saveCheckpointSql: SAVE_CHECKPOINT_SQL,
+        maxRecords: MAX_RECORDS_PER_TRANSACTION,
+      },
     });
     worker.on('message', (message: WriterMessage) => this.onMessage(message));
     const died = (reason: string): void => {
@@ -131,8 +157,9 @@ export class SqliteAuditWriterThread {
     this.worker = worker;
   }
 
-  append(generation: number, rows: readonly AuditRecordRow[], upTo: number): void {
-    this.worker?.postMessage({ kind: 'append', generation, rows, upTo });
+  /** Hands over a batch's records and the tree rows they complete, written in one transaction with the position they reach. */
+  append(generation: number, rows: readonly AuditRecordRow[], tree: TreeRows, upTo: number): void {
+    this.worker?.postMessage({ kind: 'append', generation, rows, tree: packTree(tree), upTo });
   }
 
   saveCheckpoint(c: StoredCheckpoint): Promise<void> {
@@ -141,7 +168,7 @@ export class SqliteAuditWriterThread {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.saves.set(id, { resolve, reject });
-      worker.postMessage({ kind: 'checkpoint', id, row: [c.seq, c.head, c.signedAt, c.kid, c.jws] });
+      worker.postMessage({ kind: 'checkpoint', id, row: [c.seq, c.head, c.signedAt, c.kid, c.jws, c.note] });
     });
   }
 

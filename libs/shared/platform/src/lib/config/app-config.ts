@@ -31,6 +31,10 @@ const EnvSchema = Type.Object({
   M2M_LOG_FORMAT: Type.Union(['auto', 'json', 'pretty'].map((format) => Type.Literal(format)), { default: 'auto' }),
   M2M_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
   M2M_AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  // The audit log's transparency-log checkpoints (docs/epcis.md): the origin line, and where each is published.
+  M2M_AUDIT_LOG_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s+]+$' })),
+  M2M_AUDIT_CHECKPOINT_PUBLISH_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  M2M_AUDIT_CHECKPOINT_PUBLISH_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   // EPCIS webhook subscriptions (docs/epcis.md): the hosts deliveries may go to, and the pause between attempts.
   M2M_EPCIS_WEBHOOK_HOSTS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
   M2M_EPCIS_WEBHOOK_RETRY_MIN_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),
@@ -115,6 +119,10 @@ export interface AppConfig {
   readonly audit: {
     /** How often the chain head is signed when it has moved. */
     readonly checkpointSeconds: number;
+    /** M2M_AUDIT_LOG_ORIGIN; null: the service audience without its scheme. */
+    readonly logOrigin: string | null;
+    /** Where each new checkpoint note is published: appended to a file, POSTed to a URL. */
+    readonly publish: { readonly file: string | null; readonly url: string | null };
     readonly webhooks: {
       /** M2M_EPCIS_WEBHOOK_HOSTS, lower case, IPv6 without brackets; null: any http(s) host. */
       readonly allowedHosts: readonly string[] | null;
@@ -303,6 +311,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     audit: {
       checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number,
+      logOrigin: (raw['M2M_AUDIT_LOG_ORIGIN'] as string | undefined) ?? null,
+      publish: {
+        file: (raw['M2M_AUDIT_CHECKPOINT_PUBLISH_FILE'] as string | undefined) ?? null,
+        url: (raw['M2M_AUDIT_CHECKPOINT_PUBLISH_URL'] as string | undefined) ?? null,
+      },
       webhooks: {
         allowedHosts: webhookHosts(raw['M2M_EPCIS_WEBHOOK_HOSTS'] as string | undefined),
         retryMinMs: raw['M2M_EPCIS_WEBHOOK_RETRY_MIN_MS'] as number,

@@ -116,6 +116,27 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     default: '`60`',
     meaning: 'how often the audit chain head is signed when it has moved',
   },
+  M2M_AUDIT_LOG_ORIGIN: {
+    embedded: true,
+    distributed: ['audit-service'],
+    launcher: forward,
+    default: 'the service audience without its scheme (e.g. `localhost:3000`)',
+    meaning: "the origin line of the audit log's checkpoint notes and the name of their verifier key (no spaces, no `+`)",
+  },
+  M2M_AUDIT_CHECKPOINT_PUBLISH_FILE: {
+    embedded: true,
+    distributed: ['audit-service'],
+    launcher: forward,
+    default: 'unset: not published to a file',
+    meaning: 'a file each new audit checkpoint note is appended to as it is signed',
+  },
+  M2M_AUDIT_CHECKPOINT_PUBLISH_URL: {
+    embedded: true,
+    distributed: ['audit-service'],
+    launcher: forward,
+    default: 'unset: not published to a URL',
+    meaning: 'a URL each new audit checkpoint note is POSTed to (`text/plain`), retried with backoff, never holding up the log',
+  },
   M2M_EPCIS_WEBHOOK_HOSTS: {
     embedded: true,
     distributed: ['audit-service'],

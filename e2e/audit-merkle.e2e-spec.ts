@@ -1,0 +1,236 @@
+import { eventually } from '@m2m-trust/shared-domain/testing';
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import canonicalize from 'canonicalize';
+
+import { runCli } from '../apps/cli/src/testing/cli.process';
+import { findGo, installTlogVerify } from '../tools/scripts/tlog-verify.cjs';
+import { Api, authenticate, newDevice, register } from './support/client';
+import { newDataDir, type RunningServer, startServer } from './support/server';
+
+// The audit log as a transparency log, checked by what users of the standards
+// run: checkpoint notes opened with golang.org/x/mod/sumdb/note and
+// transparency-dev/formats, inclusion and consistency proofs verified by
+// transparency-dev/merkle's RFC 6962 verifier (tools/tlog-verify), on what a
+// real embedded server answers; the CLI against a saved checkpoint.
+
+const run = promisify(execFile);
+
+interface Proof {
+  eventID: string;
+  seq: number;
+  prevHash: string;
+  leafIndex: number;
+  treeSize: number;
+  rootHash: string;
+  auditPath: string[];
+  checkpoint: string | null;
+}
+
+let tlogVerify = '';
+beforeAll(() => {
+  const go = findGo();
+  if (go === null) throw new Error('Go is needed to build tools/tlog-verify (the independent verifier of this suite)');
+  tlogVerify = installTlogVerify(go);
+});
+
+/** Runs tlog-verify; resolves with its output, or with the failure's stderr and code. */
+async function goVerify(...args: string[]): Promise<{ ok: boolean; out: string }> {
+  try {
+    const { stdout } = await run(tlogVerify, args);
+    return { ok: true, out: stdout.trim() };
+  } catch (error) {
+    return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
+  }
+}
+
+async function addEvents(api: Api, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const device = newDevice('merkle');
+    expect((await register(api, device)).status).toBe(201);
+    await authenticate(api, device);
+  }
+}
+
+async function allEvents(api: Api): Promise<Record<string, unknown>[]> {
+  const answer = await api.get<{ epcisBody: { queryResults: { resultsBody: { eventList: Record<string, unknown>[] } } } }>('/epcis/events?perPage=1000');
+  return answer.body.epcisBody.queryResults.resultsBody.eventList;
+}
+
+async function latestNote(url: string): Promise<string> {
+  const answer = await new Api(url, null).get<string>('/epcis/checkpoints/latest/note');
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+  return answer.body;
+}
+
+describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'm2m-merkle-'));
+  const publishFile = join(work, 'published.txt');
+  const posted: { type: string | undefined; body: string }[] = [];
+  let receiver: Server;
+  let server: RunningServer;
+  let api: Api;
+
+  beforeAll(async () => {
+    let refusals = 1;
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        // The first delivery is refused: the note comes again.
+        if (refusals-- > 0) return void response.writeHead(503).end();
+        posted.push({ type: request.headers['content-type'], body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    server = await startServer({
+      env: {
+        M2M_AUDIT_CHECKPOINT_PUBLISH_FILE: publishFile,
+        M2M_AUDIT_CHECKPOINT_PUBLISH_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notes`,
+      },
+    });
+    api = new Api(server.url, server.adminKey);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it("signs checkpoint notes Go's note and checkpoint parsers open, and proves inclusion and consistency to transparency-dev's verifier", async () => {
+    await addEvents(api, 3);
+    const first = await latestNote(server.url);
+    const latest = (await new Api(server.url, null).get<{ treeSize: number; rootHash: string; note: string; origin: string; verifierKey: string }>('/epcis/checkpoints/latest')).body;
+    expect(latest.note).toBe(first);
+    const vkey = (await new Api(server.url, null).get<string>('/epcis/checkpoints/vkey')).body.trim();
+    expect(vkey).toBe(latest.verifierKey);
+    const origin = first.split('\n')[0] as string;
+    expect(origin).toBe(latest.origin);
+    const firstFile = join(work, 'first.note');
+    writeFileSync(firstFile, first);
+    expect(await goVerify('checkpoint', vkey, origin, firstFile)).toEqual({ ok: true, out: `size ${latest.treeSize} root ${latest.rootHash}` });
+
+    await addEvents(api, 4);
+    const second = await latestNote(server.url);
+    const secondFile = join(work, 'second.note');
+    writeFileSync(secondFile, second);
+    const size = Number(second.split('\n')[1]);
+    expect(size).toBeGreaterThan(latest.treeSize);
+
+    const consistency = (await new Api(server.url, null).get<{ proof: string[]; to: number }>(`/epcis/checkpoints/consistency?from=${latest.treeSize}`)).body;
+    expect(consistency.to).toBe(size);
+    expect(await goVerify('consistency', vkey, origin, firstFile, secondFile, ...consistency.proof)).toMatchObject({ ok: true });
+    // The verifier can say no: one proof hash changed.
+    const forged = consistency.proof.map((hash, i) => (i === 0 ? `${hash[0] === '0' ? '1' : '0'}${hash.slice(1)}` : hash));
+    expect(await goVerify('consistency', vkey, origin, firstFile, secondFile, ...forged)).toMatchObject({ ok: false });
+
+    const events = await allEvents(api);
+    expect(events.length).toBe(size);
+    for (const event of events) {
+      const proof = (await api.get<Proof>(`/epcis/events/${encodeURIComponent(event['eventID'] as string)}/proof?treeSize=${size}`)).body;
+      expect(proof).toMatchObject({ treeSize: size, leafIndex: proof.seq - 1, checkpoint: second });
+      // The leaf input: the record's RFC 8785 canonical JSON, the bytes its record hash is taken over.
+      const leafFile = join(work, `leaf-${proof.seq}`);
+      writeFileSync(leafFile, canonicalize({ seq: proof.seq, prevHash: proof.prevHash, event }) as string);
+      expect(await goVerify('inclusion', vkey, origin, secondFile, leafFile, String(proof.leafIndex), ...proof.auditPath)).toMatchObject({ ok: true });
+      expect(await goVerify('inclusion', vkey, origin, secondFile, leafFile, String((proof.leafIndex + 1) % size), ...proof.auditPath)).toMatchObject({ ok: false });
+    }
+    // An edited note does not open.
+    const edited = join(work, 'edited.note');
+    writeFileSync(edited, second.replace(`\n${size}\n`, `\n${size + 1}\n`));
+    expect(await goVerify('checkpoint', vkey, origin, edited)).toMatchObject({ ok: false });
+  });
+
+  it('answers problem+json for an unknown event and for tree sizes the log does not have', async () => {
+    const size = Number((await latestNote(server.url)).split('\n')[1]);
+    const [event] = await allEvents(api);
+    const id = encodeURIComponent(event?.['eventID'] as string);
+    const cases: [string, number, string][] = [
+      [`/epcis/events/${encodeURIComponent('ni:///sha-256;00?ver=CBV2.0')}/proof`, 404, 'EVENT_NOT_FOUND'],
+      [`/epcis/events/${id}/proof?treeSize=${size + 100}`, 400, 'QUERY_PARAMETER_INVALID'],
+      [`/epcis/events/${id}/proof?treeSize=-1`, 400, 'QUERY_PARAMETER_INVALID'],
+      [`/epcis/events/${id}/proof?treeSize=0`, 400, 'QUERY_PARAMETER_INVALID'],
+      [`/epcis/events/${id}/proof?size=3`, 400, 'QUERY_PARAMETER_INVALID'],
+      [`/epcis/checkpoints/consistency?from=${size}&to=1`, 400, 'QUERY_PARAMETER_INVALID'],
+      [`/epcis/checkpoints/consistency?from=1&to=${size + 1}`, 400, 'QUERY_PARAMETER_INVALID'],
+      ['/epcis/checkpoints/consistency', 400, 'QUERY_PARAMETER_INVALID'],
+      ['/epcis/checkpoints/consistency?from=1.5', 400, 'QUERY_PARAMETER_INVALID'],
+    ];
+    for (const [path, status, code] of cases) {
+      const answer = await api.get<{ code: string }>(path);
+      expect({ path, status: answer.status, type: answer.headers.get('content-type'), code: answer.body.code }).toEqual({
+        path,
+        status,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        code,
+      });
+    }
+    expect((await new Api(server.url, null).get(`/epcis/events/${id}/proof`)).status).toBe(401);
+  });
+
+  it('publishes every note it signs to the file and, after a refused delivery, to the webhook as text/plain', async () => {
+    const note = await latestNote(server.url);
+    await eventually('the newest note published', () => readFileSync(publishFile, 'utf8').endsWith(note) && posted.some((p) => p.body === note));
+    const published = readFileSync(publishFile, 'utf8');
+    expect(published.split(/(?<=\n\u2014 [^\n]+\n)/).filter(Boolean).length).toBeGreaterThanOrEqual(2);
+    expect(posted.every((p) => p.type?.startsWith('text/plain'))).toBe(true);
+  });
+
+  it('the CLI proves an event against a saved note and that the live log extends it', async () => {
+    const saved = join(work, 'saved.note');
+    writeFileSync(saved, await latestNote(server.url));
+    const [event] = await allEvents(api);
+    const env = { M2M_URL: server.url, M2M_API_KEY: server.adminKey, PATH: process.env['PATH'] };
+    const proof = await runCli(['audit', 'proof', event?.['eventID'] as string, '--checkpoint', saved], { cwd: work, env });
+    expect(proof).toMatchObject({ code: 0, stdout: expect.stringContaining('VERIFIED') });
+    await addEvents(api, 1);
+    const verify = await runCli(['audit', 'verify', '--checkpoint', saved], { cwd: work, env });
+    expect(verify).toMatchObject({ code: 0, stdout: expect.stringContaining('extends the saved checkpoint') });
+  });
+});
+
+describe('deleting the log\'s tail together with its checkpoints (embedded)', () => {
+  it('passes the walk of what is left, but m2m audit verify --checkpoint with a note saved before fails', async () => {
+    const dataDir = newDataDir();
+    const work = mkdtempSync(join(tmpdir(), 'm2m-merkle-cut-'));
+    let server = await startServer({ dataDir });
+    const adminKey = server.adminKey;
+    const saved = join(work, 'saved.note');
+    try {
+      await addEvents(new Api(server.url, adminKey), 4);
+      writeFileSync(saved, await latestNote(server.url));
+    } finally {
+      await server.stop();
+    }
+    const size = Number(readFileSync(saved, 'utf8').split('\n')[1]);
+    const keep = size - 3;
+    // The intruder: straight at the file, triggers dropped, the tail cut with its checkpoints and tree.
+    const db = new Database(join(dataDir, 'audit.sqlite'));
+    db.exec('DROP TRIGGER audit_events_no_delete; DROP TRIGGER audit_checkpoints_no_delete; DROP TRIGGER audit_tree_no_delete;');
+    db.prepare('DELETE FROM audit_events WHERE seq > ?').run(keep);
+    db.prepare('DELETE FROM audit_checkpoints WHERE seq > ?').run(keep);
+    db.prepare('DELETE FROM audit_tree WHERE (idx + 1) * (1 << level) > ?').run(keep);
+    db.close();
+
+    server = await startServer({ dataDir, adminKey });
+    try {
+      const api = new Api(server.url, adminKey);
+      expect((await api.get('/epcis/chain/verify')).body).toMatchObject({ ok: true, verifiedRecords: keep });
+      const env = { M2M_URL: server.url, M2M_API_KEY: adminKey, PATH: process.env['PATH'] };
+      const verify = await runCli(['audit', 'verify', '--checkpoint', saved], { cwd: work, env });
+      expect(verify).toMatchObject({ code: 1, stdout: expect.stringContaining('NOT VERIFIED') });
+      expect(verify.stdout).toContain('its tail is gone');
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,2 @@
+export function findGo(): string | null;
+export function installTlogVerify(go: string): string;

@@ -140,6 +140,7 @@ export async function proxyChallengeService(app: NestFastifyApplication, config:
     scope.post('/oauth2/introspect', form, forward);
     scope.get('/v1/me', forward);
     scope.get('/v1/devices/:deviceId/lockout', forward);
+    scope.post('/v1/devices/:deviceId/lock', raw, forward);
     scope.post('/v1/devices/:deviceId/unlock', raw, forward);
   });
 }

@@ -30,8 +30,7 @@ describe('challenge-response authentication', () => {
   let device: Device;
 
   beforeAll(async () => {
-    // This suite refuses one device again and again on purpose; lockouts have a suite of their own (lockout.e2e-spec.ts).
-    server = await startServer({ env: { M2M_AUDIENCE: 'https://auth.test.example', M2M_LOCKOUT_THRESHOLD: '0' } });
+    server = await startServer({ env: { M2M_AUDIENCE: 'https://auth.test.example' } });
     api = new Api(server.url, server.adminKey);
     device = newDevice('auth');
     expect((await register(api, device)).status).toBe(201);

@@ -363,7 +363,7 @@ const RETIRED: Partial<Record<ConfigVariable, string>> = {
 /** "M2M_LOCKOUT_THRESHOLD is set, but has no effect: automatic lockout is gone (docs/abuse-limits.md)", per retired variable set in `env`. */
 export function retiredVariableWarnings(env: Readonly<Record<string, string | undefined>> = process.env): { variable: string; message: string }[] {
   return Object.entries(RETIRED)
-    .filter(([variable]) => env[variable] !== undefined)
+    .filter(([variable]) => (env[variable] ?? '') !== '')
     .map(([variable, why]) => ({
       variable,
       message: `${variable} is set, but has no effect: ${why}; failed authentications are audited and counted, and an operator locks a device with POST /v1/devices/{id}/lock (docs/abuse-limits.md)`,

@@ -119,9 +119,11 @@ describe('challenge-response authentication', () => {
     const before = (await challenge(doomed.deviceId)).body;
     expect((await api.post(`/v1/devices/${doomed.deviceId}/revoke`, { reason: 'compromised' })).status).toBe(200);
     expect((await verify(before.id, doomed.signHex(before.nonce))).body).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
+    // Asked again, it gets a challenge like any device (a decoy); only its key learns that it is revoked.
     const after = await challenge(doomed.deviceId);
-    expect(after.status).toBe(409);
-    expect(after.body).toMatchObject({ code: 'DEVICE_REVOKED' });
+    expect(after.status).toBe(201);
+    expect((await verify(after.body.id, doomed.signHex(after.body.nonce))).body).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
+    expect((await verify((await challenge(doomed.deviceId)).body.id, '00'.repeat(64))).body).toEqual({ verified: false, reason: 'SIGNATURE_INVALID' });
   });
 
   it('binds the URL it listens on as the audience when M2M_AUDIENCE is unset', async () => {
@@ -138,10 +140,13 @@ describe('challenge-response authentication', () => {
     }
   });
 
-  it('answers 404 DEVICE_NOT_FOUND for a challenge of an unknown device', async () => {
+  it('issues a challenge for an unknown device too (a decoy that never verifies), and refuses a malformed device id', async () => {
     const answer = await challenge('never-registered');
-    expect(answer.status).toBe(404);
-    expect(answer.body).toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ deviceId: 'never-registered', algorithm: 'Ed25519' });
+    expect((await verify(answer.body.id, '00'.repeat(64))).body).toEqual({ verified: false, reason: 'SIGNATURE_INVALID' });
+    const malformed = await challenge('not a device id');
+    expect(malformed).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
   });
 
   it.each([

@@ -200,6 +200,10 @@ export function deviceDenialCases(target: () => DenialTarget): void {
       expect(requested).toMatchObject({ action: 'OBSERVE', bizStep: 'inspecting', 'm2m:reason': reason, 'm2m:method': 'challenge-response' });
       expect(requested?.['m2m:challengeId']).toBe(answers[ids.indexOf(deviceId)]!.body.id);
     }
+    // A non-canonical signature is told as such for all four alike.
+    const again = await Promise.all(ids.map((id) => challenge(id)));
+    const nonCanonical = await Promise.all(again.map((answer) => verify(answer.body.id, 'ab'.repeat(64))));
+    for (const verdict of nonCanonical) expect(verdict.body).toEqual({ verified: false, reason: 'SIGNATURE_NON_CANONICAL' });
     // A decoy tells the revoked device's key holder that it is revoked, and no one else.
     const decoy = await challenge(revoked.deviceId);
     expect((await verify(decoy.body.id, revoked.signHex(decoy.body.nonce))).body).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });

@@ -17,6 +17,8 @@ export const LOCKOUT_EVENT_TYPES = ['DeviceAuthenticationFailed', 'DeviceLocked'
  */
 export function changesLockoutRecord(event: NewEvent): boolean {
   if (event.type === 'DeviceAuthenticated') return event.data.resetsLockout === true;
-  if (event.type === 'DeviceAuthenticationFailed') return event.data.reason !== UnknownDeviceReason.DeviceNotFound;
+  // A registered device's failures carry its key's thumbprint; an unknown one's have none (DEVICE_NOT_FOUND, or a
+  // non-canonical signature, which is told as such whoever the device).
+  if (event.type === 'DeviceAuthenticationFailed') return event.data.keyThumbprint !== null && event.data.reason !== UnknownDeviceReason.DeviceNotFound;
   return true;
 }

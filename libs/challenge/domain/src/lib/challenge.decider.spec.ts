@@ -132,6 +132,9 @@ describe('challenge decider', () => {
     it("records an unknown device's verify as DEVICE_NOT_FOUND and answers it as a wrong signature", () => {
       spec.given([issued, refusedAtIssue('DEVICE_NOT_FOUND', null)]).when(verify(JUST_BEFORE, unknown, 'invalid')).then([failure('DEVICE_NOT_FOUND', JUST_BEFORE, null)]);
       expect(answeredReason('DEVICE_NOT_FOUND')).toBe('SIGNATURE_INVALID');
+      // A non-canonical signature is told as such whoever the device: otherwise it would tell known devices apart.
+      spec.given([issued]).when(verify(JUST_BEFORE, unknown, 'non_canonical')).then([failure('SIGNATURE_NON_CANONICAL', JUST_BEFORE, null)]);
+      spec.given([issued]).when(verify(JUST_BEFORE, revoked, 'non_canonical')).then([failure('SIGNATURE_NON_CANONICAL')]);
       expect(answeredReason('DEVICE_LOCKED')).toBe('DEVICE_LOCKED');
     });
     it('a decoy is consumed, expires and replays like any challenge', () => {

@@ -109,9 +109,10 @@ function refusalForKeyHolder(decoy: DecoyReason | null, device: DeviceStanding, 
 }
 
 /**
- * The order decides what a stranger can learn: consumed and expired are the challenge's own state; past them, only a
- * signature valid under the device's registered key is told the device's state. An unknown device is recorded as
- * DEVICE_NOT_FOUND and answered as a wrong signature (answeredReason).
+ * The order decides what a stranger can learn: consumed and expired are the challenge's own state, and a non-canonical
+ * signature is non-canonical for any device; past them, only a signature valid under the device's registered key is
+ * told the device's state. An unknown device is recorded as DEVICE_NOT_FOUND and answered as a wrong signature
+ * (answeredReason).
  */
 function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent[] {
   if (state.status === 'none') throw new DomainError(ErrorCode.ConcurrencyConflict, 'Cannot verify a challenge that was never issued');
@@ -125,14 +126,16 @@ function verify(command: VerifyChallenge, state: ChallengeState): ChallengeEvent
   const refused = verifyPrecheck(state, now);
   if (refused) return fail(refused);
   // Checked whatever the device's standing (against a key no one holds when it is unknown), so every answer costs alike.
+  // A non-canonical signature is one whatever the device: told as such to everyone, an unknown device's included.
   const signature = command.data.checkSignature(state.nonce);
-  if (device.status === 'unknown') return fail(UnknownDeviceReason.DeviceNotFound);
   switch (signature) {
     case 'non_canonical':
       return fail(VerifyFailureReason.SignatureNonCanonical);
     case 'invalid':
-      return fail(VerifyFailureReason.SignatureInvalid);
+      return fail(device.status === 'unknown' ? UnknownDeviceReason.DeviceNotFound : VerifyFailureReason.SignatureInvalid);
     case 'valid':
+      // Only by chance (or by a key registered since a decoy): an unknown device has no key that could sign.
+      if (device.status === 'unknown') return fail(UnknownDeviceReason.DeviceNotFound);
       break;
     default:
       return assertUnreachable(signature);

@@ -174,7 +174,7 @@ describe('distributed mode: a device through gateway, registry, challenge and au
     it('verifies the audit chain through the gateway', async () => {
       const report = await verifyChain(cluster.gateways[0]!.url, cluster.adminKey);
       expect(report.status).toBe(200);
-      expect(report.body).toMatchObject({ ok: true, verifiedRecords: 5 });
+      expect(report.body).toMatchObject({ ok: true, verifiedRecords: 8 });
       expect((await new Api(cluster.gateways[0]!.url, null).get('/epcis/chain/verify')).status).toBe(401);
     });
   });

@@ -37,6 +37,7 @@ export const M2M_EXTENSION_FIELDS = [
   'lockNumber',
   'method',
   'name',
+  'phase',
   'reason',
   'requestId',
   'scopes',

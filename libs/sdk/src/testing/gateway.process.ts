@@ -5,6 +5,7 @@ import { join } from 'node:path';
 // The launcher every test suite uses: the built gateway as a real process on a free loopback port, tracked from
 // its spawn so that it is stopped whatever happens to the suite. A test-only entry (never in the published
 // package), hence the one exception to the rule that keeps the SDK free of workspace code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startApp } from '../../../../tools/scripts/cluster.cjs';
 
 export interface StartGatewayOptions {

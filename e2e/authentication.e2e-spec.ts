@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { Api, authenticate, type Device, newDevice, register } from './support/client';
+import { Api, authenticate, type Challenge, type Device, newDevice, register } from './support/client';
 import { type RunningServer, startServer } from './support/server';
 
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -16,13 +16,6 @@ function malleate(signatureHex: string): string {
   return sig.toString('hex');
 }
 
-interface Challenge {
-  id: string;
-  deviceId: string;
-  nonce: string;
-  algorithm: string;
-  expiresAt: string;
-}
 
 describe('challenge-response authentication', () => {
   let server: RunningServer;

@@ -4,7 +4,7 @@ import { eventually } from '@m2m-trust/shared-domain/testing';
 
 import { generateKeyPairSync } from 'node:crypto';
 
-import { type Answer, Api, clientAssertion, type Device, newDevice, register } from './client';
+import { type Answer, Api, type Challenge, clientAssertion, type Device, newDevice, register } from './client';
 
 export interface DenialTarget {
   /** The public URL: gateway of the mode under test. */
@@ -28,13 +28,6 @@ interface Lockout {
   lockNumber: number;
 }
 type EpcisEvent = Record<string, unknown>;
-interface Challenge {
-  id: string;
-  deviceId: string;
-  nonce: string;
-  algorithm: string;
-  expiresAt: string;
-}
 
 const strangersKey = generateKeyPairSync('ed25519').privateKey;
 const BAD_SIGNATURE = '00'.repeat(64);

@@ -2,9 +2,9 @@ import { status } from '@grpc/grpc-js';
 
 import { GrpcApi, grpcTargetOf } from './grpc-client';
 import { Api } from './support/client';
-import { DEVICE_BUDGET, deviceDenialCases } from './support/device-denial';
+import { DEVICE_BUDGET, deviceDenialCases, strangersNeverStopTheDevice } from './support/device-denial';
 import { logsOf } from './support/launcher';
-import { type RunningServer, startServer } from './support/server';
+import { type RunningServer, startServer, WITHOUT_ABUSE_LIMITS } from './support/server';
 
 /**
  * Denial of service against devices, embedded mode: no caller without a device's key can stop it authenticating;
@@ -50,4 +50,12 @@ describe('lockouts and what strangers can do to a device (embedded)', () => {
     expect((await api.post('/v1/devices/no-such-device/unlock', {})).status).toBe(404);
     expect((await new Api(server.url, null).post('/v1/devices/whoever/unlock', {})).status).toBe(401);
   });
+});
+
+describe('strangers cannot lock a device, with no rate limit in the way (embedded)', () => {
+  let server: RunningServer;
+  beforeAll(async () => (server = await startServer({ env: WITHOUT_ABUSE_LIMITS })));
+  afterAll(() => server.stop());
+
+  strangersNeverStopTheDevice(() => ({ url: server.url, adminKey: server.adminKey, audience: server.url }));
 });

@@ -32,7 +32,32 @@ type EpcisEvent = Record<string, unknown>;
 const strangersKey = generateKeyPairSync('ed25519').privateKey;
 const BAD_SIGNATURE = '00'.repeat(64);
 
+/** Every case below, against one running server or cluster. */
 export function deviceDenialCases(target: () => DenialTarget): void {
+  strangersNeverStopTheDevice(target);
+  operatorAndDecoyCases(target);
+}
+
+/**
+ * The lockout weakness on its own: suites run it with the device budget off too, so that on a server that still
+ * locks, the lock (423) is what stops the device, not the budget the strangers spent.
+ */
+export function strangersNeverStopTheDevice(target: () => DenialTarget): void {
+  const { registered, authenticates, lockout, audited, strangerFails, token, ownAssertion } = helpers(target);
+
+  it("strangers' failed verifies and forged assertions never stop the device, and operators see every one of them", async () => {
+    const device = await registered('stranger');
+    await strangerFails(device);
+    expect(await authenticates(device)).toMatchObject({ verified: true });
+    // The success clears the record; the audit log keeps every failure.
+    expect(await lockout(device)).toMatchObject({ locked: false, consecutiveFailures: 0 });
+    const failures = await audited(device.deviceId, '&EQ_disposition=non_conformant', 20);
+    expect(failures.filter((event) => event['m2m:reason'] === 'SIGNATURE_INVALID')).toHaveLength(20);
+    expect((await token(await ownAssertion(device))).status).toBe(200);
+  });
+}
+
+function helpers(target: () => DenialTarget) {
   // Every stranger has an address of its own only where a proxy is trusted; the address limit is off in these suites,
   // so what is proven is that the device's standing and budget do not depend on strangers at all.
   const anonymous = () => new Api(target().url, null);
@@ -79,16 +104,11 @@ export function deviceDenialCases(target: () => DenialTarget): void {
     }
   };
 
-  it("strangers' failed verifies and forged assertions never stop the device, and operators see every one of them", async () => {
-    const device = await registered('stranger');
-    await strangerFails(device);
-    expect(await authenticates(device)).toMatchObject({ verified: true });
-    // The success clears the record; the audit log keeps every failure.
-    expect(await lockout(device)).toMatchObject({ locked: false, consecutiveFailures: 0 });
-    const failures = await audited(device.deviceId, '&EQ_disposition=non_conformant', 20);
-    expect(failures.filter((event) => event['m2m:reason'] === 'SIGNATURE_INVALID')).toHaveLength(20);
-    expect((await token(await ownAssertion(device))).status).toBe(200);
-  });
+  return { anonymous, admin, registered, challenge, verify, token, ownAssertion, strangersAssertion, authenticates, lockout, audited, strangerFails };
+}
+
+function operatorAndDecoyCases(target: () => DenialTarget): void {
+  const { admin, anonymous, registered, challenge, verify, token, ownAssertion, strangersAssertion, authenticates, lockout, audited, strangerFails } = helpers(target);
 
   it('shows operators the failures on record: how many, the last one and its reason', async () => {
     const device = await registered('record');

@@ -22,16 +22,17 @@ const MAX_JTI_LENGTH = 256;
 /** A key no one holds: an unknown device's assertion is checked against it, so its refusal costs what any other does. */
 const NOBODYS_KEY = generateKeyPairSync('ed25519').publicKey;
 
+const NOT_SIGNED_BY_THE_DEVICE = 'The client assertion is not signed by the key registered for this device';
 const REFUSAL: Record<string, string> = {
-  SIGNATURE_INVALID: 'The client assertion is not signed by the key registered for this device',
+  SIGNATURE_INVALID: NOT_SIGNED_BY_THE_DEVICE,
+  // An unknown device is told what a wrong signature is told: a stranger cannot learn which device ids exist.
+  DEVICE_NOT_FOUND: NOT_SIGNED_BY_THE_DEVICE,
   ASSERTION_EXPIRED: 'The client assertion is expired, not yet valid, or valid for longer than this server accepts',
   ASSERTION_INVALID: 'The client assertion must name this server as aud and carry exp and a jti',
   ASSERTION_REUSED: 'This client assertion (its jti) was used before',
   DEVICE_REVOKED: 'The device is revoked',
   DEVICE_LOCKED: 'The device is locked by an operator',
 };
-/** An unknown device is told what a wrong signature is told: a stranger cannot learn which device ids exist. */
-REFUSAL['DEVICE_NOT_FOUND'] = REFUSAL['SIGNATURE_INVALID'] as string;
 
 /** Which assertion failure a jose refusal is (the audit event records it). */
 function checkOf(error: unknown): AssertionCheck {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { Api, authenticate, type Device, newDevice, register } from './support/client';
+import { Api, authenticate, type Challenge, type Device, newDevice, register } from './support/client';
 import { type RunningServer, startServer } from './support/server';
 
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -16,13 +16,6 @@ function malleate(signatureHex: string): string {
   return sig.toString('hex');
 }
 
-interface Challenge {
-  id: string;
-  deviceId: string;
-  nonce: string;
-  algorithm: string;
-  expiresAt: string;
-}
 
 describe('challenge-response authentication', () => {
   let server: RunningServer;
@@ -30,8 +23,7 @@ describe('challenge-response authentication', () => {
   let device: Device;
 
   beforeAll(async () => {
-    // This suite refuses one device again and again on purpose; lockouts have a suite of their own (lockout.e2e-spec.ts).
-    server = await startServer({ env: { M2M_AUDIENCE: 'https://auth.test.example', M2M_LOCKOUT_THRESHOLD: '0' } });
+    server = await startServer({ env: { M2M_AUDIENCE: 'https://auth.test.example' } });
     api = new Api(server.url, server.adminKey);
     device = newDevice('auth');
     expect((await register(api, device)).status).toBe(201);
@@ -120,9 +112,11 @@ describe('challenge-response authentication', () => {
     const before = (await challenge(doomed.deviceId)).body;
     expect((await api.post(`/v1/devices/${doomed.deviceId}/revoke`, { reason: 'compromised' })).status).toBe(200);
     expect((await verify(before.id, doomed.signHex(before.nonce))).body).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
+    // Asked again, it gets a challenge like any device (a decoy); only its key learns that it is revoked.
     const after = await challenge(doomed.deviceId);
-    expect(after.status).toBe(409);
-    expect(after.body).toMatchObject({ code: 'DEVICE_REVOKED' });
+    expect(after.status).toBe(201);
+    expect((await verify(after.body.id, doomed.signHex(after.body.nonce))).body).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
+    expect((await verify((await challenge(doomed.deviceId)).body.id, '00'.repeat(64))).body).toEqual({ verified: false, reason: 'SIGNATURE_INVALID' });
   });
 
   it('binds the URL it listens on as the audience when M2M_AUDIENCE is unset', async () => {
@@ -139,10 +133,13 @@ describe('challenge-response authentication', () => {
     }
   });
 
-  it('answers 404 DEVICE_NOT_FOUND for a challenge of an unknown device', async () => {
+  it('issues a challenge for an unknown device too (a decoy that never verifies), and refuses a malformed device id', async () => {
     const answer = await challenge('never-registered');
-    expect(answer.status).toBe(404);
-    expect(answer.body).toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ deviceId: 'never-registered', algorithm: 'Ed25519' });
+    expect((await verify(answer.body.id, '00'.repeat(64))).body).toEqual({ verified: false, reason: 'SIGNATURE_INVALID' });
+    const malformed = await challenge('not a device id');
+    expect(malformed).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
   });
 
   it.each([

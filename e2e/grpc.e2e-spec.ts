@@ -370,10 +370,11 @@ describe('gRPC API', () => {
       expectRefused(await grpc.registerDevice({ deviceId: newDevice().deviceId, publicKey: device.publicKeyHex }), status.ALREADY_EXISTS, 'DUPLICATE_PUBLIC_KEY');
     });
 
-    it('answers NOT_FOUND DEVICE_NOT_FOUND for an unknown device, to operators and devices alike', async () => {
+    it('answers NOT_FOUND DEVICE_NOT_FOUND for an unknown device to operators; a device asking gets a decoy challenge', async () => {
       expectRefused(await grpc.getDevice('never-registered'), status.NOT_FOUND, 'DEVICE_NOT_FOUND');
       expectRefused(await grpc.revokeDevice({ deviceId: 'never-registered' }), status.NOT_FOUND, 'DEVICE_NOT_FOUND');
-      expectRefused(await grpc.initiateChallenge('never-registered'), status.NOT_FOUND, 'DEVICE_NOT_FOUND');
+      const decoy = ok(await grpc.initiateChallenge('never-registered'));
+      expect(ok(await grpc.verify(decoy.id, '00'.repeat(64)))).toMatchObject({ verified: false, reason: 'VERIFY_FAILURE_REASON_SIGNATURE_INVALID' });
     });
 
     it('refuses every challenge of a revoked device, including ones issued before the revocation', async () => {
@@ -382,7 +383,8 @@ describe('gRPC API', () => {
       const before = ok(await grpc.initiateChallenge(doomed.deviceId));
       ok(await grpc.revokeDevice({ deviceId: doomed.deviceId, reason: 'compromised' }));
       expect(ok(await grpc.verify(before.id, doomed.signHex(before.nonce)))).toMatchObject({ verified: false, reason: 'VERIFY_FAILURE_REASON_DEVICE_REVOKED' });
-      expectRefused(await grpc.initiateChallenge(doomed.deviceId), status.FAILED_PRECONDITION, 'DEVICE_REVOKED');
+      const after = ok(await grpc.initiateChallenge(doomed.deviceId));
+      expect(ok(await grpc.verify(after.id, doomed.signHex(after.nonce)))).toMatchObject({ verified: false, reason: 'VERIFY_FAILURE_REASON_DEVICE_REVOKED' });
     });
 
     it('refuses a replay: the first attempt consumed the challenge', async () => {

@@ -91,11 +91,13 @@ if (go === null) {
       expect(health.stdout).toContain('map<string, .grpc.health.v1.HealthCheckResponse> statuses = 1;');
     });
 
-    it('answers InitiateChallenge for an unknown device with NotFound and the error code trailer', async () => {
-      const answer = await grpcurl('-v', '-d', '{"deviceId":"never-registered"}', target, 'm2m.v1.Authentication/InitiateChallenge');
-      expect(answer.code).not.toBe(0);
-      expect(answer.stderr).toContain('Code: NotFound');
-      expect(answer.stdout).toMatch(/m2m-error-code: DEVICE_NOT_FOUND/);
+    it('answers InitiateChallenge for an unknown device like any other (a decoy), and a malformed id with InvalidArgument', async () => {
+      const answer = await grpcurl('-d', '{"deviceId":"never-registered"}', target, 'm2m.v1.Authentication/InitiateChallenge');
+      expect(answer.code).toBe(0);
+      expect(JSON.parse(answer.stdout)).toMatchObject({ deviceId: 'never-registered', algorithm: 'Ed25519' });
+      const malformed = await grpcurl('-v', '-d', '{"deviceId":"not a device id"}', target, 'm2m.v1.Authentication/InitiateChallenge');
+      expect(malformed.stderr).toContain('Code: InvalidArgument');
+      expect(malformed.stdout).toMatch(/m2m-error-code: VALIDATION_FAILED/);
     });
 
     it('answers the health check SERVING', async () => {
@@ -140,8 +142,8 @@ if (go === null) {
       expect(done.stdout.match(/"eventJson":/g)).toHaveLength(5 + Math.min(5, reasons));
 
       const refused = await run('bash', ['--norc', '-c', refusals], { cwd, env });
-      expect(refused.stderr).toContain('Code: FailedPrecondition');
-      expect(refused.stdout).toContain('m2m-error-code: DEVICE_REVOKED');
+      expect(refused.stderr).toContain('Code: NotFound');
+      expect(refused.stdout).toContain('m2m-error-code: DEVICE_NOT_FOUND');
       expect(refused.stderr).toContain('Code: Unauthenticated');
 
       const healthy = await run('bash', ['--norc', '-euo', 'pipefail', '-c', health], { cwd, env });

@@ -67,7 +67,7 @@ describe('hostile strings and JSON bodies', () => {
       expect((await api.get<{ items: unknown[] }>('/v1/api-keys')).body.items).toHaveLength(before);
     });
 
-    it('refuses a revocation reason with controls, for an API key and for a device, and both stay active', async () => {
+    it('refuses a revocation, lock or unlock reason with controls, for an API key and for a device, and both stay active and unlocked', async () => {
       const key = await api.post<{ id: string }>('/v1/api-keys', { name: 'hostile reasons', scopes: ['audit:read'] });
       expect(key.status).toBe(201);
       const device = newDevice('hostile-reason');
@@ -79,7 +79,10 @@ describe('hostile strings and JSON bodies', () => {
         expect([deviceAnswer.status, deviceAnswer.body['code']]).toEqual([400, 'VALIDATION_FAILED']);
         const unlock = await api.post(`/v1/devices/${device.deviceId}/unlock`, { reason });
         expect([unlock.status, unlock.body['code']]).toEqual([400, 'VALIDATION_FAILED']);
+        const lock = await api.post(`/v1/devices/${device.deviceId}/lock`, { reason });
+        expect([lock.status, lock.body['code']]).toEqual([400, 'VALIDATION_FAILED']);
       }
+      expect((await api.get(`/v1/devices/${device.deviceId}/lockout`)).body['locked']).toBe(false);
       const keys = (await api.get<{ items: { id: string; status: string }[] }>('/v1/api-keys')).body.items;
       expect(keys.find((candidate) => candidate.id === key.body.id)?.status).toBe('active');
       expect((await api.get(`/v1/devices/${device.deviceId}`)).body['status']).toBe('active');

@@ -83,7 +83,7 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
     expect(refusals.map((event) => event['m2m:reason']).sort()).toEqual(cases.map(([, reason]) => reason).sort());
   });
 
-  it('answers RFC 6749 errors for malformed requests, and does not audit unknown clients', async () => {
+  it('answers RFC 6749 errors for malformed requests; an unknown client is refused as a forged one is, and audited', async () => {
     expect((await tokenRequest({ grant_type: 'password' })).body).toMatchObject({ error: 'unsupported_grant_type' });
     expect((await tokenRequest({})).body).toMatchObject({ error: 'invalid_request' });
     const asJson = await api.call('POST', '/oauth2/token', { grant_type: 'client_credentials' });
@@ -99,11 +99,16 @@ describe('OAuth 2.0 client credentials with private_key_jwt', () => {
       .setAudience(server.url)
       .setExpirationTime('1m')
       .sign(stranger.privateKey);
-    expect(await grant(unknown)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await grant(unknown)).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'The client assertion is not signed by the key registered for this device' },
+    });
     const events = await api.get<{ epcisBody: { queryResults: { resultsBody: { eventList: EpcisEvent[] } } } }>(
       `/epcis/events?MATCH_epc=urn:m2m-trust:device:${stranger.deviceId}`,
     );
-    expect(events.body.epcisBody.queryResults.resultsBody.eventList).toEqual([]);
+    expect(events.body.epcisBody.queryResults.resultsBody.eventList).toMatchObject([
+      { disposition: 'non_conformant', 'm2m:method': 'private_key_jwt', 'm2m:reason': 'DEVICE_NOT_FOUND' },
+    ]);
   });
 
   it('serves the same grant over gRPC (m2m.v1.Authentication/RequestToken): a token, then the reuse refused and audited', async () => {

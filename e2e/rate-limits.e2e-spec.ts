@@ -50,8 +50,8 @@ describe('rate limits (embedded gateway)', () => {
       expect(challenge.headers.get('ratelimit-limit')).toBe(String(ADDRESS_LIMIT));
       expect(challenge.headers.get('ratelimit-remaining')).toBe('1');
       expect(challenge.headers.get('ratelimit-policy')).toBe(`${ADDRESS_LIMIT};w=60`);
-      // A request the handler refuses (an unknown device) still counts: probing is what the limit is for.
-      expect((await device.post('/v1/challenges', { deviceId: 'no-such-device' })).status).toBe(404);
+      // A challenge for an unknown device (a decoy) still counts: probing is what the limit is for.
+      expect((await device.post('/v1/challenges', { deviceId: 'no-such-device' })).status).toBe(201);
 
       const refused = await device.post('/v1/challenges', { deviceId: sensor.deviceId });
       expectRateLimited(refused, ADDRESS_LIMIT);
@@ -102,8 +102,8 @@ describe('rate limits (embedded gateway)', () => {
     const server = await startServer({ env: limits(2, 0) });
     const grpc = new GrpcApi(grpcTargetOf(server.output()), null);
     try {
-      expect(await grpc.initiateChallenge('unknown-device')).toMatchObject({ ok: false, code: status.NOT_FOUND });
-      expect(await grpc.initiateChallenge('unknown-device')).toMatchObject({ ok: false, code: status.NOT_FOUND });
+      expect(await grpc.initiateChallenge('unknown-device')).toMatchObject({ ok: true });
+      expect(await grpc.initiateChallenge('unknown-device')).toMatchObject({ ok: true });
       const refused = await grpc.initiateChallenge('unknown-device');
       expect(refused).toMatchObject({ ok: false, code: status.RESOURCE_EXHAUSTED });
       expect(refused.ok ? null : refused.details).toMatch(/from this client address: at most 2 per 60 s/);
@@ -124,7 +124,7 @@ describe('rate limits (embedded gateway)', () => {
       const device = new Api(server.url, null);
       for (let i = 0; i < 30; i++) {
         const challenge = await device.post('/v1/challenges', { deviceId: 'unknown-device' });
-        expect(challenge.status).toBe(404);
+        expect(challenge.status).toBe(201);
         expect(challenge.headers.get('ratelimit-limit')).toBeNull();
         const listed = await admin.get('/v1/devices');
         expect(listed.status).toBe(200);
@@ -140,18 +140,18 @@ describe('rate limits (embedded gateway)', () => {
     try {
       const viaProxy = new Api(server.url, null);
       const from = (client: string) => viaProxy.post('/v1/challenges', { deviceId: 'unknown-device' }, { 'x-forwarded-for': client });
-      expect((await from('203.0.113.1')).status).toBe(404);
-      expect((await from('203.0.113.2')).status).toBe(404);
+      expect((await from('203.0.113.1')).status).toBe(201);
+      expect((await from('203.0.113.2')).status).toBe(201);
       expectRateLimited(await from('203.0.113.1'), 1);
       // IPv6 clients count by their /64.
-      expect((await from('2001:db8:1:2::1')).status).toBe(404);
+      expect((await from('2001:db8:1:2::1')).status).toBe(201);
       expectRateLimited(await from('2001:db8:1:2::ffff'), 1);
     } finally {
       await server.stop();
     }
   });
 
-  it('limits each device: a challenge pays for itself and its first verify, a replay pays again, other devices go on', async () => {
+  it("limits each device by the requests signed with its key: a verify, a replay, a token; other devices go on", async () => {
     const server = await startServer({ env: limits(0, 0, 4) });
     try {
       const admin = new Api(server.url, server.adminKey);
@@ -160,20 +160,24 @@ describe('rate limits (embedded gateway)', () => {
       expect((await register(admin, sensor)).status).toBe(201);
       expect((await register(admin, neighbour)).status).toBe(201);
 
-      // 4 a minute: two full authentications (each challenge counts 2: itself and its verify).
+      // Challenges are anyone's to ask for: they count nowhere per device (a stranger could otherwise spend the budget).
+      for (let i = 0; i < 6; i++) expect((await device.post('/v1/challenges', { deviceId: sensor.deviceId })).status).toBe(201);
+      // 4 a minute: each verify with a valid signature counts 1, a replay with one too.
       expect((await authenticate(device, sensor)).body).toMatchObject({ verified: true });
       const second = await device.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: sensor.deviceId });
-      expect(second.status).toBe(201);
       const signature = sensor.signHex(second.body.nonce);
       expect((await device.post('/v1/challenges/verify', { challengeId: second.body.id, signature })).body).toMatchObject({ verified: true });
+      expect((await device.post('/v1/challenges/verify', { challengeId: second.body.id, signature })).body).toEqual({ verified: false, reason: 'CHALLENGE_ALREADY_USED' });
+      // A wrong signature spends nothing of the device's.
+      const third = await device.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: sensor.deviceId });
+      expect((await device.post('/v1/challenges/verify', { challengeId: third.body.id, signature: '00'.repeat(64) })).body).toEqual({ verified: false, reason: 'SIGNATURE_INVALID' });
+      expect((await authenticate(device, sensor)).body).toMatchObject({ verified: true });
 
-      expectRateLimited(await device.post('/v1/challenges', { deviceId: sensor.deviceId }), 4);
-      // A replay was not paid for by its challenge: refused by the limit before it is even decided.
-      expectRateLimited(await device.post('/v1/challenges/verify', { challengeId: second.body.id, signature }), 4);
+      const fifth = await device.post<{ id: string; nonce: string }>('/v1/challenges', { deviceId: sensor.deviceId });
+      expectRateLimited(await device.post('/v1/challenges/verify', { challengeId: fifth.body.id, signature: sensor.signHex(fifth.body.nonce) }), 4);
       expect((await authenticate(device, neighbour)).body).toMatchObject({ verified: true });
     } finally {
       await server.stop();
     }
   });
 });
-

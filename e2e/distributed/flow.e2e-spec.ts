@@ -1,4 +1,4 @@
-import { type M2MClient, M2MConflictError, signChallenge } from '@m2m-trust/sdk';
+import { type M2MClient, signChallenge } from '@m2m-trust/sdk';
 
 import { status } from '@grpc/grpc-js';
 
@@ -14,6 +14,9 @@ import { authenticateWith, newDevice, type TestDevice } from './support/devices'
  * the gateway answers the public API, the registry and challenge services
  * decide, and the audit service records what Kafka brought it.
  */
+/** A device id no one registers: challenged all the same. */
+const UNKNOWN = 'never-registered-here';
+
 describe('distributed mode: a device through gateway, registry, challenge and audit services', () => {
   let cluster: Cluster;
   let api: Api;
@@ -68,12 +71,15 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       expect((await api.get(`/v1/devices/${other.deviceId}`)).status).toBe(404);
     });
 
-    it('answers 404 DEVICE_NOT_FOUND for a challenge of an unknown device', async () => {
-      const answer = await new Api(cluster.gateways[0]!.url, null).post('/v1/challenges', { deviceId: 'never-registered-here' });
-      refusedIds.push('never-registered-here');
-      expect(answer.status).toBe(404);
-      expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(answer.body).toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    it('answers a challenge for an unknown device like any other (a decoy, audited as a failure), and refuses a malformed id', async () => {
+      const anonymous = new Api(cluster.gateways[0]!.url, null);
+      const answer = await anonymous.post('/v1/challenges', { deviceId: UNKNOWN });
+      expect(answer.status).toBe(201);
+      expect(answer.body).toMatchObject({ deviceId: UNKNOWN, algorithm: 'Ed25519' });
+      const malformed = await anonymous.post('/v1/challenges', { deviceId: 'not a device id' });
+      expect(malformed.status).toBe(400);
+      expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     });
 
     it('answers CHALLENGE_NOT_FOUND for an unknown challenge, and VALIDATION_FAILED for a malformed one', async () => {
@@ -114,24 +120,23 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       expect(await authenticateWith(client, device, cluster.audience, { signer: impostor })).toEqual({ verified: false, reason: 'SIGNATURE_INVALID' });
     });
 
-    it('revokes the device; its earlier challenge and any new one are refused', async () => {
+    it('revokes the device; its earlier challenge and any new one (a decoy) are refused, told to its key as DEVICE_REVOKED', async () => {
       const earlier = await client.m2m.initiateChallenge({ deviceId: device.deviceId });
       const revoked = await client.m2m.revokeDevice(device.deviceId, { reason: 'flow test over' });
       expect(revoked).toMatchObject({ deviceId: device.deviceId, status: 'revoked', revocationReason: 'flow test over' });
       const signature = await signChallenge(earlier, device.privateKey, { deviceId: device.deviceId, audience: cluster.audience });
       expect(await client.m2m.verify({ challengeId: earlier.id, signature })).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
 
-      const refused = await client.m2m.authenticate({ deviceId: device.deviceId, privateKey: device.privateKey }).catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(M2MConflictError);
-      expect(refused).toMatchObject({ status: 409, code: 'DEVICE_REVOKED' });
+      expect(await client.m2m.authenticate({ deviceId: device.deviceId, privateKey: device.privateKey })).toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
       // Revoking again is idempotent and records nothing new.
       expect((await api.post(`/v1/devices/${device.deviceId}/revoke`, { reason: 'again' })).status).toBe(200);
     });
 
     it('records exactly the expected EPCIS events for the device, in order, readable through the gateway', async () => {
       const gateway = cluster.gateways[0]!.url;
-      // In the order they happened: the last failure is the verify after the revocation.
-      const expected = [REGISTERED, AUTHENTICATED, FAILED, REVOKED, FAILED];
+      // In the order they happened: after the revocation, the earlier challenge's verify, then the new challenge (a
+      // decoy, recorded when requested) and its verify.
+      const expected = [REGISTERED, AUTHENTICATED, FAILED, REVOKED, FAILED, FAILED, FAILED];
       const recorded = await settle(
         () => queryEvents(gateway, cluster.adminKey, { MATCH_anyEPC: deviceEpc(device.deviceId) }),
         (found) => found.length >= expected.length,
@@ -141,8 +146,9 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       expect(recorded.map(kindOf).sort()).toEqual([...expected].sort());
       const events = [...recorded].sort((a, b) => String(a['eventTime']).localeCompare(String(b['eventTime'])));
       expect(events.map(kindOf)).toEqual(expected);
-      expect(events.map((event) => event.action)).toEqual(['ADD', 'OBSERVE', 'OBSERVE', 'DELETE', 'OBSERVE']);
-      expect(events.map((event) => event['m2m:reason'] ?? null)).toEqual([null, null, 'SIGNATURE_INVALID', 'flow test over', 'DEVICE_REVOKED']);
+      expect(events.map((event) => event.action)).toEqual(['ADD', 'OBSERVE', 'OBSERVE', 'DELETE', 'OBSERVE', 'OBSERVE', 'OBSERVE']);
+      expect(events.map((event) => event['m2m:reason'] ?? null)).toEqual([null, null, 'SIGNATURE_INVALID', 'flow test over', 'DEVICE_REVOKED', 'DEVICE_REVOKED', 'DEVICE_REVOKED']);
+      expect(events.map((event) => event['m2m:phase'] ?? null)).toEqual([null, null, null, null, null, 'challenge', null]);
       expect(new Set(events.map((event) => event.eventID)).size).toBe(events.length);
       for (const event of events) expect(event.epcList).toEqual([deviceEpc(device.deviceId)]);
       expect(events[0]!['m2m:actor']).toBe('api-key:admin');
@@ -153,9 +159,12 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       expect(paged.map((event) => event.eventID)).toEqual(recorded.map((event) => event.eventID));
     });
 
-    it('recorded nothing for the refused requests, and the whole log is exactly this device', async () => {
-      const all = await queryEvents(cluster.gateways[0]!.url, cluster.adminKey);
-      expect(all.map((event) => event.epcList[0])).toEqual(Array(5).fill(deviceEpc(device.deviceId)));
+    it('recorded nothing for the refused requests, and the whole log is exactly this device and the unknown one challenged', async () => {
+      const all = await settle(() => queryEvents(cluster.gateways[0]!.url, cluster.adminKey), (found) => found.length >= 8, { quietMs: 1_000, size: (found) => found.length });
+      expect(all.filter((event) => event.epcList[0] === deviceEpc(device.deviceId))).toHaveLength(7);
+      const unknown = all.filter((event) => event.epcList[0] === deviceEpc(UNKNOWN));
+      expect(unknown.map((event) => [event.disposition, event['m2m:reason'], event['m2m:phase']])).toEqual([['non_conformant', 'DEVICE_NOT_FOUND', 'challenge']]);
+      expect(all).toHaveLength(8);
       for (const id of refusedIds) {
         expect(await queryEvents(cluster.gateways[0]!.url, cluster.adminKey, { MATCH_anyEPC: deviceEpc(id) })).toEqual([]);
       }
@@ -168,7 +177,7 @@ describe('distributed mode: a device through gateway, registry, challenge and au
       const epc = deviceEpc(device.deviceId);
       const byReason = await queryEvents(gateway, cluster.adminKey, { MATCH_anyEPC: epc, 'EXISTS_m2m:reason': '', orderBy: 'm2m:reason', orderDirection: 'ASC' });
       // Code-point order, as the binding asks: capitals before lower case.
-      expect(byReason.map((event) => event['m2m:reason'])).toEqual(['DEVICE_REVOKED', 'SIGNATURE_INVALID', 'flow test over']);
+      expect(byReason.map((event) => event['m2m:reason'])).toEqual(['DEVICE_REVOKED', 'DEVICE_REVOKED', 'DEVICE_REVOKED', 'SIGNATURE_INVALID', 'flow test over']);
       expect(await queryEvents(gateway, cluster.adminKey, { MATCH_anyEPC: epc, EQ_readPoint: 'urn:epc:id:sgln:0614141.07346.1234' })).toEqual([]);
       const refused = await api.get(`/epcis/events?${new URLSearchParams({ EQ_colour: 'red' })}`);
       expect(refused.status).toBe(400);
@@ -178,7 +187,7 @@ describe('distributed mode: a device through gateway, registry, challenge and au
     it('verifies the audit chain through the gateway', async () => {
       const report = await verifyChain(cluster.gateways[0]!.url, cluster.adminKey);
       expect(report.status).toBe(200);
-      expect(report.body).toMatchObject({ ok: true, verifiedRecords: 5 });
+      expect(report.body).toMatchObject({ ok: true, verifiedRecords: 8 });
       expect((await new Api(cluster.gateways[0]!.url, null).get('/epcis/chain/verify')).status).toBe(401);
     });
   });

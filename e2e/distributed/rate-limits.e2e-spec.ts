@@ -29,7 +29,7 @@ describe('distributed mode: rate limits hold across gateways', () => {
   it('refuses an address on every gateway once it spent its budget across them', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 2; i++) statuses.push((await gateway(i, null).post('/v1/challenges', { deviceId: 'never-registered' })).status);
-    expect(statuses).toEqual([...Array<number>(LIMIT).fill(404), 429, 429]);
+    expect(statuses).toEqual([...Array<number>(LIMIT).fill(201), 429, 429]);
 
     const refused = await gateway(0, null).post('/v1/challenges/verify', { challengeId: 'c', signature: 's' });
     expect(refused.status).toBe(429);

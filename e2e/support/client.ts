@@ -39,6 +39,15 @@ export class Api {
     this.call<T>('POST', path, body, headers);
 }
 
+/** The answer to POST /v1/challenges. */
+export interface Challenge {
+  id: string;
+  deviceId: string;
+  nonce: string;
+  algorithm: string;
+  expiresAt: string;
+}
+
 export interface Device {
   readonly deviceId: string;
   readonly publicKeyHex: string;

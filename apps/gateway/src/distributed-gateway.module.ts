@@ -141,6 +141,7 @@ export async function proxyChallengeService(app: NestFastifyApplication, config:
     // Device-authenticated: the address is counted here, the device by the challenge service once it verified the credential.
     scope.get('/v1/me', { preHandler: byAddress }, forward);
     scope.get('/v1/devices/:deviceId/lockout', forward);
+    scope.post('/v1/devices/:deviceId/lock', raw, forward);
     scope.post('/v1/devices/:deviceId/unlock', raw, forward);
   });
 }

@@ -35,10 +35,11 @@ const RECORDED = {
     'ApiKeys1763700000610',
     'QuerySubscriptions1763700000800',
     'ScheduledSubscriptions1763700000810',
+    'DeviceLockoutDetails1763700004100',
   ],
   embeddedAudit: ['AuditLog1763700000300', 'AuditChain1763700000400', 'AuditQueryIndexes1763700000510', 'AuditSource1763700000700', 'AuditTree1763700000900'],
   registryService: ['PostgresEventStore1763700001000', 'PostgresDevices1763700001100', 'PostgresApiKeys1763700001700'],
-  challengeService: ['PostgresEventStore1763700001000', 'PostgresDeviceCredentials1763700001200', 'PostgresTokenSigningKeys1763700001260', 'PostgresDeviceLockouts1763700001600'],
+  challengeService: ['PostgresEventStore1763700001000', 'PostgresDeviceCredentials1763700001200', 'PostgresTokenSigningKeys1763700001260', 'PostgresDeviceLockouts1763700001600', 'PostgresDeviceLockoutDetails1763700004110'],
   auditService: ['PostgresAuditLog1763700001300', 'PostgresAuditQueryIndexes1763700001310', 'PostgresNamedQueries1763700001320', 'PostgresQuerySubscriptions1763700001340', 'PostgresScheduledSubscriptions1763700001350', 'PostgresAuditTree1763700001360'],
   rateLimits: ['RateLimits1763700003000'],
 };

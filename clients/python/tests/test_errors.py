@@ -19,7 +19,7 @@ from m2m_trust import (
     ValidationError,
     generate_key_pair,
 )
-from support import Device, RunningServer, unique_id
+from support import AUDIENCE, Device, RunningServer, unique_id
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -61,9 +61,10 @@ def test_404_unknown_device_is_not_found_error(admin: M2MClient, device_client: 
         admin.m2m.get_device(missing)
     assert_problem(caught.value, status=404, code="DEVICE_NOT_FOUND")
     assert missing in (caught.value.detail or "")
-    with pytest.raises(NotFoundError) as caught:
-        device_client.m2m.initiate_challenge(missing)
-    assert_problem(caught.value, status=404, code="DEVICE_NOT_FOUND")
+    # A device is never told whether an id exists: the challenge is a decoy that never verifies.
+    decoy = device_client.m2m.initiate_challenge(missing)
+    assert decoy["deviceId"] == missing
+    assert device_client.m2m.verify(challenge_id=decoy["id"], signature="00" * 64) == {"verified": False, "reason": "SIGNATURE_INVALID"}
 
 
 def test_409_device_exists(admin: M2MClient, new_device: Callable[..., Device]) -> None:
@@ -83,12 +84,12 @@ def test_409_duplicate_public_key(admin: M2MClient, new_device: Callable[..., De
         admin.m2m.get_device(other)
 
 
-def test_409_challenge_for_revoked_device(admin: M2MClient, device_client: M2MClient, new_device: Callable[..., Device]) -> None:
+def test_revoked_device_gets_a_decoy_and_only_its_key_learns_why(admin: M2MClient, device_client: M2MClient, new_device: Callable[..., Device]) -> None:
     device = new_device("revoked-challenge")
     admin.m2m.revoke_device(device.device_id)
-    with pytest.raises(ConflictError) as caught:
-        device_client.m2m.initiate_challenge(device.device_id)
-    assert_problem(caught.value, status=409, code="DEVICE_REVOKED")
+    decoy = device_client.m2m.initiate_challenge(device.device_id)
+    assert device_client.m2m.verify(challenge_id=decoy["id"], signature="00" * 64) == {"verified": False, "reason": "SIGNATURE_INVALID"}
+    assert device_client.m2m.authenticate(device_id=device.device_id, private_key=device.keys.private_key, audience=AUDIENCE) == {"verified": False, "reason": "DEVICE_REVOKED"}
 
 
 @pytest.mark.parametrize(

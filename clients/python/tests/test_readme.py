@@ -57,6 +57,9 @@ def test_readme_examples_run(server: RunningServer, monkeypatch: pytest.MonkeyPa
         "inspecting",
         "inspecting",
         "decommissioning",
+        # The revoked device's authentication in the errors example: its decoy challenge, then its verify.
+        "inspecting",
+        "inspecting",
     ]
     assert len(namespace["replays"]) == 1
     assert [e["action"] for e in namespace["registrations_and_revocations"]] == ["ADD", "DELETE"]

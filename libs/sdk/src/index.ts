@@ -68,6 +68,7 @@ export {
   type IterateDevicesQuery,
   type JsonWebKeySet,
   type ListDevicesQuery,
+  type LockDeviceInput,
   type PublicJwk,
   type RegisterDeviceInput,
   type RequestTokenInput,

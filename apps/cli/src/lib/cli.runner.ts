@@ -14,6 +14,7 @@ import { completionCommand } from './commands/completion.command';
 import {
   devicesGetCommand,
   devicesListCommand,
+  devicesLockCommand,
   devicesLockoutCommand,
   devicesRegisterCommand,
   devicesRevokeCommand,
@@ -59,6 +60,7 @@ export const COMMANDS: readonly Command[] = [
   devicesListCommand,
   devicesGetCommand,
   devicesRevokeCommand,
+  devicesLockCommand,
   devicesLockoutCommand,
   devicesUnlockCommand,
   authCommand,

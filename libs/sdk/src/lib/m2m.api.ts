@@ -12,6 +12,7 @@ import {
   type InitiateChallengeInput,
   type IterateDevicesQuery,
   type ListDevicesQuery,
+  type LockDeviceInput,
   type RegisterDeviceInput,
   type RequestTokenInput,
   type RevokeDeviceInput,
@@ -107,6 +108,26 @@ export class M2MApi {
     );
   }
 
+  /**
+   * Operator: locks a device by hand (audited), until `until` or until unlocked; a new lock replaces the one in force.
+   * The device then gets decoy challenges and `DEVICE_LOCKED` on verify. 400 `VALIDATION_FAILED`, 404 `DEVICE_NOT_FOUND`.
+   * Not retried on a lost answer: a second lock would be a second audit record.
+   */
+  async lockDevice(deviceId: string, input: LockDeviceInput, options?: CallOptions): Promise<DeviceLockout> {
+    return asDeviceLockout(
+      await this.http.request(
+        {
+          method: 'POST',
+          target: `v1/devices/${encodeURIComponent(deviceId)}/lock`,
+          body: input.until === undefined ? { reason: input.reason } : { reason: input.reason, until: input.until },
+          authenticated: true,
+          retry: 'refused',
+        },
+        options,
+      ),
+    );
+  }
+
   /** Operator: lifts a device's lock and clears its failures (audited). Idempotent. */
   async unlockDevice(deviceId: string, input: UnlockDeviceInput = {}, options?: CallOptions): Promise<DeviceLockout> {
     return asDeviceLockout(
@@ -123,7 +144,11 @@ export class M2MApi {
     );
   }
 
-  /** Device: asks for a single-use challenge. 404 `DEVICE_NOT_FOUND`, 409 `DEVICE_REVOKED`. */
+  /**
+   * Device: asks for a single-use challenge. Every well-formed request gets one: for an unknown, revoked or locked
+   * device it is a decoy that never verifies, and only a verify signed with the device's key is told why
+   * (docs/abuse-limits.md). 400 `VALIDATION_FAILED`, 429 `RATE_LIMITED`.
+   */
   async initiateChallenge(input: InitiateChallengeInput, options?: CallOptions): Promise<Challenge> {
     return asChallenge(
       await this.http.request({ method: 'POST', target: 'v1/challenges', body: { deviceId: input.deviceId }, authenticated: false, retry: 'refused' }, options),

@@ -62,15 +62,16 @@ describe('M2MClient against the gateway', () => {
     const revoked = await client.m2m.revokeDevice(deviceId, { reason: 'lost' });
     expect(revoked).toMatchObject({ deviceId, status: 'revoked', revocationReason: 'lost' });
     await expect(client.m2m.revokeDevice(deviceId)).resolves.toMatchObject({ status: 'revoked' });
-    const error = await client.m2m.authenticate({ deviceId, privateKey: keys.privateKey }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(M2MConflictError);
-    expect(error).toMatchObject({ code: 'DEVICE_REVOKED', status: 409, requestId: expect.any(String) });
+    // The challenge is a decoy; the verify signed with the device's key is told why.
+    await expect(client.m2m.authenticate({ deviceId, privateKey: keys.privateKey })).resolves.toEqual({ verified: false, reason: 'DEVICE_REVOKED' });
 
     const actions = (await auditOf(deviceId)).map((e) => [e.action, e.bizStep, e.disposition]);
     expect(actions).toEqual([
       ['ADD', 'commissioning', 'active'],
       ['OBSERVE', 'inspecting', 'conformant'],
       ['DELETE', 'decommissioning', 'inactive'],
+      ['OBSERVE', 'inspecting', 'non_conformant'],
+      ['OBSERVE', 'inspecting', 'non_conformant'],
     ]);
   });
 
@@ -120,7 +121,18 @@ describe('M2MClient against the gateway', () => {
       detail: expect.stringContaining('no-such-device'),
       requestId: expect.any(String),
     });
-    await expect(client.m2m.initiateChallenge({ deviceId: 'no-such-device' })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    // A device is never told whether an id exists: an unknown one gets a decoy challenge.
+    await expect(client.m2m.initiateChallenge({ deviceId: 'no-such-device' })).resolves.toMatchObject({ deviceId: 'no-such-device', algorithm: 'Ed25519' });
+    await expect(client.m2m.lockDevice('no-such-device', { reason: 'stolen' })).rejects.toMatchObject({ constructor: M2MNotFoundError, code: 'DEVICE_NOT_FOUND' });
+    await expect(client.m2m.lockDevice(deviceId, { reason: '' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+
+    // An operator lock stops the device until it is lifted; the record shows it.
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await expect(client.m2m.lockDevice(deviceId, { reason: 'stolen', until })).resolves.toMatchObject({ deviceId, locked: true, lockedUntil: until, lockReason: 'stolen' });
+    await expect(client.m2m.authenticate({ deviceId, privateKey: keys.privateKey })).resolves.toEqual({ verified: false, reason: 'DEVICE_LOCKED' });
+    await expect(client.m2m.getDeviceLockout(deviceId)).resolves.toMatchObject({ locked: true, consecutiveFailures: 2, lastFailureReason: 'DEVICE_LOCKED' });
+    await expect(client.m2m.unlockDevice(deviceId, { reason: 'found' })).resolves.toMatchObject({ locked: false, lockReason: null, consecutiveFailures: 0 });
+    await expect(client.m2m.authenticate({ deviceId, privateKey: keys.privateKey })).resolves.toMatchObject({ verified: true });
 
     await expect(client.m2m.registerDevice({ deviceId, publicKey: (await generateKeyPair()).publicKeyHex })).rejects.toMatchObject({
       constructor: M2MConflictError,

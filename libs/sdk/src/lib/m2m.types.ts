@@ -53,16 +53,29 @@ export interface RevokeDeviceInput {
   readonly reason?: string;
 }
 
-/** A device's failed-authentication record (docs/abuse-limits.md). */
+/** A device's failed-authentication record and any operator lock (docs/abuse-limits.md). Failures lock nothing. */
 export interface DeviceLockout {
   readonly deviceId: string;
-  /** Whether authentications are refused now. */
+  /** Whether authentications are refused now (an operator lock is in force). */
   readonly locked: boolean;
-  /** End of the current lock; null when not locked. */
+  /** End of the lock in force; null when not locked or locked until an operator unlocks the device. */
   readonly lockedUntil: string | null;
+  /** The operator's reason for the lock in force; null when not locked. */
+  readonly lockReason: string | null;
+  /** Failed authentications since the last success or unlock. */
   readonly consecutiveFailures: number;
-  /** Locks since the last success or unlock: the next one lasts twice as long. */
+  readonly lastFailureAt: string | null;
+  /** The latest failure's reason, as the audit log records it (`DEVICE_NOT_FOUND` never: unknown devices have no record). */
+  readonly lastFailureReason: string | null;
+  /** Locks since the last success or unlock. */
   readonly lockNumber: number;
+}
+
+export interface LockDeviceInput {
+  /** Why; recorded in the audit log. */
+  readonly reason: string;
+  /** When the lock ends by itself (ISO 8601, in the future); without it the lock holds until an unlock. */
+  readonly until?: string;
 }
 
 export interface UnlockDeviceInput {

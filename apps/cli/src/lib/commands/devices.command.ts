@@ -172,22 +172,42 @@ export const devicesRevokeCommand = oneDeviceCommand({
 const lockoutFields = (lockout: DeviceLockout): string =>
   renderFields([
     ['device id', lockout.deviceId],
-    ['locked', lockout.locked ? `yes, until ${lockout.lockedUntil}` : 'no'],
+    ['locked', lockout.locked ? `yes, ${lockout.lockedUntil === null ? 'until unlocked' : `until ${lockout.lockedUntil}`}: ${lockout.lockReason ?? ''}` : 'no'],
     ['consecutive failures', String(lockout.consecutiveFailures)],
+    ['last failure', lockout.lastFailureAt === null ? 'none' : `${lockout.lastFailureAt} ${lockout.lastFailureReason ?? ''}`],
     ['locks since success', String(lockout.lockNumber)],
   ]);
 
 export const devicesLockoutCommand = oneDeviceCommand({
   verb: 'lockout',
-  summary: "Show a device's failed-authentication record and lock",
+  summary: "Show a device's failed-authentication record and any lock",
   withReason: false,
   call: (client, deviceId) => client.m2m.getDeviceLockout(deviceId),
   fields: lockoutFields,
 });
 
+export const devicesLockCommand: Command = {
+  path: ['devices', 'lock'],
+  summary: 'Lock a device by hand: no authentication succeeds until --until or an unlock (audited)',
+  usage: 'DEVICE_ID --reason TEXT [--until TIME]',
+  positionals: { name: 'DEVICE_ID', max: 1 },
+  options: {
+    device: DEVICE_OPTION,
+    reason: REASON_OPTION,
+    until: { type: 'string', value: 'TIME', description: 'when the lock ends by itself (ISO 8601, e.g. 2026-12-01T00:00:00Z); default: until unlocked' },
+  },
+  async run(invocation) {
+    const reason = requiredString(invocation.values, 'reason');
+    const until = stringOption(invocation.values, 'until');
+    const answer = await invocation.operatorClient().m2m.lockDevice(deviceArgument(invocation), { reason, ...(until === undefined ? {} : { until }) });
+    invocation.output.result(answer, () => lockoutFields(answer));
+    return ExitCode.Ok;
+  },
+};
+
 export const devicesUnlockCommand = oneDeviceCommand({
   verb: 'unlock',
-  summary: "Lift a device's lock after repeated failed authentications (audited; idempotent)",
+  summary: "Lift a device's lock and clear its failure record (audited; idempotent)",
   withReason: true,
   call: (client, deviceId, body) => client.m2m.unlockDevice(deviceId, body),
   fields: lockoutFields,

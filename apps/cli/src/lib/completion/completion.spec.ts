@@ -57,7 +57,7 @@ describe('bash completion', () => {
   it('completes commands and groups from the parser, and the commands of a group', () => {
     const top = [...new Set(COMMANDS.map((c) => c.path[0]))];
     expect(complete('m2m', '')).toEqual(top);
-    expect(complete('m2m', 'devices', 'l')).toEqual(['list', 'lockout']);
+    expect(complete('m2m', 'devices', 'l')).toEqual(['list', 'lock', 'lockout']);
     expect(complete('m2m', 'audit', '')).toEqual(['query', 'export', 'verify', 'proof']);
   }, SHELL_TIMEOUT_MS);
 
@@ -100,7 +100,7 @@ describe('fish completion', () => {
   }, SHELL_TIMEOUT_MS);
 
   it('completes commands, options and their values', () => {
-    expect(complete('m2m devices l')).toEqual(['list', 'lockout']);
+    expect(complete('m2m devices l')).toEqual(['list', 'lock', 'lockout']);
     expect(complete('m2m devices list --status ')).toEqual(['active', 'revoked']);
     expect(complete('m2m api-keys create --scope dev')).toEqual(['devices:read', 'devices:write']);
     expect(complete('m2m keygen --out dev')).toEqual(['device.pem', 'device.pub.pem']);

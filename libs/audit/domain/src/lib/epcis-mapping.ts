@@ -104,6 +104,8 @@ function classify(event: DomainEvent): Classification | null {
           challengeId: event.data.challengeId,
           keyThumbprint: event.data.keyThumbprint,
           assertionId: callerText(event.data.assertionId),
+          // `challenge`: refused when the challenge was requested (the caller got a decoy); absent: at verify.
+          phase: event.data.phase,
         },
       };
     case 'DeviceLocked':
@@ -113,7 +115,13 @@ function classify(event: DomainEvent): Classification | null {
         disposition: 'unavailable',
         eventTime: event.data.lockedAt,
         epc: deviceEpc(event.data.deviceId),
-        extensions: { failures: String(event.data.failures), lockNumber: String(event.data.lockNumber), lockedUntil: event.data.lockedUntil },
+        // An operator's lock has a reason and may have no end; the automatic locks recorded before issue 17 have an end and no reason.
+        extensions: {
+          failures: String(event.data.failures),
+          lockNumber: String(event.data.lockNumber),
+          lockedUntil: event.data.lockedUntil,
+          reason: callerText(event.data.reason),
+        },
       };
     case 'DeviceUnlocked':
       return {

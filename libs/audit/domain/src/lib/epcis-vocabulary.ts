@@ -39,6 +39,7 @@ export const M2M_EXTENSION_FIELDS = [
   'method',
   'name',
   'nameSha256',
+  'phase',
   'reason',
   'reasonSha256',
   'requestId',

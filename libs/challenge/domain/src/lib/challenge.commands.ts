@@ -1,7 +1,7 @@
 import type { SignatureCheck } from '@m2m-trust/shared-crypto';
 import type { Message } from '@m2m-trust/shared-domain';
 
-import type { LockoutPolicy, LockoutStanding } from './lockout';
+import type { LockoutStanding } from './lockout';
 
 /** What the credentials side knows of the device when a command runs. */
 export type DeviceStanding =
@@ -18,7 +18,7 @@ export type IssueChallenge = Message<
     readonly now: string;
     readonly ttlSeconds: number;
     readonly device: DeviceStanding;
-    /** A locked device gets no challenge until the lock ends. */
+    /** A locked device gets a decoy: a challenge that never verifies. */
     readonly lockout: LockoutStanding;
   }
 >;
@@ -29,12 +29,11 @@ export type VerifyChallenge = Message<
     readonly now: string;
     readonly device: DeviceStanding;
     readonly lockout: LockoutStanding;
-    readonly policy: LockoutPolicy;
     /** The `jti` of the access token a success will issue: recorded in DeviceAuthenticated. */
     readonly tokenId: string;
     /**
-     * Checks the signature over the challenge's nonce. Deterministic, and only
-     * called when every cheaper rule has passed.
+     * Checks the signature over the challenge's nonce with the device's registered key (revoked or not), or with a
+     * key no one holds when the device is unknown. Deterministic, and only called when every cheaper rule has passed.
      */
     readonly checkSignature: (nonce: string) => SignatureCheck;
   }

@@ -1,11 +1,10 @@
 import { ErrorCode } from '@m2m-trust/shared-domain';
-import { isDomainError } from '@m2m-trust/shared-domain';
 import { deciderSpec } from '@m2m-trust/shared-domain/testing';
 import type { ChallengeIssued, DeviceAuthenticated, DeviceAuthenticationFailed, DeviceLocked } from '@m2m-trust/shared-events';
 
 import type { DeviceStanding, VerifyChallenge } from './challenge.commands';
-import { challengeDecider } from './challenge.decider';
-import { CLEAN_LOCKOUT, evolveLockout, type LockoutPolicy, type LockoutStanding } from './lockout';
+import { answeredReason, challengeDecider } from './challenge.decider';
+import { CLEAN_LOCKOUT, evolveLockout, lockDevice, type LockoutStanding } from './lockout';
 
 const ISSUED_AT = '2026-11-21T08:00:00.000Z';
 const EXPIRES_AT = '2026-11-21T08:01:00.000Z';
@@ -36,15 +35,21 @@ const success = (at: string, resetsLockout = false): DeviceAuthenticated => ({
     ...(resetsLockout ? { resetsLockout: true as const } : {}),
   },
 });
-const POLICY: LockoutPolicy = { threshold: 3, seconds: 60, maxSeconds: 200 };
-const locked = (failures: number, lockNumber: number, lockedUntil: string, at = JUST_BEFORE): DeviceLocked => ({
+/** An automatic lock as recorded before issue 17 (no reason); still folded by the projection. */
+const legacyLock = (failures: number, lockNumber: number, lockedUntil: string, at = JUST_BEFORE): DeviceLocked => ({
   type: 'DeviceLocked',
   data: { deviceId: 'meter-1', failures, lockNumber, lockedAt: at, lockedUntil },
 });
-const failure = (reason: DeviceAuthenticationFailed['data']['reason'], at = JUST_BEFORE): DeviceAuthenticationFailed => ({
+const failure = (reason: DeviceAuthenticationFailed['data']['reason'], at = JUST_BEFORE, thumbprint: string | null = 'thumb'): DeviceAuthenticationFailed => ({
   type: 'DeviceAuthenticationFailed',
-  data: { challengeId: 'c1', deviceId: 'meter-1', keyThumbprint: 'thumb', method: 'challenge-response', reason, failedAt: at },
+  data: { challengeId: 'c1', deviceId: 'meter-1', keyThumbprint: thumbprint, method: 'challenge-response', reason, failedAt: at },
 });
+const refusedAtIssue = (reason: 'DEVICE_NOT_FOUND' | 'DEVICE_REVOKED' | 'DEVICE_LOCKED', thumbprint: string | null = 'thumb'): DeviceAuthenticationFailed => ({
+  type: 'DeviceAuthenticationFailed',
+  data: { ...failure(reason, ISSUED_AT, thumbprint).data, phase: 'challenge' },
+});
+const operatorLocked = (lockedUntil: string | null): LockoutStanding => ({ ...CLEAN_LOCKOUT, lockNumber: 1, lockedUntil, lockedIndefinitely: lockedUntil === null, lockReason: 'stolen' });
+const unknown: DeviceStanding = { status: 'unknown' };
 
 const spec = deciderSpec(challengeDecider);
 const verify = (
@@ -58,7 +63,6 @@ const verify = (
     now,
     device,
     lockout,
-    policy: POLICY,
     tokenId: 'token-1',
     checkSignature: (nonce) => {
       // The decider must check the signature over the nonce it issued, nothing else.
@@ -77,11 +81,19 @@ describe('challenge decider', () => {
     it('issues a nonce that binds audience, challenge, device, randomness and expiry', () => {
       spec.given([]).when(issue(active)).then([issued]);
     });
-    it('refuses an unknown device', () => {
-      spec.given([]).when(issue({ status: 'unknown' })).thenFails(ErrorCode.DeviceNotFound);
+    it('issues a decoy of the same shape to an unknown device, recorded as the failure it is', () => {
+      spec.given([]).when(issue(unknown)).then([issued, refusedAtIssue('DEVICE_NOT_FOUND', null)]);
     });
-    it('refuses a revoked device', () => {
-      spec.given([]).when(issue(revoked)).thenFails(ErrorCode.DeviceRevoked);
+    it('issues a decoy to a revoked device', () => {
+      spec.given([]).when(issue(revoked)).then([issued, refusedAtIssue('DEVICE_REVOKED')]);
+    });
+    it('issues a decoy to a device an operator locked, open-ended or until a time; none once the lock has ended', () => {
+      spec.given([]).when(issue(active, operatorLocked(null))).then([issued, refusedAtIssue('DEVICE_LOCKED')]);
+      spec.given([]).when(issue(active, operatorLocked(EXPIRES_AT))).then([issued, refusedAtIssue('DEVICE_LOCKED')]);
+      spec.given([]).when(issue(active, operatorLocked(ISSUED_AT))).then([issued]);
+    });
+    it('never issues one challenge twice', () => {
+      spec.given([issued]).when(issue(active)).thenFails(ErrorCode.ConcurrencyConflict);
     });
   });
 
@@ -98,8 +110,9 @@ describe('challenge decider', () => {
     it('refuses at the expiry instant, even with a valid signature', () => {
       spec.given([issued]).when(verify(EXPIRES_AT, active, 'valid')).then([failure('CHALLENGE_EXPIRED', EXPIRES_AT)]);
     });
-    it('refuses a device revoked after the challenge was issued', () => {
+    it("tells a device revoked after the challenge was issued only when the signature is the device's", () => {
       spec.given([issued]).when(verify(JUST_BEFORE, revoked, 'valid')).then([failure('DEVICE_REVOKED')]);
+      spec.given([issued]).when(verify(JUST_BEFORE, revoked, 'invalid')).then([failure('SIGNATURE_INVALID')]);
     });
     it('refuses a replay after success', () => {
       spec.given([issued, success(JUST_BEFORE)]).when(verify(JUST_BEFORE, active, 'valid')).then([failure('CHALLENGE_ALREADY_USED')]);
@@ -115,63 +128,50 @@ describe('challenge decider', () => {
     });
   });
 
-  describe('lockout', () => {
-    const twoFailures: LockoutStanding = { consecutiveFailures: 2, lockNumber: 0, lockedUntil: null };
-    const LOCK_END = '2026-11-21T08:01:59.999Z';
-
-    it('counts a failure below the threshold without locking', () => {
-      spec.given([issued]).when(verify(JUST_BEFORE, active, 'invalid', { ...twoFailures, consecutiveFailures: 1 })).then([failure('SIGNATURE_INVALID')]);
+  describe('decoys and operator locks', () => {
+    it("records an unknown device's verify as DEVICE_NOT_FOUND and answers it as a wrong signature", () => {
+      spec.given([issued, refusedAtIssue('DEVICE_NOT_FOUND', null)]).when(verify(JUST_BEFORE, unknown, 'invalid')).then([failure('DEVICE_NOT_FOUND', JUST_BEFORE, null)]);
+      expect(answeredReason('DEVICE_NOT_FOUND')).toBe('SIGNATURE_INVALID');
+      // A non-canonical signature is told as such whoever the device: otherwise it would tell known devices apart.
+      spec.given([issued]).when(verify(JUST_BEFORE, unknown, 'non_canonical')).then([failure('SIGNATURE_NON_CANONICAL', JUST_BEFORE, null)]);
+      spec.given([issued]).when(verify(JUST_BEFORE, revoked, 'non_canonical')).then([failure('SIGNATURE_NON_CANONICAL')]);
+      expect(answeredReason('DEVICE_LOCKED')).toBe('DEVICE_LOCKED');
     });
-    it('locks the device with the failure that reaches the threshold, in the same decision', () => {
-      spec.given([issued]).when(verify(JUST_BEFORE, active, 'invalid', twoFailures)).then([failure('SIGNATURE_INVALID'), locked(3, 1, LOCK_END)]);
+    it('a decoy is consumed, expires and replays like any challenge', () => {
+      const decoy = [issued, refusedAtIssue('DEVICE_REVOKED')];
+      spec.given(decoy).when(verify(EXPIRES_AT, revoked, 'valid')).then([failure('CHALLENGE_EXPIRED', EXPIRES_AT)]);
+      spec.given([...decoy, failure('SIGNATURE_INVALID')]).when(verify(JUST_BEFORE, revoked, 'invalid')).then([failure('CHALLENGE_ALREADY_USED')]);
     });
-    it('doubles each further lock before a success, up to the maximum', () => {
-      const afterOneLock: LockoutStanding = { consecutiveFailures: 2, lockNumber: 1, lockedUntil: ISSUED_AT };
-      spec
-        .given([issued])
-        .when(verify(JUST_BEFORE, active, 'invalid', afterOneLock))
-        .then([failure('SIGNATURE_INVALID'), locked(3, 2, '2026-11-21T08:02:59.999Z')]);
-      const afterThree: LockoutStanding = { consecutiveFailures: 2, lockNumber: 3, lockedUntil: ISSUED_AT };
-      // 60 × 2^3 = 480 s, capped at 200 s.
-      spec
-        .given([issued])
-        .when(verify(JUST_BEFORE, active, 'invalid', afterThree))
-        .then([failure('SIGNATURE_INVALID'), locked(3, 4, '2026-11-21T08:04:19.999Z')]);
+    it("tells a locked device it is locked only when the signature is the device's, and never counts toward a lock", () => {
+      spec.given([issued]).when(verify(JUST_BEFORE, active, 'valid', operatorLocked(null))).then([failure('DEVICE_LOCKED')]);
+      spec.given([issued]).when(verify(JUST_BEFORE, active, 'invalid', operatorLocked(EXPIRES_AT))).then([failure('SIGNATURE_INVALID')]);
     });
-    it('refuses a locked device even with a valid signature, and does not count or extend the lock', () => {
-      const lockedNow: LockoutStanding = { consecutiveFailures: 0, lockNumber: 1, lockedUntil: EXPIRES_AT };
-      spec.given([issued]).when(verify(JUST_BEFORE, active, 'valid', lockedNow)).then([failure('DEVICE_LOCKED')]);
-      spec.given([issued]).when(verify(JUST_BEFORE, active, 'invalid', { ...lockedNow, consecutiveFailures: 2 })).then([failure('DEVICE_LOCKED')]);
+    it('any number of failures never locks: a stranger cannot deny the device', () => {
+      const manyFailures: LockoutStanding = { ...CLEAN_LOCKOUT, consecutiveFailures: 10_000, lastFailureAt: ISSUED_AT, lastFailureReason: 'SIGNATURE_INVALID' };
+      spec.given([issued]).when(verify(JUST_BEFORE, active, 'invalid', manyFailures)).then([failure('SIGNATURE_INVALID')]);
+      spec.given([]).when(issue(active, manyFailures)).then([issued]);
+      spec.given([issued]).when(verify(JUST_BEFORE, active, 'valid', manyFailures)).then([success(JUST_BEFORE, true)]);
     });
-    it('never locks a revoked device (it is refused for good already)', () => {
-      spec.given([issued]).when(verify(JUST_BEFORE, revoked, 'valid', twoFailures)).then([failure('DEVICE_REVOKED')]);
+    it('a decoy never verifies, even after the lock is lifted', () => {
+      spec.given([issued, refusedAtIssue('DEVICE_LOCKED')]).when(verify(JUST_BEFORE, active, 'valid')).then([failure('DEVICE_LOCKED')]);
+      spec.given([issued, refusedAtIssue('DEVICE_NOT_FOUND', null)]).when(verify(JUST_BEFORE, active, 'valid')).then([failure('SIGNATURE_INVALID')]);
     });
-    it('never locks when the threshold is 0', () => {
-      const command = verify(JUST_BEFORE, active, 'invalid', { consecutiveFailures: 99, lockNumber: 0, lockedUntil: null });
-      spec.given([issued]).when({ ...command, data: { ...command.data, policy: { ...POLICY, threshold: 0 } } }).then([failure('SIGNATURE_INVALID')]);
+    it('an operator locks with a reason, until a time in the future or open-ended', () => {
+      expect(lockDevice('meter-1', CLEAN_LOCKOUT, 'stolen', null, ISSUED_AT)).toEqual([
+        { type: 'DeviceLocked', data: { deviceId: 'meter-1', failures: 0, lockNumber: 1, lockedAt: ISSUED_AT, lockedUntil: null, reason: 'stolen' } },
+      ]);
+      expect(() => lockDevice('meter-1', CLEAN_LOCKOUT, 'stolen', ISSUED_AT, ISSUED_AT)).toThrow(/future/);
     });
-    it('a success after the lock ended clears the record', () => {
-      const ended: LockoutStanding = { consecutiveFailures: 1, lockNumber: 1, lockedUntil: ISSUED_AT };
-      spec.given([issued]).when(verify(JUST_BEFORE, active, 'valid', ended)).then([success(JUST_BEFORE, true)]);
-    });
-    it('refuses to issue a challenge to a locked device, saying when to retry', () => {
-      const lockedNow: LockoutStanding = { consecutiveFailures: 0, lockNumber: 1, lockedUntil: '2026-11-21T08:00:30.200Z' };
-      spec.given([]).when(issue(active, lockedNow)).thenFails(ErrorCode.DeviceLocked);
-      try {
-        challengeDecider.decide(issue(active, lockedNow), challengeDecider.initialState);
-      } catch (error) {
-        expect(isDomainError(error) && error.retry).toEqual({ afterSeconds: 31 });
-      }
-      spec.given([]).when(issue(active, { ...lockedNow, lockedUntil: ISSUED_AT })).then([issued]);
-    });
-    it('the projection evolves a record through failures, a lock, and a success', () => {
+    it('the projection folds failures, an automatic lock recorded before issue 17, an operator lock, a success and an unlock', () => {
       let standing = CLEAN_LOCKOUT;
-      for (const event of [failure('SIGNATURE_INVALID'), failure('CHALLENGE_EXPIRED'), failure('DEVICE_REVOKED'), failure('DEVICE_LOCKED')]) {
-        standing = evolveLockout(standing, event);
-      }
-      expect(standing).toEqual({ consecutiveFailures: 2, lockNumber: 0, lockedUntil: null });
-      standing = evolveLockout(standing, locked(3, 1, LOCK_END));
-      expect(standing).toEqual({ consecutiveFailures: 0, lockNumber: 1, lockedUntil: LOCK_END });
+      for (const event of [failure('SIGNATURE_INVALID'), failure('CHALLENGE_EXPIRED', EXPIRES_AT)]) standing = evolveLockout(standing, event);
+      expect(standing).toEqual({ ...CLEAN_LOCKOUT, consecutiveFailures: 2, lastFailureAt: EXPIRES_AT, lastFailureReason: 'CHALLENGE_EXPIRED' });
+      const LOCK_END = '2026-11-21T08:01:59.999Z';
+      standing = evolveLockout(standing, legacyLock(3, 1, LOCK_END));
+      expect(standing).toMatchObject({ consecutiveFailures: 0, lockNumber: 1, lockedUntil: LOCK_END, lockedIndefinitely: false, lockReason: null });
+      const [operator] = lockDevice('meter-1', standing, 'stolen', null, JUST_BEFORE);
+      standing = evolveLockout(evolveLockout(standing, failure('SIGNATURE_INVALID')), operator!);
+      expect(standing).toMatchObject({ consecutiveFailures: 1, lockNumber: 2, lockedUntil: null, lockedIndefinitely: true, lockReason: 'stolen' });
       expect(evolveLockout(standing, success(JUST_BEFORE))).toBe(standing);
       expect(evolveLockout(standing, success(JUST_BEFORE, true))).toEqual(CLEAN_LOCKOUT);
       expect(evolveLockout(standing, { type: 'DeviceUnlocked', data: { deviceId: 'meter-1', reason: null, unlockedAt: JUST_BEFORE } })).toEqual(CLEAN_LOCKOUT);

@@ -1,4 +1,3 @@
-import { ErrorCode } from '@m2m-trust/shared-domain';
 import { deciderSpec } from '@m2m-trust/shared-domain/testing';
 import type { DeviceAuthenticated, DeviceAuthenticationFailed } from '@m2m-trust/shared-events';
 
@@ -18,7 +17,6 @@ const present = (check: AssertionCheck, options: { device?: DeviceStanding; lock
     now: NOW,
     device: options.device ?? active,
     lockout: options.lockout ?? CLEAN_LOCKOUT,
-    policy: { threshold: 2, seconds: 30, maxSeconds: 300 },
     check,
     tokenId: 'token-1',
   },
@@ -35,12 +33,12 @@ const success: DeviceAuthenticated = {
     assertionId: 'jti-1',
   },
 };
-const failure = (reason: DeviceAuthenticationFailed['data']['reason'], jti: string | null = 'jti-1'): DeviceAuthenticationFailed => ({
+const failure = (reason: DeviceAuthenticationFailed['data']['reason'], jti: string | null = 'jti-1', thumbprint: string | null = 'thumb'): DeviceAuthenticationFailed => ({
   type: 'DeviceAuthenticationFailed',
   data: {
     challengeId: null,
     deviceId: 'meter-1',
-    keyThumbprint: 'thumb',
+    keyThumbprint: thumbprint,
     method: 'private_key_jwt',
     reason,
     failedAt: NOW,
@@ -66,22 +64,20 @@ describe('client assertion decider', () => {
   it('refuses an assertion without jti', () => {
     spec.given([]).when(present('valid', { jti: null })).then([failure('ASSERTION_INVALID', null)]);
   });
-  it('refuses a revoked device and a locked one, before looking at the assertion', () => {
-    spec.given([]).when(present('valid', { device: { status: 'revoked', keyThumbprint: 'thumb' } })).then([failure('DEVICE_REVOKED')]);
-    const locked: LockoutStanding = { consecutiveFailures: 0, lockNumber: 1, lockedUntil: '2026-11-21T08:00:10.000Z' };
+  it("tells a revoked or locked device so only when the assertion is signed with the device's key", () => {
+    const revoked: DeviceStanding = { status: 'revoked', keyThumbprint: 'thumb' };
+    const locked: LockoutStanding = { ...CLEAN_LOCKOUT, lockNumber: 1, lockedIndefinitely: true, lockReason: 'stolen' };
+    spec.given([]).when(present('valid', { device: revoked })).then([failure('DEVICE_REVOKED')]);
     spec.given([]).when(present('valid', { lockout: locked })).then([failure('DEVICE_LOCKED')]);
+    spec.given([]).when(present('SIGNATURE_INVALID', { device: revoked })).then([failure('SIGNATURE_INVALID')]);
+    spec.given([]).when(present('SIGNATURE_INVALID', { lockout: locked })).then([failure('SIGNATURE_INVALID')]);
   });
-  it('counts towards the lockout like any failed authentication', () => {
-    const one: LockoutStanding = { consecutiveFailures: 1, lockNumber: 0, lockedUntil: null };
-    spec
-      .given([])
-      .when(present('SIGNATURE_INVALID', { lockout: one }))
-      .then([
-        failure('SIGNATURE_INVALID'),
-        { type: 'DeviceLocked', data: { deviceId: 'meter-1', failures: 2, lockNumber: 1, lockedAt: NOW, lockedUntil: '2026-11-21T08:00:30.000Z' } },
-      ]);
+  it('never locks, however many failures are on record', () => {
+    const many: LockoutStanding = { ...CLEAN_LOCKOUT, consecutiveFailures: 10_000 };
+    spec.given([]).when(present('SIGNATURE_INVALID', { lockout: many })).then([failure('SIGNATURE_INVALID')]);
+    spec.given([]).when(present('valid', { lockout: many })).then([{ ...success, data: { ...success.data, resetsLockout: true } }]);
   });
-  it('refuses an unknown device without recording anything', () => {
-    spec.given([]).when(present('valid', { device: { status: 'unknown' } })).thenFails(ErrorCode.DeviceNotFound);
+  it('records an unknown device as DEVICE_NOT_FOUND (answered as a wrong signature)', () => {
+    spec.given([]).when(present('SIGNATURE_INVALID', { device: { status: 'unknown' } })).then([failure('DEVICE_NOT_FOUND', 'jti-1', null)]);
   });
 });

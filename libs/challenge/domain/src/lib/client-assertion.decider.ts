@@ -1,14 +1,15 @@
-import { assertUnreachable, type Decider, DomainError, ErrorCode } from '@m2m-trust/shared-domain';
+import { assertUnreachable, type Decider } from '@m2m-trust/shared-domain';
 import {
   type AssertionFailureReason,
   AssertionFailureReason as Reasons,
   type ChallengeEvent,
   type DeviceAuthenticationFailed,
+  UnknownDeviceReason,
   VerifyFailureReason,
 } from '@m2m-trust/shared-events';
 
 import type { DeviceStanding } from './challenge.commands';
-import { activeLockEnd, hasLockoutRecord, lockAfterFailure, type LockoutPolicy, type LockoutStanding } from './lockout';
+import { hasLockoutRecord, isLocked, type LockoutStanding } from './lockout';
 
 /**
  * What the handler found checking the assertion JWT (signature with the
@@ -30,7 +31,7 @@ export type AuthenticateWithAssertion = {
     readonly now: string;
     readonly device: DeviceStanding;
     readonly lockout: LockoutStanding;
-    readonly policy: LockoutPolicy;
+    /** Checked with the device's registered key (revoked or not), or with a key no one holds when it is unknown. */
     readonly check: AssertionCheck;
     readonly tokenId: string;
   };
@@ -56,9 +57,9 @@ function evolve(state: ClientAssertionState, event: ChallengeEvent): ClientAsser
 type FailureReason = DeviceAuthenticationFailed['data']['reason'];
 
 function authenticate(command: AuthenticateWithAssertion, state: ClientAssertionState): ChallengeEvent[] {
-  const { deviceId, assertionId, now, device, lockout, policy, check } = command.data;
-  const fail = (reason: FailureReason): ChallengeEvent[] => {
-    const failed: DeviceAuthenticationFailed = {
+  const { deviceId, assertionId, now, device, lockout, check } = command.data;
+  const fail = (reason: FailureReason): ChallengeEvent[] => [
+    {
       type: 'DeviceAuthenticationFailed',
       data: {
         challengeId: null,
@@ -69,15 +70,13 @@ function authenticate(command: AuthenticateWithAssertion, state: ClientAssertion
         failedAt: now,
         ...(assertionId !== null ? { assertionId } : {}),
       },
-    };
-    const locked = lockAfterFailure(deviceId, lockout, policy, reason, now);
-    return locked ? [failed, locked] : [failed];
-  };
-  // An unknown client is refused before anything is recorded: there is no device to attribute it to.
-  if (device.status === 'unknown') throw new DomainError(ErrorCode.DeviceNotFound, `Device ${deviceId} is not registered`);
-  if (device.status !== 'active') return fail(VerifyFailureReason.DeviceRevoked);
-  if (activeLockEnd(lockout, now) !== null) return fail(VerifyFailureReason.DeviceLocked);
+    } satisfies DeviceAuthenticationFailed,
+  ];
+  // As a verify: recorded as what it is, answered as a wrong signature; the device's state only to its key holder.
+  if (device.status === 'unknown') return fail(UnknownDeviceReason.DeviceNotFound);
   if (check !== 'valid') return fail(check);
+  if (device.status !== 'active') return fail(VerifyFailureReason.DeviceRevoked);
+  if (isLocked(lockout, now)) return fail(VerifyFailureReason.DeviceLocked);
   if (assertionId === null) return fail(Reasons.AssertionInvalid);
   if (state.status === 'used') return fail(Reasons.AssertionReused);
   return [

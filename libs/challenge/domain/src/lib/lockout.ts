@@ -1,72 +1,67 @@
-import { assertUnreachable } from '@m2m-trust/shared-domain';
-import type { ChallengeEvent, DeviceLocked, DeviceUnlocked, VerifyFailureReason } from '@m2m-trust/shared-events';
-
-/** When repeated failures lock a device, and for how long (docs/abuse-limits.md). */
-export interface LockoutPolicy {
-  /** Consecutive failures that lock the device; 0: never lock. */
-  readonly threshold: number;
-  /** The first lock's length; each further lock before a success doubles it. */
-  readonly seconds: number;
-  readonly maxSeconds: number;
-}
-
-/** A device's failure record, as the lockout projection keeps it. */
-export interface LockoutStanding {
-  /** Failures since the last success, lock or unlock. */
-  readonly consecutiveFailures: number;
-  /** Locks since the last success or unlock: the next lock lasts seconds × 2^lockNumber. */
-  readonly lockNumber: number;
-  /** The end of the latest lock (it may have passed); null: never locked since the last reset. */
-  readonly lockedUntil: string | null;
-}
-
-export const CLEAN_LOCKOUT: LockoutStanding = { consecutiveFailures: 0, lockNumber: 0, lockedUntil: null };
-
-/** The end of the lock in force at `now`, or null when the device is not locked. */
-export function activeLockEnd(standing: LockoutStanding, now: string): string | null {
-  return standing.lockedUntil !== null && Date.parse(standing.lockedUntil) > Date.parse(now) ? standing.lockedUntil : null;
-}
-
-/** Seconds from `now` until `end`, rounded up (what Retry-After says). */
-export function secondsUntil(end: string, now: string): number {
-  return Math.max(1, Math.ceil((Date.parse(end) - Date.parse(now)) / 1000));
-}
+import { assertUnreachable, DomainError, ErrorCode, requirePlainText } from '@m2m-trust/shared-domain';
+import type { ChallengeEvent, DeviceLocked, DeviceUnlocked } from '@m2m-trust/shared-events';
 
 /**
- * Failures that say nothing new about who is knocking do not count: a revoked
- * device is refused for good anyway, and counting attempts during a lock
- * would let a lock extend itself.
+ * A device's failure record and lock, as the lockout projection keeps it. Failures are counted for operators to see;
+ * they no longer lock anything (docs/abuse-limits.md "Lockouts"): only an operator locks a device.
  */
-const COUNTED = (reason: string): boolean => reason !== ('DEVICE_REVOKED' satisfies VerifyFailureReason) && reason !== ('DEVICE_LOCKED' satisfies VerifyFailureReason);
-
-/** The lock a counted failure at `now` starts, if it reaches the threshold. */
-export function lockAfterFailure(deviceId: string, standing: LockoutStanding, policy: LockoutPolicy, reason: string, now: string): DeviceLocked | null {
-  if (policy.threshold === 0 || !COUNTED(reason)) return null;
-  const failures = standing.consecutiveFailures + 1;
-  if (failures < policy.threshold) return null;
-  const seconds = Math.min(policy.seconds * 2 ** standing.lockNumber, policy.maxSeconds);
-  return {
-    type: 'DeviceLocked',
-    data: {
-      deviceId,
-      failures,
-      lockNumber: standing.lockNumber + 1,
-      lockedAt: now,
-      lockedUntil: new Date(Date.parse(now) + seconds * 1000).toISOString(),
-    },
-  };
+export interface LockoutStanding {
+  /** Failures since the last success or unlock (a decoy challenge's failure included). */
+  readonly consecutiveFailures: number;
+  readonly lastFailureAt: string | null;
+  readonly lastFailureReason: string | null;
+  /** Locks since the last success or unlock. */
+  readonly lockNumber: number;
+  /** The end of the latest lock (it may have passed); null: no lock on record, or an open-ended one. */
+  readonly lockedUntil: string | null;
+  /** An operator's lock without an end: in force until an operator unlocks the device. */
+  readonly lockedIndefinitely: boolean;
+  /** The operator's reason for the latest lock; null for no lock or an automatic one recorded before issue 17. */
+  readonly lockReason: string | null;
 }
 
-/** Whether a success has a failure record to clear (so the projection need not hear of every success). */
-export const hasLockoutRecord = (standing: LockoutStanding): boolean => standing.consecutiveFailures > 0 || standing.lockNumber > 0 || standing.lockedUntil !== null;
+export const CLEAN_LOCKOUT: LockoutStanding = {
+  consecutiveFailures: 0,
+  lastFailureAt: null,
+  lastFailureReason: null,
+  lockNumber: 0,
+  lockedUntil: null,
+  lockedIndefinitely: false,
+  lockReason: null,
+};
+
+/** The lock in force at `now` (its end, null when open-ended), or undefined when the device is not locked. */
+export function activeLock(standing: LockoutStanding, now: string): { readonly until: string | null } | undefined {
+  if (standing.lockedIndefinitely) return { until: null };
+  return standing.lockedUntil !== null && Date.parse(standing.lockedUntil) > Date.parse(now) ? { until: standing.lockedUntil } : undefined;
+}
+
+export const isLocked = (standing: LockoutStanding, now: string): boolean => activeLock(standing, now) !== undefined;
+
+/** Whether a success has a record to clear (so the projection need not hear of every success). */
+export const hasLockoutRecord = (standing: LockoutStanding): boolean =>
+  standing.consecutiveFailures > 0 || standing.lockNumber > 0 || standing.lockedUntil !== null || standing.lockedIndefinitely;
 
 /** The lockout projection's evolve: one device's record after one of its events. */
 export function evolveLockout(standing: LockoutStanding, event: ChallengeEvent): LockoutStanding {
   switch (event.type) {
     case 'DeviceAuthenticationFailed':
-      return COUNTED(event.data.reason) ? { ...standing, consecutiveFailures: standing.consecutiveFailures + 1 } : standing;
+      return {
+        ...standing,
+        consecutiveFailures: standing.consecutiveFailures + 1,
+        lastFailureAt: event.data.failedAt,
+        lastFailureReason: event.data.reason,
+      };
     case 'DeviceLocked':
-      return { consecutiveFailures: 0, lockNumber: event.data.lockNumber, lockedUntil: event.data.lockedUntil };
+      return {
+        ...standing,
+        // An automatic lock (recorded before issue 17) started the count afresh; an operator's leaves it to be seen.
+        consecutiveFailures: event.data.reason === undefined ? 0 : standing.consecutiveFailures,
+        lockNumber: event.data.lockNumber,
+        lockedUntil: event.data.lockedUntil,
+        lockedIndefinitely: event.data.lockedUntil === null,
+        lockReason: event.data.reason ?? null,
+      };
     case 'DeviceUnlocked':
       return CLEAN_LOCKOUT;
     case 'DeviceAuthenticated':
@@ -78,7 +73,22 @@ export function evolveLockout(standing: LockoutStanding, event: ChallengeEvent):
   }
 }
 
+/** An operator locks a device, until `until` or (null) until unlocked; a new lock replaces the one in force. */
+export function lockDevice(deviceId: string, standing: LockoutStanding, reason: string, until: string | null, now: string): DeviceLocked[] {
+  requirePlainText('/reason', reason);
+  if (until !== null && Date.parse(until) <= Date.parse(now)) {
+    throw new DomainError(ErrorCode.ValidationFailed, `until must be in the future (it is ${until}, the time is ${now})`, [{ path: '/until', message: 'must be in the future' }]);
+  }
+  return [
+    {
+      type: 'DeviceLocked',
+      data: { deviceId, failures: standing.consecutiveFailures, lockNumber: standing.lockNumber + 1, lockedAt: now, lockedUntil: until, reason },
+    },
+  ];
+}
+
 /** An operator lifts a device's lock (and forgets its failures); nothing to record when there is no record. */
 export function unlockDevice(deviceId: string, standing: LockoutStanding, reason: string | null, now: string): DeviceUnlocked[] {
+  requirePlainText('/reason', reason);
   return hasLockoutRecord(standing) ? [{ type: 'DeviceUnlocked', data: { deviceId, reason, unlockedAt: now } }] : [];
 }

@@ -3,7 +3,7 @@ import { EventMeta, Public, SchemaPipe } from '@m2m-trust/shared-platform';
 import { RateLimitedByAddress } from '@m2m-trust/shared-rate-limit';
 
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { Authenticator } from './authenticator';
 import {
@@ -26,12 +26,13 @@ export class ChallengeController {
 
   @Post()
   @RateLimitedByAddress()
-  @ApiOperation({ summary: 'Issue a single-use challenge for a device to sign' })
+  @ApiOperation({
+    summary: 'Issue a single-use challenge for a device to sign',
+    description:
+      "Every well-formed request is answered alike: for an unknown, revoked or locked device the challenge is a decoy that never verifies (audited as a failed authentication), and only a verify signed with the device's key is told why (docs/abuse-limits.md).",
+  })
   @ApiBody({ schema: InitiateChallengeBodySchema })
   @ApiCreatedResponse({ schema: ChallengeResponseSchema })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'DEVICE_REVOKED' })
-  @ApiResponse({ status: 423, description: 'DEVICE_LOCKED: see Retry-After' })
   initiate(@Body(new SchemaPipe(InitiateChallengeBodySchema)) body: InitiateChallengeBody, @EventMeta() meta: EventMetadata): Promise<ChallengeResponse> {
     return this.challenges.initiate(body.deviceId, meta);
   }

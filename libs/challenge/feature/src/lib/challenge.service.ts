@@ -1,5 +1,5 @@
 import { DEVICE_LOCKOUT_REPOSITORY, type DeviceLockoutRepository } from '@m2m-trust/challenge-data-access';
-import { type ChallengeCommand, challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
+import { answeredReason, type ChallengeCommand, challengeDecider, type ChallengeState, type DeviceStanding } from '@m2m-trust/challenge-domain';
 import { CLOCK, type Clock, decideAndAppend, EVENT_STORE, type EventStore, type StreamCondition } from '@m2m-trust/shared-contracts';
 import { checkEd25519Signature, decodeSignature, type SignatureCheck } from '@m2m-trust/shared-crypto';
 import { DomainError, ErrorCode } from '@m2m-trust/shared-domain';
@@ -14,6 +14,7 @@ import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
 import { AccessTokens } from '@m2m-trust/token-feature';
 
+import { generateKeyPairSync } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -22,6 +23,9 @@ import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
 import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
 import { RandomPool } from './random-pool';
+
+/** A key no one holds: an unknown device's signature is checked against it, so its answer costs what any other does. */
+const NOBODYS_KEY = generateKeyPairSync('ed25519').publicKey;
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
   credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };
@@ -42,9 +46,13 @@ function deviceOf(state: ChallengeState): string {
  * decideAndAppend, on condition that the device's stream still stands where the
  * key cache read it. A verify of a challenge this process issued reads no stream
  * and parses no key (pending challenges, credentials cache); it reads the
- * lockout standing afresh and appends the outcome (with the lock a failure may
- * bring) in a commit grouped with other appends, before it answers. The audit
- * record follows from that event, behind the store.
+ * lockout standing afresh and appends the outcome in a commit grouped with
+ * other appends, before it answers. The audit record follows from that event,
+ * behind the store.
+ *
+ * What a caller without the device's key can do to it (docs/abuse-limits.md): nothing beyond its own address's
+ * budget. A challenge for a device that cannot authenticate is a decoy like any other answer; the device's state is
+ * told only to a verify signed with its key, and only such a verify spends the device's budget.
  */
 @Injectable()
 export class ChallengeService extends Authenticator {
@@ -66,12 +74,12 @@ export class ChallengeService extends Authenticator {
   }
 
   async initiate(deviceId: string, metadata: EventMetadata): Promise<ChallengeResponse> {
-    // The challenge and its first verify, paid in one count: one round trip to a shared store per authentication, not two.
-    await this.rateLimits.consume('device', deviceId, 2);
+    // Not counted per device: anyone may ask for a device's challenge, so counting it would hand strangers the device's
+    // budget. The address limit bounds them; the device's own budget is spent by verifies signed with its key.
     // Time-ordered, so challenge streams append to the end of the stream index.
     // Not a secret: the nonce's 32 random bytes are what make it unpredictable.
     const challengeId = uuidv7();
-    const { state, version } = await decideAndAppend(
+    const { state, version, events } = await decideAndAppend(
       this.store,
       challengeStreamId(challengeId),
       challengeDecider,
@@ -99,6 +107,8 @@ export class ChallengeService extends Authenticator {
       { preloaded: { state: challengeDecider.initialState, version: 0 }, onConflict: () => this.credentials.invalidate(deviceId) },
     );
     if (state.status !== 'issued') throw new Error('issuing a challenge did not issue it');
+    // A decoy's failure is counted like any other; the caller is answered the same either way.
+    for (const event of events) if (event.type === 'DeviceAuthenticationFailed') this.metrics.authentications.inc({ outcome: 'failure', reason: event.data.reason });
     this.pending.add(state, version);
     return { id: challengeId, deviceId, nonce: state.nonce, algorithm: 'Ed25519', expiresAt: state.expiresAt };
   }
@@ -115,22 +125,23 @@ export class ChallengeService extends Authenticator {
       challengeDecider,
       async (state, attempt) => {
         if (state.status === 'none') return null;
-        // Per device as well as per address: known only now that the challenge names its device. The first verify of a
-        // challenge this instance issued was paid for with it; any other (a replay, another instance's challenge) pays
-        // here. A refused verify leaves the challenge unconsumed; the device may retry it after Retry-After.
-        if (attempt === 1 && !cached) await this.rateLimits.consume('device', state.deviceId);
         const credentials = await this.credentials.get(state.deviceId);
+        const checked = this.check(credentials, state.nonce, signature);
+        // Per device as well as per address, but only for a verify signed with the device's key: a stranger's spends
+        // nothing of the device's. The first attempt pays; a refused verify leaves the challenge unconsumed, and the
+        // device may retry it after Retry-After.
+        if (attempt === 1 && checked === 'valid' && credentials) await this.rateLimits.consume('device', state.deviceId);
         const command: ChallengeCommand = {
           type: 'VerifyChallenge',
           data: {
             now: this.clock.now().toISOString(),
             device: standingOf(credentials),
-            // Read fresh on every attempt: failures on other instances count too (docs/abuse-limits.md).
+            // Read fresh on every attempt: a lock an operator set through another instance holds here too.
             lockout: await this.lockouts.get(state.deviceId),
-            policy: this.config.abuse.lockout,
             // Time-ordered like challenge ids; recorded in the success event so an auditor can trace a token.
             tokenId: uuidv7(),
-            checkSignature: (nonce) => this.check(credentials, nonce, signature),
+            // The signature over this state's nonce, checked once above.
+            checkSignature: () => checked,
           },
         };
         // Commit only if the device is still as we saw it: a revocation that
@@ -153,7 +164,7 @@ export class ChallengeService extends Authenticator {
   }
 
   private check(credentials: CachedCredentials | null, nonce: string, signature: Uint8Array): SignatureCheck {
-    return credentials ? checkEd25519Signature(credentials.key, nonce, signature) : 'invalid';
+    return checkEd25519Signature(credentials?.key ?? NOBODYS_KEY, nonce, signature);
   }
 
   private async answer(events: readonly ChallengeEvent[]): Promise<VerifyResponse> {
@@ -167,7 +178,7 @@ export class ChallengeService extends Authenticator {
     }
     if (outcome?.type === 'DeviceAuthenticationFailed') {
       this.metrics.authentications.inc({ outcome: 'failure', reason: outcome.data.reason });
-      return { verified: false, reason: outcome.data.reason as VerifyFailureReason };
+      return { verified: false, reason: answeredReason(outcome.data.reason) as VerifyFailureReason };
     }
     throw new Error(`verify decided ${outcome?.type ?? 'nothing'}`);
   }

@@ -17,6 +17,7 @@ import {
   registerHttpObservability,
   requestIdFor,
   resolveAdminApiKey,
+  retiredVariableWarnings,
   ServiceAudience,
   unknownVariableMessage,
   unknownVariables,
@@ -76,6 +77,7 @@ export async function startService(service: ServiceDefinition): Promise<StartedS
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat).child({ app: service.name });
   for (const unknown of unknownVariables()) logger.warn({ variable: unknown.name }, unknownVariableMessage(unknown));
+  for (const retired of retiredVariableWarnings()) logger.warn({ variable: retired.variable }, retired.message);
   // What was set, and the effective configuration after defaults (secrets as [redacted]): what this process really uses.
   logger.debug({ settings: configuredVariables(), config }, 'configuration');
   const { host } = config.http;

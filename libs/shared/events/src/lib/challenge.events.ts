@@ -32,8 +32,15 @@ export type AssertionFailureReason = (typeof AssertionFailureReason)[keyof typeo
 /** How a device proved who it is: the challenge-response protocol, or an OAuth client assertion. */
 export type AuthenticationMethod = 'challenge-response' | 'private_key_jwt';
 
+/**
+ * Recorded, never answered: a challenge or client assertion named a device that is not registered. The caller is
+ * told what a wrong signature is told (docs/abuse-limits.md, "What a stranger learns").
+ */
+export const UnknownDeviceReason = { DeviceNotFound: 'DEVICE_NOT_FOUND' } as const;
+export type UnknownDeviceReason = (typeof UnknownDeviceReason)[keyof typeof UnknownDeviceReason];
+
 /** Every reason an authentication failure records (CHALLENGE_NOT_FOUND has no device to attribute it to). */
-export type AuthenticationFailureReason = Exclude<VerifyFailureReason, 'CHALLENGE_NOT_FOUND'> | AssertionFailureReason;
+export type AuthenticationFailureReason = Exclude<VerifyFailureReason, 'CHALLENGE_NOT_FOUND'> | AssertionFailureReason | UnknownDeviceReason;
 
 export type ChallengeIssued = Message<
   'ChallengeIssued',
@@ -77,24 +84,32 @@ export type DeviceAuthenticationFailed = Message<
     readonly failedAt: string;
     /** The `jti` of the refused client assertion (private_key_jwt), when it had one. */
     readonly assertionId?: string;
+    /**
+     * `challenge`: refused when the challenge was requested (an unknown, revoked or locked device). The challenge
+     * was issued all the same, as a decoy that never verifies, so the requester cannot tell; absent: at verify.
+     */
+    readonly phase?: 'challenge';
   }
 >;
 
 /**
- * Recorded with the failure that reached the lockout threshold, in the same
- * stream and transaction: the device cannot authenticate until `lockedUntil`
- * or until an operator lifts the lock.
+ * The device cannot authenticate until `lockedUntil` or until an operator lifts the lock. An operator's lock
+ * (`POST /v1/devices/{id}/lock`) carries its `reason`. Before issue 17 a lock also came by itself, recorded with the
+ * failure that reached a threshold and without a reason; those records still fold the same (docs/abuse-limits.md).
  */
 export type DeviceLocked = Message<
   'DeviceLocked',
   {
     readonly deviceId: string;
-    /** Consecutive failures that led to the lock. */
+    /** Consecutive failures on record when locked (of an automatic lock: the failures that led to it). */
     readonly failures: number;
-    /** 1 for the first lock since the last success; each further lock doubles the period. */
+    /** Locks since the last success or unlock, this one included. */
     readonly lockNumber: number;
     readonly lockedAt: string;
-    readonly lockedUntil: string;
+    /** The lock's end; null (operator locks only): until an operator unlocks the device. */
+    readonly lockedUntil: string | null;
+    /** Why the operator locked the device; absent on the automatic locks recorded before issue 17. */
+    readonly reason?: string;
   }
 >;
 

@@ -5,12 +5,13 @@ import type { Provider } from '@nestjs/common';
 import { DEVICE_CREDENTIALS_REPOSITORY } from '../device-credentials.repository';
 import { DEVICE_LOCKOUT_REPOSITORY } from '../device-lockout.repository';
 import { PostgresDeviceCredentials1763700001200 } from './device-credentials.migration';
+import { PostgresDeviceLockoutDetails1763700004110 } from './device-lockout-details.migration';
 import { PostgresDeviceLockouts1763700001600 } from './device-lockouts.migration';
 import { PostgresDeviceCredentialsProjection } from './postgres-device-credentials.projection';
 import { PostgresDeviceLockoutProjection } from './postgres-device-lockout.projection';
 
 /** The challenge scope's tables in a service's schema. */
-export const challengePostgresMigrations = [PostgresDeviceCredentials1763700001200, PostgresDeviceLockouts1763700001600];
+export const challengePostgresMigrations = [PostgresDeviceCredentials1763700001200, PostgresDeviceLockouts1763700001600, PostgresDeviceLockoutDetails1763700004110];
 
 /**
  * The device credentials and lockouts projections and the reads they serve,

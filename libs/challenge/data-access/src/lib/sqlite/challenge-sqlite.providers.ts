@@ -5,12 +5,13 @@ import type { Provider } from '@nestjs/common';
 import { DEVICE_CREDENTIALS_REPOSITORY } from '../device-credentials.repository';
 import { DEVICE_LOCKOUT_REPOSITORY } from '../device-lockout.repository';
 import { DeviceCredentials1763700000200 } from './device-credentials.migration';
+import { DeviceLockoutDetails1763700004100 } from './device-lockout-details.migration';
 import { DeviceLockouts1763700000600 } from './device-lockouts.migration';
 import { SqliteDeviceCredentialsProjection } from './sqlite-device-credentials.projection';
 import { SqliteDeviceLockoutProjection } from './sqlite-device-lockout.projection';
 
 /** The challenge scope's tables in the embedded database. */
-export const challengeSqliteMigrations = [DeviceCredentials1763700000200, DeviceLockouts1763700000600];
+export const challengeSqliteMigrations = [DeviceCredentials1763700000200, DeviceLockouts1763700000600, DeviceLockoutDetails1763700004100];
 
 /**
  * The device credentials and lockouts projections (for the event store to

@@ -15,11 +15,31 @@ export const UnlockDeviceBodySchema = Type.Object(
 );
 export type UnlockDeviceBody = Static<typeof UnlockDeviceBodySchema>;
 
+export const LockDeviceBodySchema = Type.Object(
+  {
+    reason: PlainTextString({ minLength: 1, maxLength: 500, description: 'Why the device is locked; recorded in the audit log' }),
+    until: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When the lock ends by itself (in the future); without it the lock holds until an operator unlocks the device' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type LockDeviceBody = Static<typeof LockDeviceBodySchema>;
+
+const nullableTime = (description: string) => Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
+
 export const LockoutResponseSchema = Type.Object({
   deviceId: Type.String(),
-  locked: Type.Boolean({ description: 'Whether authentications are refused now' }),
-  lockedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'End of the current lock; null when not locked' }),
-  consecutiveFailures: Type.Unsafe<number>({ type: 'integer', minimum: 0, description: 'Counted failures since the last success, lock or unlock' }),
-  lockNumber: Type.Unsafe<number>({ type: 'integer', minimum: 0, description: 'Locks since the last success or unlock: the next one lasts twice as long' }),
+  locked: Type.Boolean({ description: 'Whether authentications are refused now (an operator lock is in force)' }),
+  lockedUntil: nullableTime('End of the lock in force; null when not locked or locked until an operator unlocks the device'),
+  lockReason: Type.Union([Type.String(), Type.Null()], { description: "The operator's reason for the lock in force; null when not locked" }),
+  consecutiveFailures: Type.Unsafe<number>({
+    type: 'integer',
+    minimum: 0,
+    description: 'Failed authentications recorded for the device since its last success or unlock (they lock nothing)',
+  }),
+  lastFailureAt: nullableTime('When the latest of those failures happened; null when there is none'),
+  lastFailureReason: Type.Union([Type.String(), Type.Null()], { description: "The latest failure's reason (as in the audit log's m2m:reason); null when there is none" }),
+  lockNumber: Type.Unsafe<number>({ type: 'integer', minimum: 0, description: 'Locks since the last success or unlock' }),
 });
 export type LockoutResponse = Static<typeof LockoutResponseSchema>;

@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform'
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
 import { AccessTokens, type IssuedAccessToken, OAuthIssuer } from '@m2m-trust/token-feature';
 
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { v7 as uuidv7 } from 'uuid';
@@ -19,14 +19,19 @@ import { ClientCredentials, type ClientCredentialsRequest } from './client-crede
 export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
 const ALGORITHMS: readonly string[] = CLIENT_ASSERTION_ALGORITHMS;
 const MAX_JTI_LENGTH = 256;
+/** A key no one holds: an unknown device's assertion is checked against it, so its refusal costs what any other does. */
+const NOBODYS_KEY = generateKeyPairSync('ed25519').publicKey;
 
+const NOT_SIGNED_BY_THE_DEVICE = 'The client assertion is not signed by the key registered for this device';
 const REFUSAL: Record<string, string> = {
-  SIGNATURE_INVALID: 'The client assertion is not signed by the key registered for this device',
+  SIGNATURE_INVALID: NOT_SIGNED_BY_THE_DEVICE,
+  // An unknown device is told what a wrong signature is told: a stranger cannot learn which device ids exist.
+  DEVICE_NOT_FOUND: NOT_SIGNED_BY_THE_DEVICE,
   ASSERTION_EXPIRED: 'The client assertion is expired, not yet valid, or valid for longer than this server accepts',
   ASSERTION_INVALID: 'The client assertion must name this server as aud and carry exp and a jti',
   ASSERTION_REUSED: 'This client assertion (its jti) was used before',
   DEVICE_REVOKED: 'The device is revoked',
-  DEVICE_LOCKED: 'The device is locked after repeated failed authentications',
+  DEVICE_LOCKED: 'The device is locked by an operator',
 };
 
 /** Which assertion failure a jose refusal is (the audit event records it). */
@@ -41,8 +46,9 @@ function checkOf(error: unknown): AssertionCheck {
 /**
  * OAuth 2.0 client credentials with private_key_jwt (RFC 7523 section 2.2):
  * the device signs a short-lived assertion with its registered Ed25519 key and
- * gets an access token. Every outcome for a registered device is an audit
- * event like a challenge-response, with method private_key_jwt.
+ * gets an access token. Every outcome is an audit event like a challenge-response, with method private_key_jwt (an
+ * unknown device's too, answered as a wrong signature); the device's state is told only to an assertion signed with
+ * its key, and only such an assertion spends the device's rate-limit budget.
  */
 @Injectable()
 export class ClientCredentialsService extends ClientCredentials {
@@ -62,7 +68,6 @@ export class ClientCredentialsService extends ClientCredentials {
 
   async requestToken({ assertion, clientId }: ClientCredentialsRequest, metadata: EventMetadata): Promise<IssuedAccessToken> {
     const { deviceId, jti } = this.claimedDevice(assertion, clientId);
-    await this.rateLimits.consume('device', deviceId);
     const { events } = await this.decide(assertion, deviceId, jti, metadata).catch((error: unknown) => {
       // Conflicts past every retry: callers sending one assertion at once kept appending to its stream. One of them
       // has its token; to everyone else the assertion is used, which RFC 6749 answers invalid_client, never a conflict.
@@ -77,26 +82,26 @@ export class ClientCredentialsService extends ClientCredentials {
       this.store,
       jti === null ? `client-assertion-${uuidv7()}` : `client-assertion-${deviceId}-${digest(jti)}`,
       clientAssertionDecider,
-      async () => {
+      async (_state, attempt) => {
         const credentials = await this.credentials.get(deviceId);
-        // Not audited: with no such device there is no one to attribute the attempt to.
-        if (!credentials) throw refused('Unknown client');
         const now = this.clock.now();
+        const check = await this.check(assertion, credentials?.key ?? NOBODYS_KEY, deviceId, now);
+        // Counted per device only once the device's key signed it: a stranger's assertion spends nothing of the device's.
+        if (attempt === 1 && check === 'valid' && credentials) await this.rateLimits.consume('device', deviceId);
         const command: AuthenticateWithAssertion = {
           type: 'AuthenticateWithAssertion',
           data: {
             deviceId,
             assertionId: jti,
             now: now.toISOString(),
-            device: { status: credentials.status, keyThumbprint: credentials.keyThumbprint },
+            device: credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' },
             lockout: await this.lockouts.get(deviceId),
-            policy: this.config.abuse.lockout,
-            check: await this.check(assertion, credentials.key, deviceId, now),
+            check,
             tokenId: uuidv7(),
           },
         };
         // As a verify: only while the device stands as we saw it, so a revocation that commits first wins.
-        return { command, conditions: [{ streamId: deviceStreamId(deviceId), version: credentials.version }] };
+        return { command, conditions: credentials ? [{ streamId: deviceStreamId(deviceId), version: credentials.version }] : undefined };
       },
       { ...metadata, actor: `device:${deviceId}` },
       // Someone else decided in between (the same jti at once, or a revocation): decide again on fresh credentials.

@@ -55,9 +55,10 @@ const EnvSchema = Type.Object({
   M2M_RATE_LIMIT_API_KEY_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 600 }),
   // Reverse proxies whose X-Forwarded-For names the client: addresses, CIDRs or proxy-addr's loopback/linklocal/uniquelocal.
   M2M_TRUST_PROXY: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
-  M2M_LOCKOUT_THRESHOLD: Type.Integer({ minimum: 0, maximum: 1_000, default: 5 }),
-  M2M_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
-  M2M_LOCKOUT_MAX_SECONDS: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3_600 }),
+  // Retired with automatic lockout (docs/abuse-limits.md): accepted whatever their value, and a warning at start says so.
+  M2M_LOCKOUT_THRESHOLD: Type.Optional(Type.String()),
+  M2M_LOCKOUT_SECONDS: Type.Optional(Type.String()),
+  M2M_LOCKOUT_MAX_SECONDS: Type.Optional(Type.String()),
   // No schema default: when unset it follows PORT (see loadConfig).
   GRPC_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   M2M_GRPC_TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -166,13 +167,6 @@ export interface AbuseConfig {
     readonly addressPerMinute: number;
     /** Management and audit calls per minute per API key. */
     readonly apiKeyPerMinute: number;
-  };
-  readonly lockout: {
-    /** Consecutive failed authentications that lock a device; 0: never lock. */
-    readonly threshold: number;
-    /** The first lock's length; each further lock before a success doubles it, up to maxSeconds. */
-    readonly seconds: number;
-    readonly maxSeconds: number;
   };
 }
 
@@ -338,11 +332,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         devicePerMinute: raw['M2M_RATE_LIMIT_DEVICE_PER_MINUTE'] as number,
         addressPerMinute: raw['M2M_RATE_LIMIT_ADDRESS_PER_MINUTE'] as number,
         apiKeyPerMinute: raw['M2M_RATE_LIMIT_API_KEY_PER_MINUTE'] as number,
-      },
-      lockout: {
-        threshold: raw['M2M_LOCKOUT_THRESHOLD'] as number,
-        seconds: raw['M2M_LOCKOUT_SECONDS'] as number,
-        maxSeconds: raw['M2M_LOCKOUT_MAX_SECONDS'] as number,
       },
     },
     logLevel: raw['M2M_LOG_LEVEL'] as string,

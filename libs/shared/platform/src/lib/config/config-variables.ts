@@ -31,6 +31,9 @@ export interface VariableUse {
   readonly meaning: string;
 }
 
+const RETIRED_LOCKOUT =
+  'retired: failed authentications no longer lock a device (an operator locks it by hand, `POST /v1/devices/{id}/lock`); still accepted, with a warning at start';
+
 const ALL = PROCESSES;
 const SERVICES: readonly ProcessName[] = ['registry-service', 'challenge-service', 'audit-service'];
 const CHALLENGE: readonly ProcessName[] = ['challenge-service'];
@@ -224,15 +227,9 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     default: 'unset',
     meaning: 'reverse proxies whose `X-Forwarded-For` names the client: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal` (comma-separated)',
   },
-  M2M_LOCKOUT_THRESHOLD: {
-    embedded: true,
-    distributed: CHALLENGE,
-    launcher: forward,
-    default: '`5`',
-    meaning: 'consecutive failed authentications that lock a device (`0`: never)',
-  },
-  M2M_LOCKOUT_SECONDS: { embedded: true, distributed: CHALLENGE, launcher: forward, default: '`60`', meaning: "the first lock's length; each further lock doubles it" },
-  M2M_LOCKOUT_MAX_SECONDS: { embedded: true, distributed: CHALLENGE, launcher: forward, default: '`3600`', meaning: 'the longest lock' },
+  M2M_LOCKOUT_THRESHOLD: { embedded: true, distributed: CHALLENGE, launcher: forward, default: 'unset', meaning: RETIRED_LOCKOUT },
+  M2M_LOCKOUT_SECONDS: { embedded: true, distributed: CHALLENGE, launcher: forward, default: 'unset', meaning: RETIRED_LOCKOUT },
+  M2M_LOCKOUT_MAX_SECONDS: { embedded: true, distributed: CHALLENGE, launcher: forward, default: 'unset', meaning: RETIRED_LOCKOUT },
   M2M_GRPC_TLS_CERT_FILE: {
     embedded: true,
     distributed: ALL,
@@ -381,3 +378,23 @@ export function unknownVariables(env: Readonly<Record<string, string | undefined
 /** "unknown variable M2M_X (did you mean M2M_Y?); it is ignored". */
 export const unknownVariableMessage = ({ name, suggestion }: UnknownVariable): string =>
   `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; it is ignored`;
+
+/**
+ * Variables still accepted that no longer change anything, with what the process says at start when one is set: an
+ * operator who relied on one must hear that it is gone, not find out from the behaviour.
+ */
+const RETIRED: Partial<Record<ConfigVariable, string>> = {
+  M2M_LOCKOUT_THRESHOLD: 'automatic lockout is gone',
+  M2M_LOCKOUT_SECONDS: 'automatic lockout is gone',
+  M2M_LOCKOUT_MAX_SECONDS: 'automatic lockout is gone',
+};
+
+/** "M2M_LOCKOUT_THRESHOLD is set, but has no effect: automatic lockout is gone (docs/abuse-limits.md)", per retired variable set in `env`. */
+export function retiredVariableWarnings(env: Readonly<Record<string, string | undefined>> = process.env): { variable: string; message: string }[] {
+  return Object.entries(RETIRED)
+    .filter(([variable]) => (env[variable] ?? '') !== '')
+    .map(([variable, why]) => ({
+      variable,
+      message: `${variable} is set, but has no effect: ${why}; failed authentications are audited and counted, and an operator locks a device with POST /v1/devices/{id}/lock (docs/abuse-limits.md)`,
+    }));
+}

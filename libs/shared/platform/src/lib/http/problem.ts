@@ -24,7 +24,7 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 429, title: 'Too many requests; retry after the time given', type: ours(code) };
     // The device, not the request, is refused until the lock ends (Retry-After) or an operator lifts it.
     case ErrorCode.DeviceLocked:
-      return { status: 423, title: 'The device is locked after repeated failed authentications', type: ours(code) };
+      return { status: 423, title: 'The device is locked by an operator', type: ours(code) };
     case ErrorCode.ApiKeyNotFound:
       return { status: 404, title: 'No such API key', type: ours(code) };
     case ErrorCode.DeviceNotFound:

@@ -16,18 +16,18 @@ import type { VerifyResponse as _m2m_v1_VerifyResponse, VerifyResponse__Output a
  */
 export interface AuthenticationClient extends grpc.Client {
   /**
-   * Issues a single-use challenge for the device to sign.
-   * NOT_FOUND: DEVICE_NOT_FOUND. FAILED_PRECONDITION: DEVICE_REVOKED.
-   * INVALID_ARGUMENT: VALIDATION_FAILED (device id breaks its pattern).
+   * Issues a single-use challenge for the device to sign. Every well-formed request gets one: for an
+   * unknown, revoked or locked device it is a decoy that never verifies (docs/protocol.md).
+   * INVALID_ARGUMENT: VALIDATION_FAILED (device id breaks its pattern). RESOURCE_EXHAUSTED: RATE_LIMITED.
    */
   InitiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   InitiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   InitiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   InitiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   /**
-   * Issues a single-use challenge for the device to sign.
-   * NOT_FOUND: DEVICE_NOT_FOUND. FAILED_PRECONDITION: DEVICE_REVOKED.
-   * INVALID_ARGUMENT: VALIDATION_FAILED (device id breaks its pattern).
+   * Issues a single-use challenge for the device to sign. Every well-formed request gets one: for an
+   * unknown, revoked or locked device it is a decoy that never verifies (docs/protocol.md).
+   * INVALID_ARGUMENT: VALIDATION_FAILED (device id breaks its pattern). RESOURCE_EXHAUSTED: RATE_LIMITED.
    */
   initiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
   initiateChallenge(argument: _m2m_v1_InitiateChallengeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_m2m_v1_Challenge__Output>): grpc.ClientUnaryCall;
@@ -94,9 +94,9 @@ export interface AuthenticationClient extends grpc.Client {
  */
 export interface AuthenticationHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Issues a single-use challenge for the device to sign.
-   * NOT_FOUND: DEVICE_NOT_FOUND. FAILED_PRECONDITION: DEVICE_REVOKED.
-   * INVALID_ARGUMENT: VALIDATION_FAILED (device id breaks its pattern).
+   * Issues a single-use challenge for the device to sign. Every well-formed request gets one: for an
+   * unknown, revoked or locked device it is a decoy that never verifies (docs/protocol.md).
+   * INVALID_ARGUMENT: VALIDATION_FAILED (device id breaks its pattern). RESOURCE_EXHAUSTED: RATE_LIMITED.
    */
   InitiateChallenge: grpc.handleUnaryCall<_m2m_v1_InitiateChallengeRequest__Output, _m2m_v1_Challenge>;
   

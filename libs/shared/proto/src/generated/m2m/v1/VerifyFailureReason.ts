@@ -32,11 +32,11 @@ export const VerifyFailureReason = {
    */
   VERIFY_FAILURE_REASON_CHALLENGE_NOT_FOUND: 'VERIFY_FAILURE_REASON_CHALLENGE_NOT_FOUND',
   /**
-   * The device was revoked, including after this challenge was issued.
+   * The device was revoked, including after this challenge was issued; told only to a signature made with its key.
    */
   VERIFY_FAILURE_REASON_DEVICE_REVOKED: 'VERIFY_FAILURE_REASON_DEVICE_REVOKED',
   /**
-   * The device is locked after repeated failed authentications (docs/abuse-limits.md).
+   * The device is locked by an operator; told only to a signature made with its key (docs/abuse-limits.md).
    */
   VERIFY_FAILURE_REASON_DEVICE_LOCKED: 'VERIFY_FAILURE_REASON_DEVICE_LOCKED',
 } as const;
@@ -78,12 +78,12 @@ export type VerifyFailureReason =
   | 'VERIFY_FAILURE_REASON_CHALLENGE_NOT_FOUND'
   | 5
   /**
-   * The device was revoked, including after this challenge was issued.
+   * The device was revoked, including after this challenge was issued; told only to a signature made with its key.
    */
   | 'VERIFY_FAILURE_REASON_DEVICE_REVOKED'
   | 6
   /**
-   * The device is locked after repeated failed authentications (docs/abuse-limits.md).
+   * The device is locked by an operator; told only to a signature made with its key (docs/abuse-limits.md).
    */
   | 'VERIFY_FAILURE_REASON_DEVICE_LOCKED'
   | 7

@@ -68,7 +68,9 @@ function passUpgradeThrough(upstream: URL, request: IncomingMessage, socket: Dup
     socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     return;
   }
-  const outgoing = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers });
+  // A connection of its own (agent: false): a handshake becomes the socket, so it never goes back to a pool; taken from
+  // Node's keep-alive pool it could be one the audit service has just closed (after a refusal), and fail as a 502.
+  const outgoing = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers, agent: false });
   outgoing.on('upgrade', (response, upstreamSocket, upstreamHead) => {
     upstreamSocket.on('error', () => socket.destroy());
     socket.on('close', () => upstreamSocket.destroy());

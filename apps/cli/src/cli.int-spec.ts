@@ -112,6 +112,9 @@ describe('m2m against the gateway', () => {
       ['ADD', 'api-key:admin'],
       ['OBSERVE', `device:${deviceId}`],
       ['DELETE', 'api-key:admin'],
+      // The refused authentication of the revoked device: its challenge (a decoy, audited) and its verify.
+      ['OBSERVE', `device:${deviceId}`],
+      ['OBSERVE', `device:${deviceId}`],
     ]);
     const failures = await m2m(['audit', 'query', '--device', deviceId, '--action', 'DELETE', '--action', 'ADD']);
     expect(failures.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[1])).toEqual(['ADD', 'DELETE']);

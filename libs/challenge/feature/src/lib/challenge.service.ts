@@ -102,7 +102,8 @@ export class ChallengeService extends Authenticator {
         // cache missed a revocation decides again on fresh credentials and refuses.
         return { command, conditions: deviceCondition(deviceId, credentials) };
       },
-      metadata,
+      // The device the caller names, as a verify's failure names it: a decoy's failure is then found by actor too.
+      { ...metadata, actor: `device:${deviceId}` },
       // A new stream: nothing to read before the first attempt.
       { preloaded: { state: challengeDecider.initialState, version: 0 }, onConflict: () => this.credentials.invalidate(deviceId) },
     );

@@ -33,8 +33,10 @@ from support import AUDIENCE, REPO_ROOT, RunningServer
 
 HASH_VECTORS = REPO_ROOT.parent / "shared" / "epcis" / "hash-vectors"
 # Text a spreadsheet would run as a formula (OWASP, CSV injection), put where an operator's words land.
-RISKY_REASONS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\tTabbed"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A tab or line break cannot start a reason any more (plain text, docs/abuse-limits.md "Input limits"); the
+# full-width equals sign is one a spreadsheet may still read as a formula.
+RISKY_REASONS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\uff1d1+1"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 # The vectors come from a later commit of the reference implementation than its last PyPI release (1.9.3),

@@ -1,19 +1,16 @@
 import { eventually } from '@m2m-trust/shared-domain/testing';
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import canonicalize from 'canonicalize';
 
 import { runCli } from '../apps/cli/src/testing/cli.process';
-import { findGo, installTlogVerify } from '../tools/scripts/tlog-verify.cjs';
 import { Api, authenticate, newDevice, register } from './support/client';
 import { newDataDir, type RunningServer, startServer } from './support/server';
+import { expectConsistencyProved, expectEveryEventIncluded, goVerifier, type GoVerify, latestNote, noteSize } from './support/tlog';
 
 // The audit log as a transparency log, checked by what users of the standards
 // run: checkpoint notes opened with golang.org/x/mod/sumdb/note and
@@ -21,35 +18,10 @@ import { newDataDir, type RunningServer, startServer } from './support/server';
 // transparency-dev/merkle's RFC 6962 verifier (tools/tlog-verify), on what a
 // real embedded server answers; the CLI against a saved checkpoint.
 
-const run = promisify(execFile);
-
-interface Proof {
-  eventID: string;
-  seq: number;
-  prevHash: string;
-  leafIndex: number;
-  treeSize: number;
-  rootHash: string;
-  auditPath: string[];
-  checkpoint: string | null;
-}
-
-let tlogVerify = '';
+let goVerify: GoVerify;
 beforeAll(() => {
-  const go = findGo();
-  if (go === null) throw new Error('Go is needed to build tools/tlog-verify (the independent verifier of this suite)');
-  tlogVerify = installTlogVerify(go);
+  goVerify = goVerifier();
 });
-
-/** Runs tlog-verify; resolves with its output, or with the failure's stderr and code. */
-async function goVerify(...args: string[]): Promise<{ ok: boolean; out: string }> {
-  try {
-    const { stdout } = await run(tlogVerify, args);
-    return { ok: true, out: stdout.trim() };
-  } catch (error) {
-    return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
-  }
-}
 
 async function addEvents(api: Api, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
@@ -62,13 +34,6 @@ async function addEvents(api: Api, count: number): Promise<void> {
 async function allEvents(api: Api): Promise<Record<string, unknown>[]> {
   const answer = await api.get<{ epcisBody: { queryResults: { resultsBody: { eventList: Record<string, unknown>[] } } } }>('/epcis/events?perPage=1000');
   return answer.body.epcisBody.queryResults.resultsBody.eventList;
-}
-
-async function latestNote(url: string): Promise<string> {
-  const answer = await new Api(url, null).get<string>('/epcis/checkpoints/latest/note');
-  expect(answer.status).toBe(200);
-  expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
-  return answer.body;
 }
 
 describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
@@ -123,27 +88,14 @@ describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
     const second = await latestNote(server.url);
     const secondFile = join(work, 'second.note');
     writeFileSync(secondFile, second);
-    const size = Number(second.split('\n')[1]);
+    const size = noteSize(second);
     expect(size).toBeGreaterThan(latest.treeSize);
 
-    const consistency = (await new Api(server.url, null).get<{ proof: string[]; to: number }>(`/epcis/checkpoints/consistency?from=${latest.treeSize}`)).body;
-    expect(consistency.to).toBe(size);
-    expect(await goVerify('consistency', vkey, origin, firstFile, secondFile, ...consistency.proof)).toMatchObject({ ok: true });
-    // The verifier can say no: one proof hash changed.
-    const forged = consistency.proof.map((hash, i) => (i === 0 ? `${hash[0] === '0' ? '1' : '0'}${hash.slice(1)}` : hash));
-    expect(await goVerify('consistency', vkey, origin, firstFile, secondFile, ...forged)).toMatchObject({ ok: false });
+    await expectConsistencyProved(server.url, goVerify, vkey, { note: first, file: firstFile }, { note: second, file: secondFile });
 
     const events = await allEvents(api);
     expect(events.length).toBe(size);
-    for (const event of events) {
-      const proof = (await api.get<Proof>(`/epcis/events/${encodeURIComponent(event['eventID'] as string)}/proof?treeSize=${size}`)).body;
-      expect(proof).toMatchObject({ treeSize: size, leafIndex: proof.seq - 1, checkpoint: second });
-      // The leaf input: the record's RFC 8785 canonical JSON, the bytes its record hash is taken over.
-      const leafFile = join(work, `leaf-${proof.seq}`);
-      writeFileSync(leafFile, canonicalize({ seq: proof.seq, prevHash: proof.prevHash, event }) as string);
-      expect(await goVerify('inclusion', vkey, origin, secondFile, leafFile, String(proof.leafIndex), ...proof.auditPath)).toMatchObject({ ok: true });
-      expect(await goVerify('inclusion', vkey, origin, secondFile, leafFile, String((proof.leafIndex + 1) % size), ...proof.auditPath)).toMatchObject({ ok: false });
-    }
+    await expectEveryEventIncluded({ api, events, goVerify, vkey, noteFile: secondFile, note: second, work });
     // An edited note does not open.
     const edited = join(work, 'edited.note');
     writeFileSync(edited, second.replace(`\n${size}\n`, `\n${size + 1}\n`));
@@ -151,7 +103,7 @@ describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
   });
 
   it('answers problem+json for an unknown event and for tree sizes the log does not have', async () => {
-    const size = Number((await latestNote(server.url)).split('\n')[1]);
+    const size = noteSize(await latestNote(server.url));
     const [event] = await allEvents(api);
     const id = encodeURIComponent(event?.['eventID'] as string);
     const cases: [string, number, string][] = [
@@ -211,7 +163,7 @@ describe('deleting the log\'s tail together with its checkpoints (embedded)', ()
     } finally {
       await server.stop();
     }
-    const size = Number(readFileSync(saved, 'utf8').split('\n')[1]);
+    const size = noteSize(readFileSync(saved, 'utf8'));
     const keep = size - 3;
     // The intruder: straight at the file, triggers dropped, the tail cut with its checkpoints and tree.
     const db = new Database(join(dataDir, 'audit.sqlite'));

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { runCli } from '../apps/cli/src/testing/cli.process';
 import { Api, authenticate, newDevice, register } from './support/client';
 import { newDataDir, type RunningServer, startServer } from './support/server';
-import { expectConsistencyProved, expectEveryEventIncluded, goVerifier, type GoVerify, latestNote, noteSize } from './support/tlog';
+import { expectConsistencyProved, expectEveryEventIncluded, goVerifier, type GoVerify, latestJws, latestNote, noteSize, saveExport } from './support/tlog';
 
 // The audit log as a transparency log, checked by what users of the standards
 // run: checkpoint notes opened with golang.org/x/mod/sumdb/note and
@@ -148,6 +148,39 @@ describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
     const verify = await runCli(['audit', 'verify', '--checkpoint', saved], { cwd: work, env });
     expect(verify).toMatchObject({ code: 0, stdout: expect.stringContaining('extends the saved checkpoint') });
   });
+
+  it('the CLI proves a complete JSON-LD export extends a saved note or JWS checkpoint, names an edited record, and says what else it cannot check', async () => {
+    const savedNote = join(work, 'export-saved.note');
+    writeFileSync(savedNote, await latestNote(server.url));
+    const savedJws = join(work, 'export-saved.jws');
+    writeFileSync(savedJws, await latestJws(server.url));
+    await addEvents(api, 2);
+    const exported = await saveExport(server.url, server.adminKey, join(work, 'export.jsonld'));
+    const env = { M2M_URL: server.url, M2M_API_KEY: server.adminKey, PATH: process.env['PATH'] };
+    const cli = (...args: string[]) => runCli(['audit', 'verify', ...args], { cwd: work, env });
+    for (const saved of [savedNote, savedJws]) {
+      expect(await cli(exported, '--checkpoint', saved)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^VERIFIED\n[^]*extends the saved checkpoint/) });
+      // The same old checkpoint against the live log: the JWS through the note the service signed at its seq.
+      expect(await cli('--checkpoint', saved)).toMatchObject({ code: 0, stdout: expect.stringContaining('the current log extends the saved checkpoint') });
+    }
+    const json = JSON.parse((await cli(exported, '--checkpoint', savedNote, '--json')).stdout) as { ok: boolean; checkpoint: { fault: string | null } };
+    expect(json).toMatchObject({ ok: true, checkpoint: { fault: null } });
+
+    // One event of the export edited: the walk names the record before any tree is compared.
+    const text = readFileSync(exported, 'utf8');
+    const edited = join(work, 'edited.jsonld');
+    writeFileSync(edited, text.replace('"disposition":"active"', '"disposition":"inactive"'));
+    expect(readFileSync(edited, 'utf8')).not.toBe(text);
+    const refused = await cli(edited, '--checkpoint', savedNote);
+    expect(refused).toMatchObject({ code: 1, stdout: expect.stringMatching(/^NOT VERIFIED: record seq \d+ \(line \d+\): event_id_mismatch/) });
+
+    // What --checkpoint cannot rebuild the tree from: a usage error naming what it can.
+    const filtered = await saveExport(server.url, server.adminKey, join(work, 'filtered.jsonld'), 'format=jsonld&EQ_bizStep=inspecting');
+    const xml = await saveExport(server.url, server.adminKey, join(work, 'export.xml'), 'format=xml');
+    for (const file of [filtered, xml]) {
+      expect(await cli(file, '--checkpoint', savedNote)).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a complete (unfiltered) JSON-LD export') });
+    }
+  });
 });
 
 describe('deleting the log\'s tail together with its checkpoints (embedded)', () => {
@@ -157,9 +190,11 @@ describe('deleting the log\'s tail together with its checkpoints (embedded)', ()
     let server = await startServer({ dataDir });
     const adminKey = server.adminKey;
     const saved = join(work, 'saved.note');
+    const savedJws = join(work, 'saved.jws');
     try {
       await addEvents(new Api(server.url, adminKey), 4);
       writeFileSync(saved, await latestNote(server.url));
+      writeFileSync(savedJws, await latestJws(server.url));
     } finally {
       await server.stop();
     }
@@ -178,9 +213,15 @@ describe('deleting the log\'s tail together with its checkpoints (embedded)', ()
       const api = new Api(server.url, adminKey);
       expect((await api.get('/epcis/chain/verify')).body).toMatchObject({ ok: true, verifiedRecords: keep });
       const env = { M2M_URL: server.url, M2M_API_KEY: adminKey, PATH: process.env['PATH'] };
-      const verify = await runCli(['audit', 'verify', '--checkpoint', saved], { cwd: work, env });
-      expect(verify).toMatchObject({ code: 1, stdout: expect.stringContaining('NOT VERIFIED') });
-      expect(verify.stdout).toContain('its tail is gone');
+      const tailGone = `the log holds ${keep} records, fewer than the ${size} the saved checkpoint vouches for: its tail is gone`;
+      for (const checkpoint of [saved, savedJws]) {
+        const verify = await runCli(['audit', 'verify', '--checkpoint', checkpoint], { cwd: work, env });
+        expect(verify).toMatchObject({ code: 1, stdout: expect.stringContaining(`NOT VERIFIED: ${tailGone}`) });
+      }
+      // An export made now is whole and signed, but shorter than the saved checkpoint.
+      const exported = await saveExport(server.url, adminKey, join(work, 'after-cut.jsonld'));
+      const offline = await runCli(['audit', 'verify', exported, '--checkpoint', saved], { cwd: work, env });
+      expect(offline).toMatchObject({ code: 1, stdout: expect.stringContaining(`NOT VERIFIED: the export holds ${keep} records, fewer than the ${size}`) });
     } finally {
       await server.stop();
     }

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 
 import { runCli } from '../../apps/cli/src/testing/cli.process';
 import { Api } from '../support/client';
-import { expectConsistencyProved, expectEveryEventIncluded, goVerifier, type GoVerify, latestNote, noteSize } from '../support/tlog';
+import { expectConsistencyProved, expectEveryEventIncluded, goVerifier, type GoVerify, latestNote, noteSize, saveExport } from '../support/tlog';
 import { queryEvents, settle, verifyChain } from './support/audit';
 import { type Cluster, DATABASE_URL, startCluster } from './support/cluster';
 import { authenticateWith, newDevice } from './support/devices';
@@ -104,6 +104,8 @@ describe('distributed mode: the audit log as an RFC 9162 transparency log throug
     const saved = join(work, 'saved.note');
     writeFileSync(saved, await latestNote(gateway));
     const size = noteSize(readFileSync(saved, 'utf8'));
+    const before = await saveExport(gateway, cluster.adminKey, join(work, 'before.jsonld'));
+    expect(await cli(['verify', before, '--checkpoint', saved])).toMatchObject({ code: 0, stdout: expect.stringContaining('the export extends the saved checkpoint') });
     const keep = size - 3;
     await asIntruder(
       ['audit_events', 'audit_checkpoints', 'audit_tree'],
@@ -118,6 +120,11 @@ describe('distributed mode: the audit log as an RFC 9162 transparency log throug
     const verify = await cli(['verify', '--checkpoint', saved]);
     expect(verify).toMatchObject({ code: 1, stdout: expect.stringContaining('NOT VERIFIED') });
     expect(verify.stdout).toContain(`the log holds ${keep} records, fewer than the ${size} the saved checkpoint vouches for: its tail is gone`);
+    const after = await saveExport(gateway, cluster.adminKey, join(work, 'after.jsonld'));
+    expect(await cli(['verify', after, '--checkpoint', saved])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(`NOT VERIFIED: the export holds ${keep} records, fewer than the ${size} the saved checkpoint vouches for: its tail is gone`),
+    });
   });
 
 });

@@ -94,3 +94,18 @@ export async function expectConsistencyProved(url: string, goVerify: GoVerify, v
   expect(await goVerify('consistency', vkey, origin, older.file, newer.file, ...consistency.proof)).toMatchObject({ ok: true });
   expect(await goVerify('consistency', vkey, origin, older.file, newer.file, ...forgedProof(consistency.proof))).toMatchObject({ ok: false });
 }
+
+/** GET /epcis/export (default: complete JSON-LD) saved to `file`, as an auditor keeps it. */
+export async function saveExport(url: string, apiKey: string, file: string, query = 'format=jsonld'): Promise<string> {
+  const response = await fetch(new URL(`/epcis/export?${query}`, url), { headers: { 'x-api-key': apiKey } });
+  expect(response.status).toBe(200);
+  writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+  return file;
+}
+
+/** The JWS checkpoint (m2m-audit-checkpoint+jws) GET /epcis/checkpoints/latest serves beside its note. */
+export async function latestJws(url: string): Promise<string> {
+  const answer = await new Api(url, null).get<{ jws: string }>('/epcis/checkpoints/latest');
+  expect(answer.status).toBe(200);
+  return answer.body.jws;
+}

@@ -227,3 +227,34 @@ describe('deleting the log\'s tail together with its checkpoints (embedded)', ()
     }
   });
 });
+
+describe("the checkpoint notes' origin (embedded)", () => {
+  it('is M2M_PUBLIC_URL without its scheme, the same after a restart on another port: a note saved before still verifies under the same key name', async () => {
+    const dataDir = newDataDir();
+    const work = mkdtempSync(join(tmpdir(), 'm2m-merkle-origin-'));
+    const env = { M2M_PUBLIC_URL: 'https://audit.public.test:8443' };
+    const saved = join(work, 'saved.note');
+    let server = await startServer({ dataDir, env });
+    const adminKey = server.adminKey;
+    let vkey: string;
+    try {
+      await addEvents(new Api(server.url, adminKey), 1);
+      writeFileSync(saved, await latestNote(server.url));
+      vkey = (await new Api(server.url, null).get<string>('/epcis/checkpoints/vkey')).body.trim();
+    } finally {
+      await server.stop();
+    }
+    expect(readFileSync(saved, 'utf8').split('\n')[0]).toBe('audit.public.test:8443');
+
+    server = await startServer({ dataDir, env, adminKey });
+    try {
+      await addEvents(new Api(server.url, adminKey), 1);
+      expect((await latestNote(server.url)).split('\n')[0]).toBe('audit.public.test:8443');
+      // The verifier key of the first run checks the new run's newest note: one name, one key.
+      const cliEnv = { M2M_URL: server.url, M2M_API_KEY: adminKey, PATH: process.env['PATH'] };
+      expect(await runCli(['audit', 'verify', '--checkpoint', saved, '--vkey', vkey], { cwd: work, env: cliEnv })).toMatchObject({ code: 0, stdout: expect.stringContaining('extends the saved checkpoint') });
+    } finally {
+      await server.stop();
+    }
+  });
+});

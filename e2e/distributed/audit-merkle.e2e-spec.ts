@@ -17,6 +17,8 @@ import { authenticateWith, newDevice } from './support/devices';
 // Then an intruder with the database owner's rights: a query column edited
 // behind the triggers, and the tail cut with its checkpoints and tree.
 
+const PUBLIC_URL = 'https://merkle.dist.test';
+
 describe('distributed mode: the audit log as an RFC 9162 transparency log through the gateway', () => {
   let cluster: Cluster;
   let gateway: string;
@@ -62,7 +64,8 @@ describe('distributed mode: the audit log as an RFC 9162 transparency log throug
   beforeAll(async () => {
     goVerify = goVerifier();
     work = mkdtempSync(join(tmpdir(), 'm2m-dist-merkle-'));
-    cluster = await startCluster({ name: 'merkle' });
+    // The notes are named after the public URL (M2M_PUBLIC_URL), not the port the audit service got.
+    cluster = await startCluster({ name: 'merkle', env: { M2M_PUBLIC_URL: PUBLIC_URL } });
     gateway = cluster.gateways[0]!.url;
     api = new Api(gateway, cluster.adminKey);
   });
@@ -77,6 +80,7 @@ describe('distributed mode: the audit log as an RFC 9162 transparency log throug
     expect(noteSize(first)).toBe(expected);
     const vkey = (await new Api(gateway, null).get<string>('/epcis/checkpoints/vkey')).body.trim();
     const [origin] = first.split('\n') as [string];
+    expect(origin).toBe(new URL(PUBLIC_URL).host);
     const firstFile = join(work, 'first.note');
     writeFileSync(firstFile, first);
     expect(await goVerify('checkpoint', vkey, origin, firstFile)).toMatchObject({ ok: true, out: expect.stringMatching(new RegExp(`^size ${expected} root [0-9a-f]{64}$`)) });

@@ -246,8 +246,7 @@ export const auditVerifyCommand: Command = {
     const keys = keySource(invocation);
 
     // A saved checkpoint, opened before the file is read: a bad one stops here.
-    let prefix: CheckpointPrefix | undefined;
-    let saved: { path: string; checkpoint: SavedCheckpoint } | undefined;
+    let saved: { path: string; checkpoint: SavedCheckpoint; prefix: CheckpointPrefix } | undefined;
     if (checkpoint !== undefined) {
       await expectCompleteJsonLd(file, manifest);
       const path = resolve(cwd, checkpoint);
@@ -257,8 +256,7 @@ export const auditVerifyCommand: Command = {
         output.result(result, () => `NOT VERIFIED: ${result.checkpoint.fault}`);
         return ExitCode.Refused;
       }
-      saved = { path, checkpoint: opened };
-      prefix = new CheckpointPrefix(opened);
+      saved = { path, checkpoint: opened, prefix: new CheckpointPrefix(opened) };
     }
 
     let progress: Progress | undefined;
@@ -269,17 +267,18 @@ export const auditVerifyCommand: Command = {
         keys,
         ...(schema ? { schema } : {}),
         ...(manifest === undefined ? {} : { manifest }),
-        ...(prefix ? { onLeaf: prefix.onLeaf } : {}),
+        ...(saved ? { onLeaf: saved.prefix.onLeaf } : {}),
         onProgress: (bytes, total) => (progress ??= output.progress({ label: 'verifying', unit: 'bytes', total })).update(bytes),
       });
     } finally {
       progress?.stop();
     }
-    if (!saved || !prefix) {
+    if (!saved) {
       output.result(report, () => describe(report));
       return report.ok ? ExitCode.Ok : ExitCode.Refused;
     }
     // The checkpoint is judged only over an export that holds on its own.
+    const { prefix } = saved;
     const fault = report.ok ? prefix.fault() : 'not reached: the export itself does not verify';
     const withCheckpoint = {
       ...report,

@@ -1,19 +1,16 @@
 import { eventually } from '@m2m-trust/shared-domain/testing';
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import canonicalize from 'canonicalize';
 
 import { runCli } from '../apps/cli/src/testing/cli.process';
-import { findGo, installTlogVerify } from '../tools/scripts/tlog-verify.cjs';
 import { Api, authenticate, newDevice, register } from './support/client';
 import { newDataDir, type RunningServer, startServer } from './support/server';
+import { expectConsistencyProved, expectEveryEventIncluded, goVerifier, type GoVerify, latestJws, latestNote, noteSize, saveExport } from './support/tlog';
 
 // The audit log as a transparency log, checked by what users of the standards
 // run: checkpoint notes opened with golang.org/x/mod/sumdb/note and
@@ -21,35 +18,10 @@ import { newDataDir, type RunningServer, startServer } from './support/server';
 // transparency-dev/merkle's RFC 6962 verifier (tools/tlog-verify), on what a
 // real embedded server answers; the CLI against a saved checkpoint.
 
-const run = promisify(execFile);
-
-interface Proof {
-  eventID: string;
-  seq: number;
-  prevHash: string;
-  leafIndex: number;
-  treeSize: number;
-  rootHash: string;
-  auditPath: string[];
-  checkpoint: string | null;
-}
-
-let tlogVerify = '';
+let goVerify: GoVerify;
 beforeAll(() => {
-  const go = findGo();
-  if (go === null) throw new Error('Go is needed to build tools/tlog-verify (the independent verifier of this suite)');
-  tlogVerify = installTlogVerify(go);
+  goVerify = goVerifier();
 });
-
-/** Runs tlog-verify; resolves with its output, or with the failure's stderr and code. */
-async function goVerify(...args: string[]): Promise<{ ok: boolean; out: string }> {
-  try {
-    const { stdout } = await run(tlogVerify, args);
-    return { ok: true, out: stdout.trim() };
-  } catch (error) {
-    return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
-  }
-}
 
 async function addEvents(api: Api, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
@@ -62,13 +34,6 @@ async function addEvents(api: Api, count: number): Promise<void> {
 async function allEvents(api: Api): Promise<Record<string, unknown>[]> {
   const answer = await api.get<{ epcisBody: { queryResults: { resultsBody: { eventList: Record<string, unknown>[] } } } }>('/epcis/events?perPage=1000');
   return answer.body.epcisBody.queryResults.resultsBody.eventList;
-}
-
-async function latestNote(url: string): Promise<string> {
-  const answer = await new Api(url, null).get<string>('/epcis/checkpoints/latest/note');
-  expect(answer.status).toBe(200);
-  expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
-  return answer.body;
 }
 
 describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
@@ -123,27 +88,14 @@ describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
     const second = await latestNote(server.url);
     const secondFile = join(work, 'second.note');
     writeFileSync(secondFile, second);
-    const size = Number(second.split('\n')[1]);
+    const size = noteSize(second);
     expect(size).toBeGreaterThan(latest.treeSize);
 
-    const consistency = (await new Api(server.url, null).get<{ proof: string[]; to: number }>(`/epcis/checkpoints/consistency?from=${latest.treeSize}`)).body;
-    expect(consistency.to).toBe(size);
-    expect(await goVerify('consistency', vkey, origin, firstFile, secondFile, ...consistency.proof)).toMatchObject({ ok: true });
-    // The verifier can say no: one proof hash changed.
-    const forged = consistency.proof.map((hash, i) => (i === 0 ? `${hash[0] === '0' ? '1' : '0'}${hash.slice(1)}` : hash));
-    expect(await goVerify('consistency', vkey, origin, firstFile, secondFile, ...forged)).toMatchObject({ ok: false });
+    await expectConsistencyProved(server.url, goVerify, vkey, { note: first, file: firstFile }, { note: second, file: secondFile });
 
     const events = await allEvents(api);
     expect(events.length).toBe(size);
-    for (const event of events) {
-      const proof = (await api.get<Proof>(`/epcis/events/${encodeURIComponent(event['eventID'] as string)}/proof?treeSize=${size}`)).body;
-      expect(proof).toMatchObject({ treeSize: size, leafIndex: proof.seq - 1, checkpoint: second });
-      // The leaf input: the record's RFC 8785 canonical JSON, the bytes its record hash is taken over.
-      const leafFile = join(work, `leaf-${proof.seq}`);
-      writeFileSync(leafFile, canonicalize({ seq: proof.seq, prevHash: proof.prevHash, event }) as string);
-      expect(await goVerify('inclusion', vkey, origin, secondFile, leafFile, String(proof.leafIndex), ...proof.auditPath)).toMatchObject({ ok: true });
-      expect(await goVerify('inclusion', vkey, origin, secondFile, leafFile, String((proof.leafIndex + 1) % size), ...proof.auditPath)).toMatchObject({ ok: false });
-    }
+    await expectEveryEventIncluded({ api, events, goVerify, vkey, noteFile: secondFile, note: second, work });
     // An edited note does not open.
     const edited = join(work, 'edited.note');
     writeFileSync(edited, second.replace(`\n${size}\n`, `\n${size + 1}\n`));
@@ -151,7 +103,7 @@ describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
   });
 
   it('answers problem+json for an unknown event and for tree sizes the log does not have', async () => {
-    const size = Number((await latestNote(server.url)).split('\n')[1]);
+    const size = noteSize(await latestNote(server.url));
     const [event] = await allEvents(api);
     const id = encodeURIComponent(event?.['eventID'] as string);
     const cases: [string, number, string][] = [
@@ -196,6 +148,39 @@ describe('the audit log as an RFC 9162 transparency log (embedded)', () => {
     const verify = await runCli(['audit', 'verify', '--checkpoint', saved], { cwd: work, env });
     expect(verify).toMatchObject({ code: 0, stdout: expect.stringContaining('extends the saved checkpoint') });
   });
+
+  it('the CLI proves a complete JSON-LD export extends a saved note or JWS checkpoint, names an edited record, and says what else it cannot check', async () => {
+    const savedNote = join(work, 'export-saved.note');
+    writeFileSync(savedNote, await latestNote(server.url));
+    const savedJws = join(work, 'export-saved.jws');
+    writeFileSync(savedJws, await latestJws(server.url));
+    await addEvents(api, 2);
+    const exported = await saveExport(server.url, server.adminKey, join(work, 'export.jsonld'));
+    const env = { M2M_URL: server.url, M2M_API_KEY: server.adminKey, PATH: process.env['PATH'] };
+    const cli = (...args: string[]) => runCli(['audit', 'verify', ...args], { cwd: work, env });
+    for (const saved of [savedNote, savedJws]) {
+      expect(await cli(exported, '--checkpoint', saved)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^VERIFIED\n[^]*extends the saved checkpoint/) });
+      // The same old checkpoint against the live log: the JWS through the note the service signed at its seq.
+      expect(await cli('--checkpoint', saved)).toMatchObject({ code: 0, stdout: expect.stringContaining('the current log extends the saved checkpoint') });
+    }
+    const json = JSON.parse((await cli(exported, '--checkpoint', savedNote, '--json')).stdout) as { ok: boolean; checkpoint: { fault: string | null } };
+    expect(json).toMatchObject({ ok: true, checkpoint: { fault: null } });
+
+    // One event of the export edited: the walk names the record before any tree is compared.
+    const text = readFileSync(exported, 'utf8');
+    const edited = join(work, 'edited.jsonld');
+    writeFileSync(edited, text.replace('"disposition":"active"', '"disposition":"inactive"'));
+    expect(readFileSync(edited, 'utf8')).not.toBe(text);
+    const refused = await cli(edited, '--checkpoint', savedNote);
+    expect(refused).toMatchObject({ code: 1, stdout: expect.stringMatching(/^NOT VERIFIED: record seq \d+ \(line \d+\): event_id_mismatch/) });
+
+    // What --checkpoint cannot rebuild the tree from: a usage error naming what it can.
+    const filtered = await saveExport(server.url, server.adminKey, join(work, 'filtered.jsonld'), 'format=jsonld&EQ_bizStep=inspecting');
+    const xml = await saveExport(server.url, server.adminKey, join(work, 'export.xml'), 'format=xml');
+    for (const file of [filtered, xml]) {
+      expect(await cli(file, '--checkpoint', savedNote)).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a complete (unfiltered) JSON-LD export') });
+    }
+  });
 });
 
 describe('deleting the log\'s tail together with its checkpoints (embedded)', () => {
@@ -205,13 +190,15 @@ describe('deleting the log\'s tail together with its checkpoints (embedded)', ()
     let server = await startServer({ dataDir });
     const adminKey = server.adminKey;
     const saved = join(work, 'saved.note');
+    const savedJws = join(work, 'saved.jws');
     try {
       await addEvents(new Api(server.url, adminKey), 4);
       writeFileSync(saved, await latestNote(server.url));
+      writeFileSync(savedJws, await latestJws(server.url));
     } finally {
       await server.stop();
     }
-    const size = Number(readFileSync(saved, 'utf8').split('\n')[1]);
+    const size = noteSize(readFileSync(saved, 'utf8'));
     const keep = size - 3;
     // The intruder: straight at the file, triggers dropped, the tail cut with its checkpoints and tree.
     const db = new Database(join(dataDir, 'audit.sqlite'));
@@ -226,9 +213,46 @@ describe('deleting the log\'s tail together with its checkpoints (embedded)', ()
       const api = new Api(server.url, adminKey);
       expect((await api.get('/epcis/chain/verify')).body).toMatchObject({ ok: true, verifiedRecords: keep });
       const env = { M2M_URL: server.url, M2M_API_KEY: adminKey, PATH: process.env['PATH'] };
-      const verify = await runCli(['audit', 'verify', '--checkpoint', saved], { cwd: work, env });
-      expect(verify).toMatchObject({ code: 1, stdout: expect.stringContaining('NOT VERIFIED') });
-      expect(verify.stdout).toContain('its tail is gone');
+      const tailGone = `the log holds ${keep} records, fewer than the ${size} the saved checkpoint vouches for: its tail is gone`;
+      for (const checkpoint of [saved, savedJws]) {
+        const verify = await runCli(['audit', 'verify', '--checkpoint', checkpoint], { cwd: work, env });
+        expect(verify).toMatchObject({ code: 1, stdout: expect.stringContaining(`NOT VERIFIED: ${tailGone}`) });
+      }
+      // An export made now is whole and signed, but shorter than the saved checkpoint.
+      const exported = await saveExport(server.url, adminKey, join(work, 'after-cut.jsonld'));
+      const offline = await runCli(['audit', 'verify', exported, '--checkpoint', saved], { cwd: work, env });
+      expect(offline).toMatchObject({ code: 1, stdout: expect.stringContaining(`NOT VERIFIED: the export holds ${keep} records, fewer than the ${size}`) });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("the checkpoint notes' origin (embedded)", () => {
+  it('is M2M_PUBLIC_URL without its scheme, the same after a restart on another port: a note saved before still verifies under the same key name', async () => {
+    const dataDir = newDataDir();
+    const work = mkdtempSync(join(tmpdir(), 'm2m-merkle-origin-'));
+    const env = { M2M_PUBLIC_URL: 'https://audit.public.test:8443' };
+    const saved = join(work, 'saved.note');
+    let server = await startServer({ dataDir, env });
+    const adminKey = server.adminKey;
+    let vkey: string;
+    try {
+      await addEvents(new Api(server.url, adminKey), 1);
+      writeFileSync(saved, await latestNote(server.url));
+      vkey = (await new Api(server.url, null).get<string>('/epcis/checkpoints/vkey')).body.trim();
+    } finally {
+      await server.stop();
+    }
+    expect(readFileSync(saved, 'utf8').split('\n')[0]).toBe('audit.public.test:8443');
+
+    server = await startServer({ dataDir, env, adminKey });
+    try {
+      await addEvents(new Api(server.url, adminKey), 1);
+      expect((await latestNote(server.url)).split('\n')[0]).toBe('audit.public.test:8443');
+      // The verifier key of the first run checks the new run's newest note: one name, one key.
+      const cliEnv = { M2M_URL: server.url, M2M_API_KEY: adminKey, PATH: process.env['PATH'] };
+      expect(await runCli(['audit', 'verify', '--checkpoint', saved, '--vkey', vkey], { cwd: work, env: cliEnv })).toMatchObject({ code: 0, stdout: expect.stringContaining('extends the saved checkpoint') });
     } finally {
       await server.stop();
     }

@@ -1,10 +1,14 @@
 import {
+  type ChainLink,
   type CheckpointBody,
+  EMPTY_TREE_ROOT,
   leafHash,
   noteVerifierKey,
   openCheckpointNote,
   parseVerifierKey,
   recordBytes,
+  TreeFrontier,
+  verifyCheckpointJws,
   verifyConsistency,
   verifyInclusion,
 } from '@m2m-trust/audit-domain';
@@ -61,4 +65,84 @@ export function inclusionHolds(checkpoint: CheckpointBody, event: object, answer
   if (path === null || !Number.isSafeInteger(answer.seq) || typeof answer.prevHash !== 'string') return false;
   const seq = answer.seq as number;
   return verifyInclusion(seq - 1, checkpoint.size, leafHash(recordBytes(seq, answer.prevHash, event)), path, checkpoint.root);
+}
+
+/**
+ * A checkpoint saved earlier, its signature checked: a C2SP checkpoint note
+ * (tree size and root), or a JWS checkpoint of the hash chain alone, as the
+ * service signed them before the tree (`m2m-audit-checkpoint+jws`: the chain
+ * head at a sequence number).
+ */
+export type SavedCheckpoint =
+  | { readonly kind: 'note'; readonly body: CheckpointBody }
+  | { readonly kind: 'jws'; readonly seq: number; readonly head: string };
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Opens a saved checkpoint, a note or a JWS, with the audit keys (a note also with `vkey`); null when no key signed it. */
+export async function openSavedCheckpoint(text: string, keys: JSONWebKeySet, vkey?: string): Promise<SavedCheckpoint | null> {
+  if (COMPACT_JWS.test(text.trim())) {
+    const claims = await verifyCheckpointJws(text.trim(), keys);
+    return claims === null ? null : { kind: 'jws', seq: claims.seq, head: claims.head };
+  }
+  const body = openNote(text, keys, vkey);
+  return body === null ? null : { kind: 'note', body };
+}
+
+/** What the saved checkpoint vouches for, in a line of the report. */
+export function describeSaved(path: string, saved: SavedCheckpoint): string {
+  return saved.kind === 'note'
+    ? `${path}: tree size ${saved.body.size}, root ${saved.body.root.toString('hex')} (${saved.body.origin})`
+    : `${path}: JWS checkpoint, chain head ${saved.head} at record ${saved.seq}`;
+}
+
+/** The saved checkpoint's size: the records it vouches for. */
+export const savedSize = (saved: SavedCheckpoint): number => (saved.kind === 'note' ? saved.body.size : saved.seq);
+
+/**
+ * The Merkle tree of an export's records, rebuilt leaf by leaf as the walk
+ * checks them (`onLeaf`), held at the saved checkpoint's size: its root and
+ * the chain link of its last record, to compare with what the checkpoint
+ * signs.
+ */
+export class CheckpointPrefix {
+  private readonly frontier = new TreeFrontier();
+  private root: Buffer | null;
+  private last: ChainLink | null = null;
+  private readonly size: number;
+
+  constructor(private readonly saved: SavedCheckpoint) {
+    this.size = savedSize(saved);
+    this.root = this.size === 0 ? EMPTY_TREE_ROOT : null;
+  }
+
+  readonly onLeaf = (link: ChainLink, leaf: Buffer): void => {
+    if (this.frontier.size >= this.size) return;
+    this.frontier.append(leaf, () => undefined);
+    if (this.frontier.size === this.size) {
+      this.root = this.frontier.root();
+      this.last = link;
+    }
+  };
+
+  /** Null when the walked records extend the saved checkpoint; otherwise why they do not. */
+  fault(): string | null {
+    const { saved, size } = this;
+    if (this.root === null) return `the export holds ${this.frontier.size} records, fewer than the ${size} the saved checkpoint vouches for: its tail is gone`;
+    const head = saved.kind === 'note' ? saved.body.chainHead : saved.head;
+    if (saved.kind === 'note' && !this.root.equals(saved.body.root)) {
+      return `the export's first ${size} records hash to the tree root ${this.root.toString('hex')}, not the saved checkpoint's ${saved.body.root.toString('hex')}: the log was rewritten before the saved size`;
+    }
+    if (head !== null && this.last !== null && this.last.hash !== head) {
+      return `record ${size}'s hash is ${this.last.hash}, not the chain head ${head} the saved checkpoint signs: the log was rewritten up to the saved size`;
+    }
+    return null;
+  }
+
+  /** What was proven, once {@link fault} is null. */
+  proven(): string {
+    return this.saved.kind === 'note'
+      ? `the export's first ${this.size} records hash to the saved root (RFC 9162): the export extends the saved checkpoint`
+      : `record ${this.size}'s hash is the saved chain head: the export extends the saved checkpoint`;
+  }
 }

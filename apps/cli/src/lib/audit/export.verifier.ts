@@ -1,3 +1,4 @@
+import { type ChainLink } from '@m2m-trust/audit-domain';
 import {
   type BodySummary,
   type ExportFormat,
@@ -30,6 +31,8 @@ export interface VerifyExportInput {
   readonly manifest?: string;
   /** Bytes of the file read so far, of `total`. */
   readonly onProgress?: (bytes: number, total: number) => void;
+  /** Told each JSON-LD record whose chain checks hold, with its Merkle leaf hash. */
+  readonly onLeaf?: (link: ChainLink, leaf: Buffer) => void;
 }
 
 export interface VerifyReport {
@@ -100,6 +103,7 @@ export async function verifyExportFile(input: VerifyExportInput): Promise<Verify
       manifest,
       schema: input.schema,
       bodyLength: trailer.bodyLength,
+      ...(input.onLeaf ? { onLeaf: input.onLeaf } : {}),
       // The chain section, read beside the events (JSON-LD): a second cursor over the same file.
       readAt: (position, length) => {
         const buffer = Buffer.alloc(length);

@@ -1,12 +1,24 @@
+import { type CheckpointBody } from '@m2m-trust/audit-domain';
 import { describeFault, linksInEvents } from '@m2m-trust/audit-export';
 
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
-import { consistencyHolds, openNote, readNoteFile, VKEY_OPTION } from '../audit/checkpoint.check';
+import {
+  CheckpointPrefix,
+  consistencyHolds,
+  describeSaved,
+  openNote,
+  openSavedCheckpoint,
+  readNoteFile,
+  type SavedCheckpoint,
+  savedSize,
+  VKEY_OPTION,
+} from '../audit/checkpoint.check';
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';
 import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
+import { readExportTrailer } from '../audit/export-trailer';
 import { serviceGet } from '../audit/service.fetch';
 import { type Command, type Invocation, stringOption } from '../cli.command';
 import { ConfigError, UsageError } from '../cli.error';
@@ -30,8 +42,16 @@ function readKeyFile(path: string): JSONWebKeySet {
   return parsed as JSONWebKeySet;
 }
 
-/** The key set: the auditor's own copy, or else the configured service's, fetched once. */
-function keySource(invocation: Invocation): () => Promise<{ keySet: JSONWebKeySet; from: KeySource }> {
+type KeysOf = () => Promise<{ keySet: JSONWebKeySet; from: KeySource }>;
+
+/** The key set: the auditor's own copy, or else the configured service's, fetched once (the manifest and a saved checkpoint share it). */
+function keySource(invocation: Invocation): KeysOf {
+  let keys: ReturnType<KeysOf> | undefined;
+  const load = keyLoader(invocation);
+  return () => (keys ??= load());
+}
+
+function keyLoader(invocation: Invocation): KeysOf {
   const keysFile = stringOption(invocation.values, 'keys');
   if (keysFile !== undefined) {
     const path = resolve(invocation.cwd, keysFile);
@@ -91,40 +111,84 @@ interface LatestCheckpoint {
 }
 
 /**
- * Against the live log: the saved note's signature, the service's newest
- * note, and a consistency proof from the saved tree size to the newest one.
- * A log cut back below the saved size (its checkpoints with it) cannot give
- * one, nor can a log whose history before the saved size was rewritten.
+ * Against the live log: the saved checkpoint's signature, the service's
+ * newest note, and a consistency proof from the saved tree size to the newest
+ * one. A log cut back below the saved size (its checkpoints with it) cannot
+ * give one, nor can a log whose history before the saved size was rewritten.
+ * A JWS checkpoint (the chain head at a seq, from before the tree) is linked
+ * to the tree by the note the service signed at that seq, which must name the
+ * same chain head.
  */
 async function verifyAgainstLog(invocation: Invocation, notePath: string): Promise<{ ok: boolean; lines: [string, string][]; fault?: string }> {
   const settings = invocation.settings();
-  const saved = readNoteFile(notePath);
+  const text = readNoteFile(notePath);
   const latest = await serviceGet(settings, '/epcis/checkpoints/latest');
   if (latest.status !== 200) return { ok: false, lines: [], fault: `the service has no checkpoint (answered ${latest.status}): the log is empty or gone` };
   const body = latest.body as LatestCheckpoint;
   const keysFile = stringOption(invocation.values, 'keys');
   const keys = keysFile === undefined ? (body.keys ?? { keys: [] }) : readKeyFile(resolve(invocation.cwd, keysFile));
   const vkey = stringOption(invocation.values, 'vkey');
-  const older = openNote(saved, keys, vkey);
-  if (!older) return { ok: false, lines: [], fault: `${notePath} is not a checkpoint note signed by the audit key` };
-  const lines: [string, string][] = [['saved', `${notePath}: tree size ${older.size}, root ${older.root.toString('hex')} (${older.origin})`]];
+  const saved = await openSavedCheckpoint(text, keys, vkey);
+  if (!saved) return { ok: false, lines: [], fault: `${notePath} is neither a checkpoint note nor a JWS checkpoint signed by the audit key` };
+  const lines: [string, string][] = [['saved', describeSaved(notePath, saved)]];
   const newer = typeof body.note === 'string' ? openNote(body.note, keys, vkey) : null;
   if (!newer) return { ok: false, lines, fault: "the service's newest checkpoint note is missing or not signed by the audit key" };
   lines.push(['current', `tree size ${newer.size}, root ${newer.root.toString('hex')}`]);
-  if (newer.size < older.size) return { ok: false, lines, fault: `the log holds ${newer.size} records, fewer than the ${older.size} the saved checkpoint vouches for: its tail is gone` };
-  const proof = await serviceGet(settings, `/epcis/checkpoints/consistency?from=${older.size}&to=${newer.size}`);
-  const answer = proof.body as { proof?: unknown };
+  const size = savedSize(saved);
+  if (newer.size < size) return { ok: false, lines, fault: `the log holds ${newer.size} records, fewer than the ${size} the saved checkpoint vouches for: its tail is gone` };
+  const proof = await serviceGet(settings, `/epcis/checkpoints/consistency?from=${size}&to=${newer.size}`);
+  const answer = proof.body as { proof?: unknown; fromCheckpoint?: unknown };
+  let older: CheckpointBody;
+  if (saved.kind === 'note') {
+    older = saved.body;
+  } else {
+    const linked = typeof answer.fromCheckpoint === 'string' ? openNote(answer.fromCheckpoint, keys, vkey) : null;
+    if (!linked) {
+      return {
+        ok: false,
+        lines,
+        fault: `the log has no checkpoint note at record ${size} to link the JWS checkpoint to its tree (it predates the tree): check an export against it instead, m2m audit verify EXPORT_FILE --checkpoint ${notePath}`,
+      };
+    }
+    if (linked.chainHead !== saved.head) {
+      return { ok: false, lines, fault: `the log's checkpoint note at record ${size} names the chain head ${linked.chainHead}, not the ${saved.head} the saved JWS checkpoint signs: the log was rewritten` };
+    }
+    lines.push(['linked', `the log's checkpoint note at record ${size} names the saved chain head; its root ${linked.root.toString('hex')}`]);
+    older = linked;
+  }
   if (proof.status !== 200 || !consistencyHolds(older, newer, answer.proof)) {
-    return { ok: false, lines, fault: `no valid consistency proof from tree size ${older.size} to ${newer.size}: the log does not extend the saved checkpoint` };
+    return { ok: false, lines, fault: `no valid consistency proof from tree size ${size} to ${newer.size}: the log does not extend the saved checkpoint` };
   }
   lines.push(['checked', `RFC 9162 consistency proof (${(answer.proof as unknown[]).length} hashes): the current log extends the saved checkpoint`]);
   return { ok: true, lines };
 }
 
+/**
+ * What --checkpoint needs of an export before it is read: a complete JSON-LD
+ * export, the only kind whose records can be re-hashed into the tree from
+ * record 1. Told from the file's tail; the manifest's signature is checked
+ * afterwards, with the walk.
+ */
+async function expectCompleteJsonLd(file: string, manifestPath: string | undefined): Promise<void> {
+  const trailer = await readExportTrailer(file, manifestPath);
+  if ('problem' in trailer) return; // the walk reports it
+  const supported = 'a complete (unfiltered) JSON-LD export (m2m audit export --format jsonld, no filters)';
+  if (trailer.format !== 'jsonld') {
+    throw new UsageError(`--checkpoint with FILE needs ${supported}: the tree is rebuilt from each record's canonical bytes, which a ${trailer.format.toUpperCase()} export does not keep`);
+  }
+  let complete: unknown;
+  try {
+    complete = (JSON.parse(Buffer.from(trailer.jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as { complete?: unknown }).complete;
+  } catch {
+    return; // the signature check reports a malformed manifest
+  }
+  if (complete === false) throw new UsageError(`--checkpoint with FILE needs ${supported}: a filtered export skips records, so the tree of the log cannot be rebuilt from it`);
+}
+
 export const auditVerifyCommand: Command = {
   path: ['audit', 'verify'],
   summary: 'Check an export file offline: signed manifest, body hash, every record and the chain',
-  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA] [--manifest JWS_FILE] | --checkpoint NOTE_FILE [--vkey VKEY]',
+  usage: 'FILE [--keys JWKS_FILE] [--schema EPCIS_JSON_SCHEMA] [--manifest JWS_FILE] [--checkpoint CHECKPOINT_FILE [--vkey VKEY]] | --checkpoint CHECKPOINT_FILE [--vkey VKEY]',
   positionals: { name: 'FILE', max: 1, file: true },
   details:
     'Checks, stopping at the first failure: the manifest at the end of FILE and its\n' +
@@ -144,12 +208,19 @@ export const auditVerifyCommand: Command = {
     'GET /epcis/checkpoints/latest/note) checks the live log: the note is signed\n' +
     'by the audit key (--keys, --vkey, or the key set the service publishes) and a\n' +
     'consistency proof shows the current log extends it. A log cut back, its\n' +
-    'checkpoints with it, or rewritten before that size, exits 1.',
+    'checkpoints with it, or rewritten before that size, exits 1.\n' +
+    'With FILE, --checkpoint checks that the export extends the saved checkpoint:\n' +
+    'the tree of its records (leaf: the RFC 8785 JSON of {seq, prevHash, event})\n' +
+    "has the note's root at the note's size. Only a complete (unfiltered) JSON-LD\n" +
+    'export holds every record to rebuild it from; others are a usage error.\n' +
+    'A JWS checkpoint from before the tree (m2m-audit-checkpoint+jws, the chain\n' +
+    'head at a seq) is accepted too: the record at that seq must have that hash\n' +
+    '(against the live log: the note the service signed at that seq must name it).',
   options: {
     keys: { type: 'string', value: 'JWKS_FILE', file: true, description: "the service's key set (default: fetched from the service's /epcis/checkpoints/keys)" },
     schema: { type: 'string', value: 'FILE', file: true, description: "GS1's EPCIS-JSON-Schema.json: also validate the document and every event" },
     manifest: { type: 'string', value: 'JWS_FILE', file: true, description: "a CSV export's signed manifest (default: FILE.jws beside it)" },
-    checkpoint: { type: 'string', value: 'NOTE_FILE', file: true, description: 'a checkpoint note saved earlier: prove the live log extends it' },
+    checkpoint: { type: 'string', value: 'CHECKPOINT_FILE', file: true, description: 'a checkpoint note (or JWS checkpoint) saved earlier: prove the live log, or FILE, extends it' },
     vkey: VKEY_OPTION,
   },
   async run(invocation) {
@@ -161,7 +232,6 @@ export const auditVerifyCommand: Command = {
       output.result(result, () => `${result.ok ? 'VERIFIED' : `NOT VERIFIED: ${result.fault}`}\n${renderFields(result.lines)}`);
       return result.ok ? ExitCode.Ok : ExitCode.Refused;
     }
-    if (checkpoint !== undefined) throw new UsageError('--checkpoint checks the live log: give it without FILE (an export is checked against its own manifest)');
     if (given === undefined) throw new UsageError('Name the export file: m2m audit verify FILE, or --checkpoint NOTE_FILE');
     const file = resolve(cwd, given);
     try {
@@ -172,21 +242,57 @@ export const auditVerifyCommand: Command = {
     const schemaPath = stringOption(values, 'schema');
     const schema = schemaPath === undefined ? undefined : loadEpcisSchema(resolve(cwd, schemaPath));
     const manifestPath = stringOption(values, 'manifest');
+    const manifest = manifestPath === undefined ? undefined : resolve(cwd, manifestPath);
+    const keys = keySource(invocation);
+
+    // A saved checkpoint, opened before the file is read: a bad one stops here.
+    let saved: { path: string; checkpoint: SavedCheckpoint; prefix: CheckpointPrefix } | undefined;
+    if (checkpoint !== undefined) {
+      await expectCompleteJsonLd(file, manifest);
+      const path = resolve(cwd, checkpoint);
+      const opened = await openSavedCheckpoint(readNoteFile(path), (await keys()).keySet, stringOption(values, 'vkey'));
+      if (!opened) {
+        const result = { ok: false, file, checkpoint: { file: path, fault: `${path} is neither a checkpoint note nor a JWS checkpoint signed by the audit key` } };
+        output.result(result, () => `NOT VERIFIED: ${result.checkpoint.fault}`);
+        return ExitCode.Refused;
+      }
+      saved = { path, checkpoint: opened, prefix: new CheckpointPrefix(opened) };
+    }
 
     let progress: Progress | undefined;
     let report: VerifyReport;
     try {
       report = await verifyExportFile({
         file,
-        keys: keySource(invocation),
+        keys,
         ...(schema ? { schema } : {}),
-        ...(manifestPath === undefined ? {} : { manifest: resolve(cwd, manifestPath) }),
+        ...(manifest === undefined ? {} : { manifest }),
+        ...(saved ? { onLeaf: saved.prefix.onLeaf } : {}),
         onProgress: (bytes, total) => (progress ??= output.progress({ label: 'verifying', unit: 'bytes', total })).update(bytes),
       });
     } finally {
       progress?.stop();
     }
-    output.result(report, () => describe(report));
-    return report.ok ? ExitCode.Ok : ExitCode.Refused;
+    if (!saved) {
+      output.result(report, () => describe(report));
+      return report.ok ? ExitCode.Ok : ExitCode.Refused;
+    }
+    // The checkpoint is judged only over an export that holds on its own.
+    const { prefix } = saved;
+    const fault = report.ok ? prefix.fault() : 'not reached: the export itself does not verify';
+    const withCheckpoint = {
+      ...report,
+      ok: report.ok && fault === null,
+      checkpoint: { file: saved.path, saved: describeSaved(saved.path, saved.checkpoint), fault, proven: fault === null ? prefix.proven() : null },
+    };
+    output.result(withCheckpoint, () => {
+      const lines = renderFields([
+        ['checkpoint', withCheckpoint.checkpoint.saved],
+        ['extends it', fault === null ? prefix.proven() : fault],
+      ]);
+      const text = describe(report);
+      return report.ok && fault !== null ? `NOT VERIFIED: ${fault}\n${text.slice(text.indexOf('\n') + 1)}\n${lines}` : `${text}\n${lines}`;
+    });
+    return withCheckpoint.ok ? ExitCode.Ok : ExitCode.Refused;
   },
 };

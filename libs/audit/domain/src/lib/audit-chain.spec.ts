@@ -1,6 +1,6 @@
 import { computeEventHashId } from '@m2m-trust/audit-event-hash';
 
-import { type ChainLink, ChainVerifier, EMPTY_CHAIN_TAIL, GENESIS_HASH, nextChainLink, recordHash } from './audit-chain';
+import { type ChainLink, ChainVerifier, EMPTY_CHAIN_TAIL, GENESIS_HASH, nextChainEntry, nextChainLink, recordHash } from './audit-chain';
 import { EPCIS_PREFIXES } from './epcis-vocabulary';
 
 const event = (n: number): Record<string, unknown> => {
@@ -28,5 +28,21 @@ describe('nextChainLink', () => {
     }
     expect(verifier.verified).toBe(3);
     expect(verifier.head).toEqual(tail);
+  });
+});
+
+describe('ChainVerifier onLeaf', () => {
+  it("tells each record that holds with the leaf hash writers store for it, and none that does not", () => {
+    const told: [number, string][] = [];
+    const verifier = new ChainVerifier({ contiguous: true, onLeaf: (link, leaf) => told.push([link.seq, leaf.toString('hex')]) });
+    const first = nextChainEntry(EMPTY_CHAIN_TAIL, event(1));
+    const second = nextChainEntry(first.link, event(2));
+    expect(verifier.check(event(1), first.link)).toBeNull();
+    expect(verifier.check(event(3), second.link)).toMatchObject({ seq: 2 });
+    expect(verifier.check(event(2), second.link)).toBeNull();
+    expect(told).toEqual([
+      [1, first.leaf.toString('hex')],
+      [2, second.leaf.toString('hex')],
+    ]);
   });
 });

@@ -103,8 +103,13 @@ export class ChainVerifier {
   private previous: ChainLink | null;
   private count = 0;
 
-  /** `after`: the link the walk resumes from (a checkpoint); omitted, the walk starts at record 1. */
-  constructor(private readonly options: { contiguous: boolean; after?: ChainLink } = { contiguous: true }) {
+  /**
+   * `after`: the link the walk resumes from (a checkpoint); omitted, the walk
+   * starts at record 1. `onLeaf`: told each record that holds, with its Merkle
+   * leaf hash, from the same canonical bytes its record hash was checked over
+   * (so a reader can rebuild the tree of what it walked).
+   */
+  constructor(private readonly options: { contiguous: boolean; after?: ChainLink; onLeaf?: (link: ChainLink, leaf: Buffer) => void } = { contiguous: true }) {
     this.previous = options.after ?? null;
   }
 
@@ -117,17 +122,19 @@ export class ChainVerifier {
   }
 
   check(event: Readonly<Record<string, unknown>>, link: ChainLink): ChainFault | null {
-    const fault = this.problemOf(event, link);
+    const bytes = Buffer.from(recordBytes(link.seq, link.prevHash, event), 'utf8');
+    const fault = this.problemOf(event, link, bytes);
     if (fault) return { seq: link.seq, problem: fault };
     this.previous = link;
     this.count++;
+    this.options.onLeaf?.(link, leafHash(bytes));
     return null;
   }
 
-  private problemOf(event: Readonly<Record<string, unknown>>, link: ChainLink): ChainProblem | null {
+  private problemOf(event: Readonly<Record<string, unknown>>, link: ChainLink, bytes: Buffer): ChainProblem | null {
     const { eventID, ...content } = event;
     if (typeof eventID !== 'string' || computeEventHashId(content, EPCIS_PREFIXES) !== eventID) return 'event_id_mismatch';
-    if (recordHash(link.seq, link.prevHash, event) !== link.hash) return 'record_hash_mismatch';
+    if (createHash('sha256').update(bytes).digest('hex') !== link.hash) return 'record_hash_mismatch';
     if (this.options.contiguous) {
       // Record 1 follows the genesis hash; every other record follows the one before it.
       if (link.seq !== (this.previous ? this.previous.seq + 1 : 1)) return 'sequence_gap';

@@ -42,6 +42,8 @@ export interface WalkerOptions {
   readonly readAt: ReadAt;
   /** Where the body ends (the chain section ends there). */
   readonly bodyLength: number;
+  /** Told each record whose chain checks hold, with its Merkle leaf hash (JSON-LD: the formats whose records are re-hashed). */
+  readonly onLeaf?: (link: ChainLink, leaf: Buffer) => void;
 }
 
 /** Where an export file's body ends and what manifest follows it. */

@@ -95,8 +95,9 @@ export class JsonLdExportWalker implements BodyWalker {
     complete: boolean,
     private readonly schema: SchemaCheck | undefined,
     private readonly links: { readonly reader: ChainSectionReader; readonly start: number } | null,
+    onLeaf?: (link: ChainLink, leaf: Buffer) => void,
   ) {
-    this.chain = new ChainVerifier({ contiguous: complete });
+    this.chain = new ChainVerifier({ contiguous: complete, ...(onLeaf ? { onLeaf } : {}) });
     this.checks = complete
       ? 'every event hash ID and record hash, and the chain contiguous from record 1'
       : 'every event hash ID and record hash, each record on its own and in increasing order (a filtered export)';
@@ -252,10 +253,10 @@ export const JSONLD_READER: ExportReader = {
   format: 'jsonld',
   starts: (head) => head.startsWith('{'),
   trailer: jsonLdTrailer,
-  walker: ({ manifest, schema, readAt, bodyLength }) => {
-    if (linksInEvents(manifest) || manifest.chainStart == null) return new JsonLdExportWalker(manifest.complete, schema, null);
+  walker: ({ manifest, schema, readAt, bodyLength, onLeaf }) => {
+    if (linksInEvents(manifest) || manifest.chainStart == null) return new JsonLdExportWalker(manifest.complete, schema, null, onLeaf);
     const start = locateChainSection(readAt, JSONLD_CHAIN_OPENER, manifest.chainStart, bodyLength) ?? manifest.chainStart;
-    return new JsonLdExportWalker(manifest.complete, schema, { reader: new ChainSectionReader(readAt, start, bodyLength), start });
+    return new JsonLdExportWalker(manifest.complete, schema, { reader: new ChainSectionReader(readAt, start, bodyLength), start }, onLeaf);
   },
   split: splitJsonLd,
 };

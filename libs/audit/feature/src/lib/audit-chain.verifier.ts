@@ -3,10 +3,8 @@ import {
   type ChainLink,
   type ChainProblem,
   ChainVerifier,
-  leafHash,
   openCheckpointNote,
   readTree,
-  recordBytes,
   TreeFrontier,
   treeRoot,
   verifyCheckpointJws,
@@ -63,8 +61,9 @@ export class AuditChainVerifier {
       signed.set(claims.seq, { head: claims.head, root: note?.root ?? null });
       checkpointsVerified++;
     }
-    const walker = new ChainVerifier({ contiguous: true });
     const tree = new TreeFrontier();
+    // The leaf from the bytes the record hash was checked over: one canonicalisation a record.
+    const walker = new ChainVerifier({ contiguous: true, onLeaf: (_link, leaf) => tree.append(leaf, () => undefined) });
     const report = (fault: ChainReport['fault']): ChainReport => ({ ok: false, verifiedRecords: walker.verified, head: walker.head, checkpointsVerified, fault });
     for (let after = 0; ; ) {
       const batch = await this.chain.records(after, 1000);
@@ -74,7 +73,6 @@ export class AuditChainVerifier {
         if (fault) return report(fault);
         const column = record.indexed ? indexMismatch(record.event, record.indexed) : null;
         if (column !== null) return report({ seq: record.seq, problem: 'index_mismatch', column });
-        tree.append(leafHash(recordBytes(record.seq, record.prevHash, record.event)), () => undefined);
         const checkpoint = signed.get(record.seq);
         if (checkpoint && (checkpoint.head !== record.hash || (checkpoint.root !== null && !checkpoint.root.equals(tree.root())))) {
           return report({ seq: record.seq, problem: 'checkpoint_mismatch' });

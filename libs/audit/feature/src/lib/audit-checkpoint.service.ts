@@ -52,7 +52,7 @@ export class AuditCheckpointService implements OnModuleInit, BeforeApplicationSh
     return { keys: [this.key.jwk] };
   }
 
-  /** The checkpoints' origin line, which is also their key's name: configured, or the service audience without its scheme. */
+  /** The checkpoints' origin line, which is also their key's name: configured (M2M_AUDIT_LOG_ORIGIN, else M2M_PUBLIC_URL's host), or the service audience without its scheme. */
   origin(): string {
     return this.config.audit.logOrigin ?? schemalessOrigin(this.audience.get());
   }

@@ -120,7 +120,7 @@ export interface AppConfig {
   readonly audit: {
     /** How often the chain head is signed when it has moved. */
     readonly checkpointSeconds: number;
-    /** M2M_AUDIT_LOG_ORIGIN; null: the service audience without its scheme. */
+    /** M2M_AUDIT_LOG_ORIGIN, else M2M_PUBLIC_URL's host[:port] when it names one; null: the service audience without its scheme. */
     readonly logOrigin: string | null;
     /** Where each new checkpoint note is published: appended to a file, POSTed to a URL. */
     readonly publish: { readonly file: string | null; readonly url: string | null };
@@ -260,6 +260,17 @@ function publicUrlOf(value: string | undefined, audience: string | undefined): P
   return { kind: 'origin', origin: url.origin };
 }
 
+/**
+ * The checkpoint notes' origin when M2M_AUDIT_LOG_ORIGIN is not set: the
+ * public URL without its scheme, so notes keep one name across restarts on
+ * other ports. Not `listening` (that is whatever port this start got), and
+ * not M2M_AUDIENCE's URL (the audience default keeps a path it may carry).
+ */
+function logOriginOf(publicUrl: string | undefined): string | null {
+  const parsed = publicUrl === undefined ? null : publicUrlOf(publicUrl, undefined);
+  return parsed?.kind === 'origin' ? new URL(parsed.origin).host : null;
+}
+
 /** M2M_EPCIS_WEBHOOK_HOSTS as host names compared with a URL's (lower case, IPv6 without its brackets). */
 function webhookHosts(value: string | undefined): readonly string[] | null {
   if (value === undefined) return null;
@@ -305,7 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     audit: {
       checkpointSeconds: raw['M2M_AUDIT_CHECKPOINT_SECONDS'] as number,
-      logOrigin: (raw['M2M_AUDIT_LOG_ORIGIN'] as string | undefined) ?? null,
+      logOrigin: (raw['M2M_AUDIT_LOG_ORIGIN'] as string | undefined) ?? logOriginOf(raw['M2M_PUBLIC_URL'] as string | undefined),
       publish: {
         file: (raw['M2M_AUDIT_CHECKPOINT_PUBLISH_FILE'] as string | undefined) ?? null,
         url: (raw['M2M_AUDIT_CHECKPOINT_PUBLISH_URL'] as string | undefined) ?? null,

@@ -123,7 +123,7 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     embedded: true,
     distributed: ['audit-service'],
     launcher: forward,
-    default: 'the service audience without its scheme (e.g. `localhost:3000`)',
+    default: '`M2M_PUBLIC_URL` without its scheme when it is a URL (not `listening`), else the service audience without its scheme (e.g. `localhost:3000`)',
     meaning: "the origin line of the audit log's checkpoint notes and the name of their verifier key (no spaces, no `+`)",
   },
   M2M_AUDIT_CHECKPOINT_PUBLISH_FILE: {
@@ -193,11 +193,11 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
   },
   M2M_PUBLIC_URL: {
     embedded: true,
-    distributed: CHALLENGE,
+    distributed: ['challenge-service', 'audit-service'],
     launcher: forward,
     default: '`M2M_AUDIENCE` when it is an http(s) URL, else none: signed requests are refused (503 `PUBLIC_URL_NOT_CONFIGURED`); `npm start` and `start:distributed` set one',
     meaning:
-      'the origin (`https://host[:port]`, no path) devices address: the `@target-uri` of RFC 9421 signatures, never the `Host` header; `listening`: the URL the process listens on (local use, no proxy in front)',
+      "the origin (`https://host[:port]`, no path) devices address: the `@target-uri` of RFC 9421 signatures, never the `Host` header; `listening`: the URL the process listens on (local use, no proxy in front); a URL also names the audit log's checkpoint notes unless `M2M_AUDIT_LOG_ORIGIN` does",
   },
   M2M_RATE_LIMIT_DEVICE_PER_MINUTE: {
     embedded: true,

@@ -28,3 +28,19 @@ describe('M2M_PUBLIC_URL (docs/http-signatures.md)', () => {
     },
   );
 });
+
+describe("M2M_PUBLIC_URL as the audit log's origin (docs/epcis.md)", () => {
+  const originOf = (env: Record<string, string>) => loadConfig(env).audit.logOrigin;
+
+  it('names the checkpoint notes after the public URL without its scheme, unless M2M_AUDIT_LOG_ORIGIN does', () => {
+    expect(originOf({ M2M_PUBLIC_URL: 'https://m2m.example.com' })).toBe('m2m.example.com');
+    expect(originOf({ M2M_PUBLIC_URL: 'http://127.0.0.1:8080/' })).toBe('127.0.0.1:8080');
+    expect(originOf({ M2M_PUBLIC_URL: 'https://m2m.example.com', M2M_AUDIT_LOG_ORIGIN: 'log.example.com/audit' })).toBe('log.example.com/audit');
+  });
+
+  it('leaves it to the audience for `listening` (the port of the day) and without a public URL', () => {
+    expect(originOf({ M2M_PUBLIC_URL: 'listening' })).toBeNull();
+    expect(originOf({ M2M_AUDIENCE: 'https://aud.example.com/api' })).toBeNull();
+    expect(originOf({})).toBeNull();
+  });
+});

@@ -195,7 +195,7 @@ export const VARIABLE_USES: { readonly [K in ConfigVariable]-?: VariableUse } = 
     embedded: true,
     distributed: ['challenge-service', 'audit-service'],
     launcher: forward,
-    default: '`M2M_AUDIENCE` when it is an http(s) URL, else none: signed requests are refused (503 `PUBLIC_URL_NOT_CONFIGURED`); `npm start` and `start:distributed` set one',
+    default: '`M2M_AUDIENCE` when it is an http(s) URL, else none: signed requests are refused (503 `PUBLIC_URL_NOT_CONFIGURED`); `npm start` sets `listening`; `start:distributed` sets `M2M_AUDIENCE` to the gateway URL, so the fallback applies',
     meaning:
       "the origin (`https://host[:port]`, no path) devices address: the `@target-uri` of RFC 9421 signatures, never the `Host` header; `listening`: the URL the process listens on (local use, no proxy in front); a URL also names the audit log's checkpoint notes unless `M2M_AUDIT_LOG_ORIGIN` does",
   },

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
 import { inclusionHolds, openNote, readNoteFile, VKEY_OPTION } from '../audit/checkpoint.check';
+import { readKeyFile } from '../audit/key-set.file';
 import { serviceGet } from '../audit/service.fetch';
 import { type Command, stringOption } from '../cli.command';
-import { ConfigError, UsageError } from '../cli.error';
+import { UsageError } from '../cli.error';
 import { ExitCode } from '../exit-code';
 import { renderFields } from '../output/table.formatter';
 
@@ -44,11 +44,7 @@ export const auditProofCommand: Command = {
     const vkey = stringOption(values, 'vkey');
     let keys: JSONWebKeySet | null = null;
     if (keysFile !== undefined) {
-      try {
-        keys = JSON.parse(readFileSync(resolve(cwd, keysFile), 'utf8')) as JSONWebKeySet;
-      } catch (error) {
-        throw new ConfigError(`Cannot read the key set ${keysFile}: ${(error as Error).message}`);
-      }
+      keys = readKeyFile(resolve(cwd, keysFile));
     } else if (vkey === undefined) {
       keys = (await serviceGet(settings, '/epcis/checkpoints/keys')).body as JSONWebKeySet;
     }

@@ -1,7 +1,7 @@
 import { type CheckpointBody } from '@m2m-trust/audit-domain';
 import { describeFault, linksInEvents } from '@m2m-trust/audit-export';
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type JSONWebKeySet } from 'jose';
 
@@ -19,6 +19,7 @@ import {
 import { loadEpcisSchema } from '../audit/epcis-schema.validator';
 import { type KeySource, verifyExportFile, type VerifyReport } from '../audit/export.verifier';
 import { readExportTrailer } from '../audit/export-trailer';
+import { readKeyFile } from '../audit/key-set.file';
 import { serviceGet } from '../audit/service.fetch';
 import { type Command, type Invocation, stringOption } from '../cli.command';
 import { ConfigError, UsageError } from '../cli.error';
@@ -27,20 +28,6 @@ import { type Progress } from '../output/progress.bar';
 import { renderFields } from '../output/table.formatter';
 
 const MIB = 1024 * 1024;
-
-function readKeyFile(path: string): JSONWebKeySet {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`Cannot read the key set ${path}: ${(error as Error).message}`);
-  }
-  const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'object' || key === null)) {
-    throw new ConfigError(`${path} is not a JWKS ({"keys": [...]}), as GET /epcis/checkpoints/keys answers`);
-  }
-  return parsed as JSONWebKeySet;
-}
 
 type KeysOf = () => Promise<{ keySet: JSONWebKeySet; from: KeySource }>;
 

@@ -14,18 +14,15 @@ import { APP_CONFIG, type AppConfig, Metrics, ServiceAudience } from '@m2m-trust
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
 import { AccessTokens } from '@m2m-trust/token-feature';
 
-import { generateKeyPairSync } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 
 import { Authenticator } from './authenticator';
 import type { ChallengeResponse, VerifyResponse } from './challenge.dto';
-import { type CachedCredentials, DeviceCredentialsCache } from './device-credentials.cache';
+import { type CachedCredentials, DeviceCredentialsCache, NOBODYS_KEY } from './device-credentials.cache';
 import { PendingChallenges } from './pending-challenges';
 import { RandomPool } from './random-pool';
 
-/** A key no one holds: an unknown device's signature is checked against it, so its answer costs what any other does. */
-const NOBODYS_KEY = generateKeyPairSync('ed25519').publicKey;
 
 const standingOf = (credentials: CachedCredentials | null): DeviceStanding =>
   credentials ? { status: credentials.status, keyThumbprint: credentials.keyThumbprint } : { status: 'unknown' };

@@ -3,8 +3,14 @@ import { EVENT_BUS, type EventBus } from '@m2m-trust/shared-contracts';
 import { ed25519KeyObject } from '@m2m-trust/shared-crypto';
 import type { RecordedEvent } from '@m2m-trust/shared-events';
 
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+
+/**
+ * A key no one holds: an unknown device's proof (a challenge signature, a client assertion) is checked against it,
+ * so refusing it costs what refusing any other does and its timing tells no one the device is unknown.
+ */
+export const NOBODYS_KEY = generateKeyPairSync('ed25519').publicKey;
 
 export interface CachedCredentials extends DeviceCredentials {
   /** Parsed once, so the verify path never parses a key. */

@@ -7,20 +7,18 @@ import { APP_CONFIG, type AppConfig, Metrics } from '@m2m-trust/shared-platform'
 import { RateLimits } from '@m2m-trust/shared-rate-limit';
 import { AccessTokens, type IssuedAccessToken, OAuthIssuer } from '@m2m-trust/token-feature';
 
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { v7 as uuidv7 } from 'uuid';
 
-import { DeviceCredentialsCache } from '../device-credentials.cache';
+import { DeviceCredentialsCache, NOBODYS_KEY } from '../device-credentials.cache';
 import { ClientCredentials, type ClientCredentialsRequest } from './client-credentials';
 
 /** Ed25519 signatures under either name: EdDSA (RFC 8037) or the fully-specified Ed25519 (RFC 9864). */
 export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
 const ALGORITHMS: readonly string[] = CLIENT_ASSERTION_ALGORITHMS;
 const MAX_JTI_LENGTH = 256;
-/** A key no one holds: an unknown device's assertion is checked against it, so its refusal costs what any other does. */
-const NOBODYS_KEY = generateKeyPairSync('ed25519').publicKey;
 
 const NOT_SIGNED_BY_THE_DEVICE = 'The client assertion is not signed by the key registered for this device';
 const REFUSAL: Record<string, string> = {

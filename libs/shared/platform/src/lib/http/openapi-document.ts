@@ -168,7 +168,7 @@ longer than 256 characters 414 \`URI_TOO_LONG\`, oversized header fields 431 \`H
 are not HTTP/1.1 400 \`MALFORMED_REQUEST\`, a method a resource does not answer (PUT on a collection, TRACE) 405
 \`METHOD_NOT_ALLOWED\` with an \`Allow\` header naming those it does, a method no resource implements (CONNECT or one
 the server does not know) 501 \`METHOD_NOT_IMPLEMENTED\`; an unknown path is 404 \`ROUTE_NOT_FOUND\`.
-Codes by status: ${[400, 401, 403, 404, 405, 409, 413, 414, 415, 423, 429, 431, 500, 501, 503].map((status) => `${status}: ${codesOf(status)}`).join('; ')}.`;
+Codes by status: ${[400, 401, 403, 404, 405, 409, 413, 414, 415, 429, 431, 500, 501, 503].map((status) => `${status}: ${codesOf(status)}`).join('; ')}.`;
 
 /**
  * What @nestjs/swagger cannot know, added to the document it generated: the

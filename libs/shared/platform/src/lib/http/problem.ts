@@ -22,7 +22,7 @@ export function problemTypeOf(code: ErrorCode): ProblemType {
       return { status: 403, title: 'The API key lacks the scope this route requires', type: ours(code) };
     case ErrorCode.RateLimited:
       return { status: 429, title: 'Too many requests; retry after the time given', type: ours(code) };
-    // The device, not the request, is refused until the lock ends (Retry-After) or an operator lifts it.
+    // No route answers it since automatic lockouts went (issue 17: a locked device gets a decoy challenge, DEVICE_LOCKED on a verify signed with its key); kept, as the code set clients of earlier releases know is closed.
     case ErrorCode.DeviceLocked:
       return { status: 423, title: 'The device is locked by an operator', type: ours(code) };
     case ErrorCode.ApiKeyNotFound:
